@@ -1,0 +1,54 @@
+/**
+ * Composes botplane's HTTP surface: platform middleware, each domain's routers, the OpenAPI document, one
+ * onError and a notFound that knows 405 from 404.
+ */
+import { apiKeyRoutes } from "./admin/api-key-routes";
+import { instanceRoutes } from "./botz/instance-routes";
+import { registry } from "./botz/registry";
+import { botzGauges, statsRoutes } from "./botz/stats-routes";
+import { workItemRoutes } from "./botz/workitem-routes";
+import { SCOPES } from "./platform/auth/scopes";
+import { handleError } from "./platform/errors";
+import { healthRoutes } from "./platform/health/routes";
+import { metricsRoutes } from "./platform/metrics/routes";
+import { notFoundHandler } from "./platform/method-not-allowed";
+import { requestContext } from "./platform/request-context";
+import { createRouter } from "./platform/validation";
+
+const SERVICES: [prefix: string, service: string][] = [
+  ["/v1/botz", "botz"],
+  ["/v1/workitems", "botz"],
+  ["/v1/stats", "botz"],
+  ["/v1/admin", "admin"],
+];
+
+function serviceOf(pattern: string): string {
+  return SERVICES.find(([prefix]) => pattern.startsWith(prefix))?.[1] ?? "platform";
+}
+
+export function createApp() {
+  const app = createRouter();
+  app.use("*", requestContext(serviceOf));
+
+  app.route("/", healthRoutes({ d1: (env) => env.DB.prepare("SELECT 1").first(), botz_registry: (env) => registry(env).stats() }));
+  app.route("/", metricsRoutes([botzGauges]));
+  app.route("/", instanceRoutes);
+  app.route("/", workItemRoutes);
+  app.route("/", statsRoutes);
+  app.route("/", apiKeyRoutes);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT or API key" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "x-api-key" });
+  app.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "botplane",
+      version: "0.1.0",
+      description: `Control plane for a fleet of bots. Scopes: ${Object.entries(SCOPES).map(([k, v]) => `\`${k}\` — ${v}`).join("; ")}.`,
+    },
+  });
+
+  app.onError(handleError);
+  app.notFound(notFoundHandler(app));
+  return app;
+}

@@ -1,0 +1,46 @@
+/**
+ * How the Worker reaches the BoTZ registry, and the one conversion from a register request (HTTP body or
+ * bus payload) to the registry's input, so both paths register a bot identically.
+ */
+import type { z } from "@hono/zod-openapi";
+import type { BotzRegistry } from "../../durable-objects/botz-registry";
+import type { Env } from "../platform/env";
+import { botzIdFor } from "./botz-id";
+import type { Json, RegisterInput } from "./model";
+import type { RegisterBodySchema } from "./schemas";
+
+export const ECOSYSTEM = "default";
+
+type Method = (...args: never[]) => unknown;
+
+/**
+ * The registry's public methods as plain promises. workers-types maps RPC return types through `Rpc.*`
+ * helpers that are too deep for tsc on recursive JSON types and drop `unknown` fields; structured clone
+ * carries exactly these values, so the plain signatures are the accurate ones.
+ */
+export type BotzRegistryRpc = {
+  [K in keyof BotzRegistry as BotzRegistry[K] extends Method ? K : never]: BotzRegistry[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
+};
+
+export function registry(env: Env): BotzRegistryRpc {
+  return env.BOTZ_REGISTRY.getByName(ECOSYSTEM) as unknown as BotzRegistryRpc;
+}
+
+const KNOWN = new Set(["botz_name", "instance_id", "skill_level", "available_mcp_tools", "runner_host", "config_path", "metadata"]);
+
+export async function toRegisterInput(body: z.infer<typeof RegisterBodySchema>): Promise<RegisterInput> {
+  const extras: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(body)) if (!KNOWN.has(k)) extras[k] = v as Json;
+  return {
+    botz_id: await botzIdFor(body.instance_id),
+    botz_name: body.botz_name,
+    instance_id: body.instance_id,
+    skill_level: body.skill_level,
+    available_mcp_tools: body.available_mcp_tools,
+    runner_host: body.runner_host,
+    config_path: body.config_path,
+    metadata: { ...extras, ...(body.metadata as Record<string, Json> | undefined) },
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * botplane's Worker entry: HTTP, the bus queue consumers and the cron tick, plus the Durable Object classes
+ * wrangler.toml binds.
+ */
+import { createApp } from "./app";
+import { botzBusHandlers } from "./botz/bus-handlers";
+import { createQueueHandler } from "./platform/bus/consumer";
+import type { Env } from "./platform/env";
+import { scheduled } from "./scheduled";
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  queue: createQueueHandler({ ...botzBusHandlers }),
+  scheduled,
+} satisfies ExportedHandler<Env>;
+
+export { BotzRegistry } from "../durable-objects/botz-registry";
+export { MetricsShard } from "../durable-objects/metrics-shard";

@@ -1,0 +1,33 @@
+/**
+ * The one table of scopes. Every protected route names exactly one of these in its `requireScope`;
+ * `admin` grants all of them. Tokens and API keys carry scopes from this table only.
+ */
+export const SCOPES = {
+  admin: "Superscope: everything, including API keys and runtime config",
+  "botz:read": "Read BoTZ instances and ecosystem stats",
+  "botz:write": "Register BoTZ instances and send heartbeats",
+  "workitems:read": "List and read work items",
+  "workitems:write": "Create work items",
+  "workitems:claim": "Claim and complete work items",
+  "metrics:read": "Scrape /metrics",
+} as const;
+
+export type Scope = keyof typeof SCOPES;
+
+export const SCOPE_NAMES = Object.keys(SCOPES) as Scope[];
+
+export function isScope(value: string): value is Scope {
+  return Object.hasOwn(SCOPES, value);
+}
+
+export function grants(scopes: readonly string[], needed: Scope): boolean {
+  return scopes.includes("admin") || scopes.includes(needed);
+}
+
+/** Accepts `scopes` as an array or an OAuth-style space-separated string (`scope` or `scopes`). */
+export function scopesFromClaims(claims: Record<string, unknown>): string[] {
+  const raw = claims.scopes ?? claims.scope;
+  if (Array.isArray(raw)) return raw.filter((s): s is string => typeof s === "string");
+  if (typeof raw === "string") return raw.split(/\s+/).filter(Boolean);
+  return [];
+}

@@ -1,0 +1,72 @@
+/**
+ * The transactional outbox for Durable Objects. A state change and the event announcing it are written in
+ * the same SQLite transaction (`add` is synchronous, so it joins the caller's transaction); the object's
+ * alarm then `flush`es pending rows to the bus with `sendBatch` and deletes them only once the queue has
+ * accepted them. A crash between the two re-sends on the next alarm: consumers de-duplicate by event_id.
+ */
+import type { BusEvent } from "./envelope";
+import { publish } from "./publish";
+
+const FLUSH_BATCH = 100;
+const MAX_BACKOFF_MS = 60_000;
+
+export class Outbox {
+  constructor(
+    private readonly sql: SqlStorage,
+    private readonly queue: Queue<BusEvent>,
+  ) {
+    sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
+      seq INTEGER PRIMARY KEY AUTOINCREMENT,
+      event TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      next_attempt_at INTEGER NOT NULL DEFAULT 0
+    )`);
+  }
+
+  add(event: BusEvent): void {
+    this.sql.exec("INSERT INTO outbox (event) VALUES (?)", JSON.stringify(event));
+  }
+
+  /** When the next flush is due, or null when nothing waits. */
+  nextDueAt(): number | null {
+    const row = this.sql.exec<{ due: number | null }>("SELECT MIN(next_attempt_at) AS due FROM outbox").one();
+    return row.due;
+  }
+
+  size(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
+  }
+
+  /** Sends everything pending, a batch at a time; on a queue error backs off and reports it. */
+  async flush(now: number): Promise<{ sent: number; error?: string }> {
+    let sent = 0;
+    for (;;) {
+      const rows = this.sql
+        .exec<{ seq: number; event: string; attempts: number }>(
+          "SELECT seq, event, attempts FROM outbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?",
+          now,
+          FLUSH_BATCH,
+        )
+        .toArray();
+      if (rows.length === 0) return { sent };
+      // AUTOINCREMENT keeps later inserts above this batch, so "due and not after the last seq" is exactly
+      // the rows just read, in two bound parameters rather than one per row.
+      const lastSeq = rows[rows.length - 1]?.seq ?? 0;
+      try {
+        await publish(this.queue, rows.map((r) => JSON.parse(r.event) as BusEvent));
+      } catch (err) {
+        const attempts = (rows[0]?.attempts ?? 0) + 1;
+        const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempts);
+        this.sql.exec(
+          "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE seq <= ? AND next_attempt_at <= ?",
+          now + delay,
+          lastSeq,
+          now,
+        );
+        return { sent, error: err instanceof Error ? err.message : String(err) };
+      }
+      this.sql.exec("DELETE FROM outbox WHERE seq <= ? AND next_attempt_at <= ?", lastSeq, now);
+      sent += rows.length;
+    }
+  }
+}

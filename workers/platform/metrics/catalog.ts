@@ -1,0 +1,68 @@
+/**
+ * Every metric family botplane exports, with its type and help text. Seed names are kept; a seed counter
+ * without `_total` gets the suffix (Prometheus and promtool require it).
+ */
+export type MetricType = "counter" | "gauge" | "histogram";
+
+export interface MetricFamily {
+  name: string;
+  type: MetricType;
+  help: string;
+  buckets?: readonly number[];
+}
+
+/** Prometheus' default buckets: request latencies here range from sub-millisecond to seconds. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10] as const;
+
+export const requestDuration: MetricFamily = {
+  name: "jimbot_request_duration_seconds",
+  type: "histogram",
+  help: "HTTP request duration by service, method (route) and status",
+  buckets: LATENCY_BUCKETS,
+};
+
+export const busMessages: MetricFamily = {
+  name: "jimbot_event_bus_messages_total",
+  type: "counter",
+  help: "Bus messages by source, destination and event type",
+};
+
+export const botzClaims: MetricFamily = {
+  name: "botz_workitem_claims_total",
+  type: "counter",
+  help: "Work item claim attempts by outcome",
+};
+
+export const botzInstances: MetricFamily = {
+  name: "botz_instances",
+  type: "gauge",
+  help: "Registered BoTZ instances by status and skill level",
+};
+
+export const botzWorkItems: MetricFamily = {
+  name: "botz_work_items",
+  type: "gauge",
+  help: "Work items by status",
+};
+
+export const botzClaimsLastHour: MetricFamily = {
+  name: "botz_claims_last_hour",
+  type: "gauge",
+  help: "Work items claimed in the last hour",
+};
+
+export const botzClaimToComplete: MetricFamily = {
+  name: "botz_claim_to_complete_seconds_mean",
+  type: "gauge",
+  help: "Mean time from claim to completion over completed claims",
+};
+
+export const FAMILIES: readonly MetricFamily[] = [
+  requestDuration,
+  busMessages,
+  botzClaims,
+  botzInstances,
+  botzWorkItems,
+  botzClaimsLastHour,
+  botzClaimToComplete,
+];

@@ -1,0 +1,14 @@
+/**
+ * The Cron Trigger's tick (every minute): periodic work that must not depend on a single alarm surviving.
+ */
+import { registry } from "./botz/registry";
+import type { Env } from "./platform/env";
+import { createLogger } from "./platform/logger";
+import { flushNow } from "./platform/metrics/recorder";
+
+export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+  const log = createLogger("cron", env.LOG_LEVEL);
+  const botz = await registry(env).tick();
+  await flushNow(env);
+  log.info("tick", { cron: controller.cron, scheduled_time: new Date(controller.scheduledTime).toISOString(), botz });
+}

@@ -68,10 +68,11 @@ export class BotzRegistry extends DurableObject<Env> {
       const status = input.status ?? (row.status === "stale" ? "active" : row.status);
       const current = input.current_work_item_id === undefined ? row.current_work_item_id : input.current_work_item_id;
       this.sql.exec("UPDATE instances SET status = ?, current_work_item_id = ?, last_heartbeat_at = ?, updated_at = ? WHERE botz_id = ?", status, current ?? null, now, now, input.botz_id);
+      // Counted with RETURNING: rowsWritten also counts index entries.
       return this.sql.exec(
-        "UPDATE work_items SET lease_expires_at = ?, updated_at = ? WHERE status = 'claimed' AND claimed_by = ? AND lease_expires_at > ?",
+        "UPDATE work_items SET lease_expires_at = ?, updated_at = ? WHERE status = 'claimed' AND claimed_by = ? AND lease_expires_at > ? RETURNING 1",
         now + this.settings.leaseMs, now, input.botz_id, now,
-      ).rowsWritten;
+      ).toArray().length;
     });
     await this.schedule(now);
     return { ok: true, instance: this.instance(input.botz_id), leases_extended: extended };
@@ -246,9 +247,9 @@ export class BotzRegistry extends DurableObject<Env> {
       else requeued++;
     }
     const stale = this.sql.exec(
-      "UPDATE instances SET status = 'stale', updated_at = ? WHERE status != 'stale' AND last_heartbeat_at <= ?",
+      "UPDATE instances SET status = 'stale', updated_at = ? WHERE status != 'stale' AND last_heartbeat_at <= ? RETURNING 1",
       now, now - this.settings.staleThresholdMs,
-    ).rowsWritten;
+    ).toArray().length;
     this.sql.exec("DELETE FROM claims WHERE claimed_at < ? AND ended_at IS NOT NULL", now - CLAIM_HISTORY_MS);
     return { requeued, failed, stale };
   }

@@ -11,6 +11,7 @@
 // checked, because a double claim is a double claim whenever it happens).
 import { performance } from "node:perf_hooks";
 import http from "node:http";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
 const SKILLS = ["basic", "tac_enabled", "mcp_augmented", "agentic"];
@@ -140,6 +141,44 @@ function makeClient(kind, originUrl, connections) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// CPU accounting from /proc (Linux; null elsewhere). Jiffies are 1/100 s (USER_HZ).
+// ---------------------------------------------------------------------------------------------------------
+
+function procCpu(pid) {
+  // utime stime cutime cstime are fields 14-17; split after the `(comm)` which may contain spaces.
+  const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+}
+
+function cpuSample(serverPids, orchestratorPid) {
+  try {
+    const c = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const busy = c.reduce((a, b) => a + b, 0) - c[3] - c[4]; // minus idle and iowait
+    const server = serverPids.reduce((a, p) => a + procCpu(p), 0);
+    const own = procCpu(process.pid) + (orchestratorPid ? procCpu(orchestratorPid) : 0);
+    return { at: performance.now(), busy, server, own };
+  } catch {
+    return null;
+  }
+}
+
+/** Server CPU (cores and µs per measured request) and CPU of everything else on the machine (cores). */
+function cpuFigures(a, b, requests) {
+  if (!a || !b) return { server_cpu_cores: null, server_cpu_us_per_req: null, other_processes_cores: null };
+  const seconds = (b.at - a.at) / 1000;
+  const server = (b.server - a.server) / 100;
+  const other = Math.max(0, (b.busy - a.busy - (b.server - a.server) - (b.own - a.own)) / 100);
+  return {
+    // 1.0 = workerd kept one core busy: the server, not the generator, is the limit.
+    server_cpu_cores: round(server / seconds, 2),
+    server_cpu_us_per_req: requests ? Math.round((server * 1e6) / requests) : null,
+    // > ~0.2 means something else (a type-check, a test run) competed for the 2 cores: figure disturbed.
+    other_processes_cores: round(other / seconds, 2),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // Statistics
 // ---------------------------------------------------------------------------------------------------------
 
@@ -162,7 +201,9 @@ function round(x, d = 3) {
  * Runs `connections` closed loops. `requestFor(conn)` gives the request; `onResponse(conn, res, measured)`
  * sees every response (warm-up included) and returns nothing. Returns the measured figures.
  */
-async function closedLoop(client, { connections, warmupMs, durationMs, maxRequests }, requestFor, onResponse) {
+async function closedLoop(client, cfg, requestFor, onResponse) {
+  const { connections, warmupMs, durationMs, maxRequests } = cfg;
+  const serverPids = cfg.serverPids ?? [];
   const lat = new Float64Array(Math.max(1, maxRequests));
   let nLat = 0;
   let issued = 0;
@@ -173,12 +214,16 @@ async function closedLoop(client, { connections, warmupMs, durationMs, maxReques
   const stopAt = measureFrom + durationMs;
   let lastDone = measureFrom;
   let cpuAtMeasure = null;
+  let procAtMeasure = null;
 
   async function loop(conn) {
     while (issued < maxRequests) {
       const start = performance.now();
       if (start >= stopAt) return;
-      if (cpuAtMeasure === null && start >= measureFrom) cpuAtMeasure = process.cpuUsage();
+      if (cpuAtMeasure === null && start >= measureFrom) {
+        cpuAtMeasure = process.cpuUsage();
+        procAtMeasure = cpuSample(serverPids, cfg.orchestratorPid);
+      }
       issued++;
       const req = requestFor(conn);
       const measured = start >= measureFrom;
@@ -203,6 +248,7 @@ async function closedLoop(client, { connections, warmupMs, durationMs, maxReques
   }
 
   await Promise.all(Array.from({ length: connections }, (_, c) => loop(c)));
+  const procAtEnd = cpuSample(serverPids, cfg.orchestratorPid);
   const cpu = cpuAtMeasure ? process.cpuUsage(cpuAtMeasure) : { user: 0, system: 0 };
   const seconds = Math.max(1e-9, (lastDone - measureFrom) / 1000);
   const sorted = lat.subarray(0, nLat).sort();
@@ -229,6 +275,7 @@ async function closedLoop(client, { connections, warmupMs, durationMs, maxReques
     // CPU the generator used while measuring, as % of one core: near 100 would mean the generator, not the
     // server, is the bottleneck (Node runs this loop on one thread).
     generator_cpu_pct: round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100, 1),
+    ...cpuFigures(procAtMeasure, procAtEnd, count),
   };
 }
 

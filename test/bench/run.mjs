@@ -14,10 +14,12 @@
 // on whatever machine runs them.
 //
 // Knobs (env): BENCH_DURATION_MS (8000), BENCH_WARMUP_MS (1000), BENCH_ITEMS (40000), BENCH_CLIENT
-// (undici|http|fetch), BENCH_MAX_REQUESTS (1000000), BENCH_SAMPLE (200 claims cross-checked by GET).
+// (undici|http|fetch), BENCH_MAX_REQUESTS (1000000), BENCH_SAMPLE (200 claims cross-checked by GET),
+// BENCH_STORAGE_DIR (parent dir for D1/DO storage; default /dev/shm; `disk` = Miniflare's temp dir),
+// BENCH_ONLY (comma list of scenario names, e.g. do-write-floor@50,claims@50).
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -54,51 +56,31 @@ function log(msg) {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// Interference: on a shared 2-core machine another process (a type-check, a test run) skews the figures.
-// Jiffies the whole machine was busy minus those of this process tree (us, workerd, the load process) tell
-// how much of a core something else took during a scenario; the report flags noisy scenarios.
+// CPU accounting: load.mjs samples /proc for these pids at the edges of its measured window, which gives
+// workerd's CPU per request and how much CPU other processes on this shared machine took meanwhile.
 // ---------------------------------------------------------------------------------------------------------
 
-function readStat(pid) {
-  // Fields after the `(comm)`: state ppid ... utime(14) stime(15) cutime(16) cstime(17) (1-based over all).
-  const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
-  const f = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
-  return { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
-}
-
-function sampleCpu() {
+/** Pids of the workerd processes under this process (Miniflare spawns one). Empty when not on Linux. */
+function workerdPids() {
   try {
-    const cpuLine = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
-    const idle = cpuLine[3] + (cpuLine[4] ?? 0);
-    const total = cpuLine.slice(0, 8).reduce((a, b) => a + b, 0);
-    const procs = new Map();
+    const parents = new Map();
+    const names = new Map();
     for (const d of readdirSync("/proc")) {
       if (!/^\d+$/.test(d)) continue;
       try {
-        procs.set(Number(d), readStat(d));
+        const raw = readFileSync(`/proc/${d}/stat`, "utf8");
+        names.set(Number(d), raw.slice(raw.indexOf("(") + 1, raw.lastIndexOf(")")));
+        parents.set(Number(d), Number(raw.slice(raw.lastIndexOf(")") + 2).split(" ")[1]));
       } catch {}
     }
-    // This process and every live descendant; exited load processes are already in our cutime/cstime.
-    let ours = 0;
-    const mine = new Set([process.pid]);
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const [pid, st] of procs) if (!mine.has(pid) && mine.has(st.ppid)) mine.add(pid), (grew = true);
-    }
-    for (const pid of mine) ours += procs.get(pid)?.cpu ?? 0;
-    return { at: Date.now(), busy: total - idle, ours };
+    const isMine = (pid) => {
+      for (let p = pid, hops = 0; p > 1 && hops < 20; p = parents.get(p) ?? 0, hops++) if (p === process.pid) return true;
+      return false;
+    };
+    return [...names].filter(([pid, comm]) => comm === "workerd" && isMine(pid)).map(([pid]) => pid);
   } catch {
-    return null; // not Linux: no interference figure
+    return [];
   }
-}
-
-/** Cores' worth of CPU used by processes outside the bench between two samples (e.g. 0.4 = 40% of a core). */
-function otherCores(a, b) {
-  if (!a || !b) return null;
-  const hz = 100; // USER_HZ is 100 on Linux for all practical purposes
-  const seconds = (b.at - a.at) / 1000;
-  return Math.max(0, Math.round((((b.busy - a.busy) - (b.ours - a.ours)) / hz / seconds) * 100) / 100);
 }
 
 function pkgVersion(name, from = require) {
@@ -209,12 +191,26 @@ async function startRuntime({ botplaneScript, secret }) {
     workers,
   });
   options.logRequests = false; // per-request access lines cost CPU inside the measured path
-  // No resourcePersistencePath: Miniflare keeps D1/DO storage in a temporary directory removed on dispose.
+  // Storage lives in a fresh directory removed afterwards. Default: tmpfs (/dev/shm), because on disk every
+  // DO commit waits for an fsync whose cost swings with whatever else uses the disk (measured here: the
+  // do-write floor @1 ran 700-1300 req/s on disk, ~2000 steady on tmpfs), and the bench compares code
+  // paths, not disks. BENCH_STORAGE_DIR=disk uses Miniflare's own temporary directory; any other value is
+  // a parent directory to use.
+  const parent = env.BENCH_STORAGE_DIR ?? (existsSync("/dev/shm") ? "/dev/shm" : "disk");
+  let storageDir = null;
+  if (parent !== "disk") {
+    storageDir = mkdtempSync(join(parent, "botplane-bench-"));
+    options.resourcePersistencePath = storageDir;
+  }
   const mf = new Miniflare(options);
   await mf.ready;
   const urls = {};
   for (const w of workers) urls[w.name] = (await mf.unsafeGetDirectURL(w.name)).origin;
-  return { mf, urls, logCounts, errorSamples, define };
+  const dispose = async () => {
+    await mf.dispose().catch(() => {});
+    if (storageDir) rmSync(storageDir, { recursive: true, force: true });
+  };
+  return { mf, dispose, urls, logCounts, errorSamples, define, storage: storageDir ? `${storageDir} (removed afterwards)` : "miniflare temporary directory (disk)" };
 }
 
 /** Applies d1-migrations/*.sql in name order, one batch per file, split on drizzle's breakpoint marker. */
@@ -273,10 +269,14 @@ function runLoad(config) {
   });
 }
 
+let serverPids = [];
+
 function scenarioConfig(name, origin, extra) {
   return {
     name,
     origin,
+    serverPids,
+    orchestratorPid: process.pid,
     client: CLIENT,
     warmupMs: WARMUP_MS,
     durationMs: DURATION_MS,
@@ -327,6 +327,52 @@ async function crossCheckSample(origin, token, claims) {
   return { checked, failures: failures.length, examples: failures.slice(0, 5) };
 }
 
+/**
+ * Explicit-id races: fresh items, each claimed by RACERS instances at once with `work_item_id` set. Exactly
+ * one may win (200); every loser must get 409 (the contract), never a second 200.
+ */
+async function raceProbe(origin, token, claimers, items = 20, racers = 8) {
+  const headers = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+  const create = await fetch(`${origin}/v1/workitems`, {
+    method: "POST",
+    headers,
+    body: JSON.stringify({
+      items: Array.from({ length: items }, (_, i) => ({
+        title: `race ${i}`,
+        required_skill_level: "basic",
+        priority: 1,
+        integration_name: "bench-race",
+      })),
+    }),
+  });
+  const created = await create.json().catch(() => null);
+  if (create.status !== 201 || !Array.isArray(created?.work_item_ids)) {
+    return { error: `create race items: HTTP ${create.status} ${JSON.stringify(created)?.slice(0, 300)}` };
+  }
+  const result = { items: created.work_item_ids.length, racers, multiple_winners: 0, no_winner: 0, loser_statuses: {}, examples: [] };
+  for (const id of created.work_item_ids) {
+    const answers = await Promise.all(
+      claimers.slice(0, racers).map(async (c) => {
+        const res = await fetch(`${origin}/v1/workitems/claim`, {
+          method: "POST",
+          headers,
+          body: JSON.stringify({ botz_id: c.botz_id, work_item_id: id }),
+        });
+        return { status: res.status, text: await res.text() };
+      }),
+    );
+    const winners = answers.filter((a) => a.status === 200).length;
+    if (winners > 1) result.multiple_winners++;
+    if (winners === 0) result.no_winner++;
+    for (const a of answers.filter((a) => a.status !== 200)) {
+      result.loser_statuses[a.status] = (result.loser_statuses[a.status] ?? 0) + 1;
+      if (a.status !== 409 && result.examples.length < 3) result.examples.push({ work_item_id: id, ...a, text: a.text.slice(0, 300) });
+    }
+    if ((winners !== 1) && result.examples.length < 3) result.examples.push({ work_item_id: id, answers: answers.map((a) => a.status) });
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Report
 // ---------------------------------------------------------------------------------------------------------
@@ -338,7 +384,7 @@ function fmt(x, d = 0) {
 function printTable(report) {
   const r = report.scenarios;
   const rows = [];
-  const NCOLS = 11;
+  const NCOLS = 13;
   const row = (label, s, rateKey, base, baseLabel) => {
     const pad = (first) => [label, first, ...Array(NCOLS - 2).fill("")];
     if (!s) return rows.push(pad("skipped"));
@@ -351,6 +397,8 @@ function printTable(report) {
       fmt(rate),
       fmt(s.latency_ms.p50, 2),
       fmt(s.latency_ms.p99, 2),
+      fmt(s.server_cpu_us_per_req),
+      fmt(s.server_cpu_cores, 2),
       fmt(s.generator_cpu_pct),
       fmt(s.other_processes_cores, 2),
       baseLabel ?? "",
@@ -367,26 +415,31 @@ function printTable(report) {
   row("do-write floor @1", r["do-write-floor@1"], "rps", r["static-floor@1"], "static floor @1");
   row("do-write floor @50", r["do-write-floor@50"], "rps", r["static-floor@50"], "static floor @50");
   row("claims @50 (claims/s)", r["claims@50"], "claims_per_s", r["do-write-floor@50"], "do-write floor @50");
-  const head = ["scenario", "req/s", "p50 ms", "p99 ms", "gen cpu%", "other cores", "baseline (same run)", "req/s", "p50 ms", "p99 ms", "vs base"];
+  const head = ["scenario", "req/s", "p50 ms", "p99 ms", "srv µs/req", "srv cores", "gen cpu%", "other cores", "baseline (same run)", "req/s", "p50 ms", "p99 ms", "vs base"];
+  const BASE_COL = head.indexOf("baseline (same run)");
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => String(x[i]).length)));
   const line = (cells) =>
-    cells.map((c, i) => (i === 0 || i === 6 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+    cells.map((c, i) => (i === 0 || i === BASE_COL ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
   const out = [];
   out.push("");
   out.push(`botplane bench — ${report.runtime}`);
+  out.push(`storage: ${report.storage}`);
   out.push(`load: ${report.load_client}, separate process, closed loop, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per scenario, ${report.host} only`);
   out.push("");
   out.push(line(head));
   out.push(widths.map((w) => "-".repeat(w)).join("  "));
   for (const x of rows) out.push(line(x));
-  out.push("gen cpu% = load generator CPU (% of one core; near 100 = generator-bound); other cores = CPU other");
-  out.push("processes on this machine used meanwhile (> 0.2 means the figure is disturbed; rerun when idle)");
+  out.push("srv µs/req = workerd CPU per measured request; srv cores = workerd CPU (1.00 = one core saturated);");
+  out.push("gen cpu% = load generator CPU (% of one core; near 100 = generator-bound); other cores = CPU that other");
+  out.push("processes on this machine used meanwhile (> 0.2: figure disturbed by something else; rerun when idle).");
   out.push("");
   const c = r["claims@50"];
   if (c && !c.error) {
     const pct = report.claims_vs_floor_pct;
     out.push(
-      `claims/s vs do-write floor @50: ${fmt(pct)}% (target >= ${CLAIMS_TARGET_PCT}%: ${pct >= CLAIMS_TARGET_PCT ? "met" : "NOT met"})`,
+      pct == null
+        ? "claims/s vs do-write floor @50: n/a (floor not measured in this run)"
+        : `claims/s vs do-write floor @50: ${fmt(pct)}% (target >= ${CLAIMS_TARGET_PCT}%: ${pct >= CLAIMS_TARGET_PCT ? "met" : "NOT met"})`,
     );
     out.push(
       `claims: ${c.claims_total} successful (${c.by_status[200] ?? 0} measured), ${c.no_claimable_item} no_claimable_item, ` +
@@ -395,6 +448,11 @@ function printTable(report) {
     );
     out.push(`double claims: ${c.checks.double_claims}    skill violations: ${c.checks.skill_violations}    ` +
       `GET cross-check: ${report.cross_check.failures} of ${report.cross_check.checked} sampled claims wrong`);
+    const rp = report.race_probe;
+    if (rp)
+      out.push(rp.error ? `explicit-id race probe FAILED: ${rp.error}` :
+        `explicit-id races: ${rp.items} items x ${rp.racers} racers: ${rp.multiple_winners} with two winners, ` +
+        `${rp.no_winner} with none, losers answered ${JSON.stringify(rp.loser_statuses)}`);
     const extra = c.checks;
     if (extra.skill_field_mismatches || extra.missing_work_item_id || extra.wrong_owner_in_response || extra.unknown_work_item_ids)
       out.push(`also: ${extra.skill_field_mismatches} response skill != created, ${extra.missing_work_item_id} without work_item_id, ` +
@@ -449,10 +507,11 @@ async function main() {
     botplaneScript = null;
     runtime = await startRuntime({ botplaneScript: null, secret });
   }
-  const { mf, urls } = runtime;
+  const { urls } = runtime;
+  serverPids = workerdPids();
   const cleanup = async () => {
     currentChild?.kill("SIGTERM");
-    await mf.dispose().catch(() => {});
+    await runtime.dispose();
   };
   for (const sig of ["SIGINT", "SIGTERM"])
     process.on(sig, () => cleanup().finally(() => process.exit(130)));
@@ -462,7 +521,7 @@ async function main() {
   try {
     if (botplaneScript !== null) {
       try {
-        migrations = await applyMigrations(mf);
+        migrations = await applyMigrations(runtime.mf);
         log(`applied ${migrations.length} D1 migration file(s): ${migrations.join(", ") || "(none)"}`);
       } catch (err) {
         failures.push(`D1 migrations failed: ${err.message}`);
@@ -492,13 +551,12 @@ async function main() {
         ],
       );
     }
-    for (const [name, origin, extra] of plan) {
+    const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(",").map((x) => x.trim())) : null;
+    for (const [name, origin, extra] of plan.filter(([n]) => !only || only.has(n))) {
       log(`running ${name} ...`);
       try {
-        const before = sampleCpu();
         scenarios[name] = await runLoad(scenarioConfig(name, origin, extra));
         const s = scenarios[name];
-        s.other_processes_cores = otherCores(before, sampleCpu());
         // 200 is the only good answer, except a claim's 404 `no_claimable_item` (the queue ran dry for a skill).
         const statuses = { ...s.by_status };
         delete statuses[200];
@@ -521,6 +579,7 @@ async function main() {
 
     // Claims verification: the load process checked every claim; cross-check a sample through the API.
     let crossCheck = { checked: 0, failures: 0, examples: [] };
+    let race = null;
     const c = scenarios["claims@50"];
     if (c && !c.error) {
       if (c.checks.double_claims > 0) failures.push(`${c.checks.double_claims} double claim(s)`);
@@ -529,6 +588,14 @@ async function main() {
       if (c.claims_total === 0) failures.push("no successful claim at all");
       crossCheck = await crossCheckSample(urls.botplane, token, c.claims);
       if (crossCheck.failures > 0) failures.push(`${crossCheck.failures} sampled claim(s) read back wrong`);
+      race = await raceProbe(urls.botplane, token, c.claimers);
+      if (race.error) failures.push(`race probe: ${race.error}`);
+      else {
+        if (race.multiple_winners) failures.push(`${race.multiple_winners} explicit-id race(s) with two winners`);
+        if (race.no_winner) failures.push(`${race.no_winner} explicit-id race(s) with no winner`);
+        const non409 = Object.entries(race.loser_statuses).filter(([k]) => k !== "409");
+        if (non409.length) failures.push(`race losers answered ${JSON.stringify(Object.fromEntries(non409))} instead of 409`);
+      }
     }
 
     const floor50 = scenarios["do-write-floor@50"];
@@ -543,6 +610,7 @@ async function main() {
       host: HOST,
       load_client: Object.values(scenarios).find((s) => s.client)?.client ?? CLIENT,
       build: botplaneScript === null ? null : "esbuild " + pkgVersion("esbuild") + " bundle + wrangler.toml bindings via unstable_getMiniflareWorkerOptions",
+      storage: runtime.storage,
       migrations,
       botplane_skipped: botplaneSkipped,
       settings: { duration_ms: DURATION_MS, warmup_ms: WARMUP_MS, items: ITEMS, instances: INSTANCES, claimers: CLAIMERS },
@@ -551,6 +619,7 @@ async function main() {
         c && !c.error && floor50 && !floor50.error ? Math.round((c.claims_per_s / floor50.rps) * 1000) / 10 : null,
       claims_target_pct: CLAIMS_TARGET_PCT,
       cross_check: crossCheck,
+      race_probe: race,
       worker_logs: runtime.logCounts,
       worker_error_samples: runtime.errorSamples,
       failures,

@@ -4,3 +4,10 @@ declare namespace Cloudflare {
     TEST_JWKS_PRIVATE_KEY: string;
   }
 }
+
+declare namespace Cloudflare {
+  interface GlobalProps {
+    mainModule: typeof import("../../workers/index");
+    durableNamespaces: "BotzRegistry" | "MetricsShard";
+  }
+}

@@ -43,3 +43,29 @@ export async function json<T = Record<string, unknown>>(res: Response): Promise<
 }
 
 export const ADMIN = () => token(["admin"]);
+
+export type Skill = "basic" | "tac_enabled" | "mcp_augmented" | "agentic";
+
+let seq = 0;
+/** A unique instance id per call, so tests sharing a file's storage never collide. */
+export function uniqueId(prefix: string): string {
+  seq += 1;
+  return `${prefix}-${Date.now().toString(36)}-${seq}`;
+}
+
+export async function registerBot(skill: Skill, auth: string, instanceId = uniqueId("bot")): Promise<string> {
+  const res = await call("/v1/botz/register", { token: auth, body: { botz_name: "tester", instance_id: instanceId, skill_level: skill } });
+  if (res.status !== 201 && res.status !== 200) throw new Error(`register failed: ${res.status} ${await res.text()}`);
+  return (await json<{ botz_id: string }>(res)).botz_id;
+}
+
+export async function createItems(auth: string, items: { required_skill_level?: Skill; priority?: number; integration_name?: string; title?: string }[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < items.length; i += 100) {
+    const batch = items.slice(i, i + 100).map((it, j) => ({ title: it.title ?? `item ${i + j}`, ...it }));
+    const res = await call("/v1/workitems", { token: auth, body: { items: batch } });
+    if (res.status !== 201) throw new Error(`create failed: ${res.status} ${await res.text()}`);
+    ids.push(...(await json<{ work_item_ids: string[] }>(res)).work_item_ids);
+  }
+  return ids;
+}

@@ -3,10 +3,12 @@
  * generate the OpenAPI document.
  */
 import { z } from "@hono/zod-openapi";
-import { REPORTED_STATUSES, INSTANCE_STATUSES, SKILL_LEVELS, WORK_ITEM_STATUSES } from "./model";
+import { INSTANCE_STATUSES, REPORTED_STATUSES, SKILL_LEVELS, WORK_ITEM_STATUSES, type Json } from "./model";
 
 const id = z.string().min(1).max(200);
-const jsonValue = z.json();
+// Bodies arrive as parsed JSON already, so any value in them is JSON. z.json() is recursive and overflows
+// the OpenAPI generator, so this is z.unknown() (documented as `{}`) typed as the JSON it must be.
+const jsonValue = z.unknown().openapi({ description: "Any JSON value" }) as unknown as z.ZodType<Json>;
 
 export const SkillLevelSchema = z.enum(SKILL_LEVELS).openapi({ example: "tac_enabled" });
 

@@ -481,6 +481,17 @@ async function runClaims(cfg, client) {
 
 async function main() {
   const cfg = await readStdin();
+  // If the orchestrator dies (Ctrl-C), stop loading at once instead of running out the clock unobserved.
+  if (cfg.orchestratorPid) {
+    setInterval(() => {
+      try {
+        process.kill(cfg.orchestratorPid, 0);
+      } catch {
+        process.exit(1);
+      }
+    }, 250).unref();
+  }
+  process.stdout.on("error", () => process.exit(1)); // EPIPE: nobody is reading the result any more
   const originUrl = assertLoopback(cfg.origin);
   cfg.connections = Math.max(1, cfg.connections | 0);
   cfg.warmupMs ??= 1000;

@@ -206,11 +206,14 @@ async function startRuntime({ botplaneScript, secret }) {
   await mf.ready;
   const urls = {};
   for (const w of workers) urls[w.name] = (await mf.unsafeGetDirectURL(w.name)).origin;
-  const dispose = async () => {
-    await mf.dispose().catch(() => {});
+  const removeStorageSync = () => {
     if (storageDir) rmSync(storageDir, { recursive: true, force: true });
   };
-  return { mf, dispose, urls, logCounts, errorSamples, define, storage: storageDir ? `${storageDir} (removed afterwards)` : "miniflare temporary directory (disk)" };
+  const dispose = async () => {
+    await mf.dispose().catch(() => {});
+    removeStorageSync();
+  };
+  return { mf, dispose, removeStorageSync, urls, logCounts, errorSamples, define, storage: storageDir ? `${storageDir} (removed afterwards)` : "miniflare temporary directory (disk)" };
 }
 
 /** Applies d1-migrations/*.sql in name order, one batch per file, split on drizzle's breakpoint marker. */
@@ -513,8 +516,12 @@ async function main() {
     currentChild?.kill("SIGTERM");
     await runtime.dispose();
   };
-  for (const sig of ["SIGINT", "SIGTERM"])
-    process.on(sig, () => cleanup().finally(() => process.exit(130)));
+  // Miniflare's own exit hook answers SIGINT/SIGTERM with process.exit() (after stopping workerd), so an
+  // async handler here would never finish: what must happen on Ctrl-C is done synchronously on "exit".
+  process.on("exit", () => {
+    currentChild?.kill("SIGTERM");
+    runtime.removeStorageSync();
+  });
 
   const scenarios = {};
   let migrations = [];

@@ -11,6 +11,8 @@ const FLUSH_BATCH = 100;
 const MAX_BACKOFF_MS = 60_000;
 
 export class Outbox {
+  private running: Promise<{ sent: number; error?: string }> | null = null;
+
   constructor(
     private readonly sql: SqlStorage,
     private readonly queue: Queue<BusEvent>,
@@ -37,8 +39,18 @@ export class Outbox {
     return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n;
   }
 
-  /** Sends everything pending, a batch at a time; on a queue error backs off and reports it. */
-  async flush(now: number): Promise<{ sent: number; error?: string }> {
+  /**
+   * Sends everything pending, a batch at a time; on a queue error backs off and reports it. A flush already
+   * under way (alarm and cron tick can overlap) is joined rather than run twice, which would send twice.
+   */
+  flush(now: number): Promise<{ sent: number; error?: string }> {
+    this.running ??= this.flushAll(now).finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  private async flushAll(now: number): Promise<{ sent: number; error?: string }> {
     let sent = 0;
     for (;;) {
       const rows = this.sql
@@ -57,12 +69,8 @@ export class Outbox {
       } catch (err) {
         const attempts = (rows[0]?.attempts ?? 0) + 1;
         const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempts);
-        this.sql.exec(
-          "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE seq <= ? AND next_attempt_at <= ?",
-          now + delay,
-          lastSeq,
-          now,
-        );
+        // Every due row waits, not just this batch: later rows going first would reorder the stream.
+        this.sql.exec("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE next_attempt_at <= ?", now + delay, now);
         return { sent, error: err instanceof Error ? err.message : String(err) };
       }
       this.sql.exec("DELETE FROM outbox WHERE seq <= ? AND next_attempt_at <= ?", lastSeq, now);

@@ -6,9 +6,9 @@ import type { Env } from "./platform/env";
 import { createLogger } from "./platform/logger";
 import { flushNow } from "./platform/metrics/recorder";
 
-export async function scheduled(controller: ScheduledController, env: Env): Promise<void> {
+export async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
   const log = createLogger("cron", env.LOG_LEVEL);
   const botz = await registry(env).tick();
-  await flushNow(env);
+  ctx.waitUntil(flushNow(env));
   log.info("tick", { cron: controller.cron, scheduled_time: new Date(controller.scheduledTime).toISOString(), botz });
 }

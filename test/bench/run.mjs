@@ -176,6 +176,7 @@ async function startRuntime({ botplaneScript, secret }) {
   // Worker logs (botplane logs JSON per request) would flood the report; count them, echo the first errors.
   const logCounts = {};
   const errorSamples = [];
+  const logSamples = []; // the first few lines of any level, kept in latest.json
   const options = convertV4MiniflareOptions({
     host: HOST,
     port: 0,
@@ -183,6 +184,7 @@ async function startRuntime({ botplaneScript, secret }) {
     log: new Log(LogLevel.WARN),
     handleStructuredLogs: ({ level, message }) => {
       logCounts[level] = (logCounts[level] ?? 0) + 1;
+      if (logSamples.length < 10) logSamples.push(`${level}: ${message.slice(0, 300)}`);
       if (level === "error" && errorSamples.length < 20) {
         errorSamples.push(message.slice(0, 500));
         log(`worker error log: ${message.slice(0, 300)}`);
@@ -213,7 +215,7 @@ async function startRuntime({ botplaneScript, secret }) {
     await mf.dispose().catch(() => {});
     removeStorageSync();
   };
-  return { mf, dispose, removeStorageSync, urls, logCounts, errorSamples, define, storage: storageDir ? `${storageDir} (removed afterwards)` : "miniflare temporary directory (disk)" };
+  return { mf, dispose, removeStorageSync, urls, logCounts, errorSamples, logSamples, define, storage: storageDir ? `${storageDir} (removed afterwards)` : "miniflare temporary directory (disk)" };
 }
 
 /** Applies d1-migrations/*.sql in name order, one batch per file, split on drizzle's breakpoint marker. */
@@ -462,6 +464,8 @@ function printTable(report) {
         `${extra.wrong_owner_in_response} response botz_id != claimer, ${extra.unknown_work_item_ids} unknown ids`);
   } else if (c?.error) out.push(`claims scenario FAILED: ${c.error}`);
   else out.push(`claims scenario skipped: ${report.botplane_skipped ?? "?"}`);
+  const saturated = Object.entries(r).filter(([, s]) => s?.generator_cpu_pct > 85).map(([n]) => n);
+  if (saturated.length) out.push(`WARNING: load generator near one full core in ${saturated.join(", ")}: those figures are generator-bound`);
   out.push(`worker log lines by level: ${JSON.stringify(report.worker_logs)}`);
   out.push(`verdict: ${report.ok ? "OK" : "FAIL — " + report.failures.join("; ")}`);
   out.push("");
@@ -592,10 +596,17 @@ async function main() {
       if (c.checks.double_claims > 0) failures.push(`${c.checks.double_claims} double claim(s)`);
       if (c.checks.skill_violations > 0) failures.push(`${c.checks.skill_violations} claim(s) above skill`);
       if (c.checks.missing_work_item_id > 0) failures.push(`${c.checks.missing_work_item_id} claim(s) without work_item_id`);
+      if (c.checks.skill_field_mismatches > 0) failures.push(`${c.checks.skill_field_mismatches} claim response(s) with a required_skill_level other than the item's`);
+      if (c.checks.wrong_owner_in_response > 0) failures.push(`${c.checks.wrong_owner_in_response} claim response(s) naming another botz_id`);
+      if (c.checks.unknown_work_item_ids > 0) failures.push(`${c.checks.unknown_work_item_ids} claim(s) of ids the bench never created`);
       if (c.claims_total === 0) failures.push("no successful claim at all");
-      crossCheck = await crossCheckSample(urls.botplane, token, c.claims);
+      crossCheck = await crossCheckSample(urls.botplane, token, c.claims).catch((err) => ({
+        checked: 0,
+        failures: 1,
+        examples: [{ error: String(err?.message ?? err) }],
+      }));
       if (crossCheck.failures > 0) failures.push(`${crossCheck.failures} sampled claim(s) read back wrong`);
-      race = await raceProbe(urls.botplane, token, c.claimers);
+      race = await raceProbe(urls.botplane, token, c.claimers).catch((err) => ({ error: String(err?.message ?? err) }));
       if (race.error) failures.push(`race probe: ${race.error}`);
       else {
         if (race.multiple_winners) failures.push(`${race.multiple_winners} explicit-id race(s) with two winners`);
@@ -629,6 +640,7 @@ async function main() {
       race_probe: race,
       worker_logs: runtime.logCounts,
       worker_error_samples: runtime.errorSamples,
+      worker_log_samples: runtime.logSamples,
       failures,
       ok: failures.length === 0,
       wall_seconds: Math.round((Date.now() - started) / 100) / 10,

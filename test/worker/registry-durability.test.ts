@@ -126,9 +126,13 @@ describe("BotzRegistry durability", () => {
     await runDurableObjectAlarm(stub());
     expect(await outboxSubjects()).toEqual([]);
 
+    // A clock an hour ahead puts the flush alarm an hour out in real time, so it cannot fire by itself
+    // before the crash below; eviction then drops the clock and only storage remains.
+    await shiftClock(3600_000);
     const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     await call("/v1/workitems/claim", { token: auth, body: { botz_id: bot, work_item_id: id }, headers: { traceparent } });
     await evictDurableObject(stub());
+    expect(await runInDurableObject(stub(), (_: BotzRegistry, state) => state.storage.getAlarm())).not.toBeNull();
     const pending = await runInDurableObject(stub(), (_: BotzRegistry, state) =>
       state.storage.sql.exec<{ event: string }>("SELECT event FROM outbox").toArray().map((r) => JSON.parse(r.event) as { type: string; payload: { work_item_id: string }; metadata: { traceparent: string } }),
     );

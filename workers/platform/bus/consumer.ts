@@ -7,6 +7,7 @@
 import { createDb } from "../db/client";
 import { deadLetters } from "../db/schema";
 import type { Env } from "../env";
+import { flushNow } from "../metrics/recorder";
 import { createLogger, type Logger } from "../logger";
 import { startSpan } from "../trace";
 import { busEventSchema, type BusEvent } from "./envelope";
@@ -86,7 +87,9 @@ async function deliver(message: Message<unknown>, env: Env, handlers: HandlerTab
  * each message itself, except dead ones, which are acked here once stored.
  */
 export function createQueueHandler(handlers: HandlerTable) {
-  return async function queue(batch: MessageBatch<unknown>, env: Env): Promise<void> {
+  return async function queue(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext): Promise<void> {
+    // Handlers count metrics in this isolate's buffer; send them on once the batch is done.
+    ctx.waitUntil(scheduler.wait(0).then(() => flushNow(env)));
     if (batch.queue === DEAD_LETTER_QUEUE) {
       const letters = batch.messages.map((m) => ({ body: m.body, queue: DEAD_LETTER_QUEUE, error: "exceeded max_retries on the bus queue", attempts: m.attempts }));
       await storeDeadLetters(env, letters);

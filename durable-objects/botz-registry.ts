@@ -10,6 +10,7 @@ import { skillRank, type SkillLevel } from "../workers/botz/model";
 import { createEvent } from "../workers/platform/bus/envelope";
 import { Outbox } from "../workers/platform/bus/outbox";
 import { readConfig, type BotzSettings } from "../workers/platform/config";
+import { flushNow } from "../workers/platform/metrics/recorder";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
 import { countBy, instanceRow, listWorkItems, nextClaimable, nextFencingToken, SCHEMA, toInstance, toWorkItem, workItemRow } from "./botz-registry-store";
@@ -206,6 +207,8 @@ export class BotzRegistry extends DurableObject<Env> {
     const now = this.clock();
     const swept = this.ctx.storage.transactionSync(() => this.sweep(now));
     const { sent } = await this.outbox.flush(now);
+    // The flush counted bus messages in this isolate; a Durable Object has no request to ride along with.
+    await flushNow(this.env);
     this.alarmAt = null;
     await this.schedule(now);
     return { ...swept, sent };

@@ -255,15 +255,22 @@ function runLoad(config) {
   if (new URL(config.origin).hostname !== HOST) throw new Error(`refusing to target ${config.origin}`);
   return new Promise((resolvePromise, reject) => {
     // Same Node binary as this process (>= 22), so the generator never measures an older runtime.
-    const child = spawn(process.execPath, [join(HERE, "load.mjs")], { stdio: ["pipe", "pipe", "inherit"] });
+    const child = spawn(process.execPath, [join(HERE, "load.mjs")], { stdio: ["pipe", "pipe", "pipe"] });
     currentChild = child;
     let out = "";
+    let why = ""; // load.mjs's own account of a failure, for the report
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (d) => (out += d));
+    child.stderr.setEncoding("utf8");
+    child.stderr.on("data", (d) => {
+      process.stderr.write(d);
+      const m = /\[load\] failed: (?:Error: )?(.*)/.exec(d);
+      if (m) why = m[1];
+    });
     child.on("error", reject);
-    child.on("exit", (code, signal) => {
+    child.on("close", (code, signal) => {
       currentChild = null;
-      if (code !== 0) return reject(new Error(`load.mjs (${config.name}) exited ${code ?? signal}`));
+      if (code !== 0) return reject(new Error(`load.mjs (${config.name}) exited ${code ?? signal}${why ? `: ${why}` : ""}`));
       try {
         resolvePromise(JSON.parse(out.trim().split("\n").pop()));
       } catch (err) {

@@ -5,7 +5,7 @@
  */
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
-import { describe, it } from "vitest";
+import { beforeEach, describe, it } from "vitest";
 import type { BotzRegistry } from "../../durable-objects/botz-registry";
 import { ADMIN, call, createItems, json, registerBot } from "./helpers";
 
@@ -13,14 +13,15 @@ const LEASE_MS = 600_000;
 const stub = () => env.BOTZ_REGISTRY.getByName("default");
 
 /**
- * Moves the registry's clock to real time + offset (reset on eviction, which rebuilds the instance). Any
- * alarm already due (the outbox flush a write schedules for "now") runs first, on the old clock, so it
- * cannot fire mid-test on the new one.
+ * The registry runs a day ahead of real time throughout this file, so every alarm it sets lies a day out in
+ * real time and never fires by itself: only runDurableObjectAlarm runs it, when the test says so.
  */
+const AHEAD_MS = 24 * 3600_000;
+
+/** Moves the registry's clock to a day ahead + offset (eviction resets it, so each test sets it again). */
 async function shiftClock(offsetMs: number): Promise<void> {
-  await runDurableObjectAlarm(stub());
   await runInDurableObject(stub(), (instance: BotzRegistry) => {
-    instance.clock = () => Date.now() + offsetMs;
+    instance.clock = () => Date.now() + AHEAD_MS + offsetMs;
   });
 }
 
@@ -40,7 +41,12 @@ async function outboxSubjects(): Promise<string[]> {
 }
 
 describe("BotzRegistry durability", () => {
+  beforeEach(async () => {
+    await shiftClock(0);
+  });
+
   it("should keep a claim across eviction and let its holder complete it", async ({ expect }) => {
+    // After the eviction the registry runs on real time again: the lease (a day out) still holds.
     const auth = await ADMIN();
     const bot = await registerBot("basic", auth);
     const [id] = await createItems(auth, [{}]);
@@ -126,9 +132,7 @@ describe("BotzRegistry durability", () => {
     await runDurableObjectAlarm(stub());
     expect(await outboxSubjects()).toEqual([]);
 
-    // A clock an hour ahead puts the flush alarm an hour out in real time, so it cannot fire by itself
-    // before the crash below; eviction then drops the clock and only storage remains.
-    await shiftClock(3600_000);
+    // Eviction below drops the clock and every in-memory thing; only storage remains.
     const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     await call("/v1/workitems/claim", { token: auth, body: { botz_id: bot, work_item_id: id }, headers: { traceparent } });
     await evictDurableObject(stub());

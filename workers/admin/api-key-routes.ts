@@ -6,11 +6,10 @@ import { createApiKey, listApiKeys, revokeApiKey } from "../platform/auth/api-ke
 import { requireScope } from "../platform/auth/middleware";
 import type { ApiKeyRow } from "../platform/db/schema";
 import { AppError } from "../platform/errors";
-import { bearerSecurity, errorResponses } from "../platform/openapi";
+import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { createRouter } from "../platform/validation";
 import { ApiKeyIdParamSchema, ApiKeyListSchema, ApiKeySchema, CreateApiKeyBodySchema, CreatedApiKeySchema } from "./schemas";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const tags = ["admin"];
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -35,8 +34,8 @@ const create = createRoute({
   summary: "Create an API key (shown once)",
   security: bearerSecurity,
   middleware: [requireScope("admin")] as const,
-  request: { body: { required: true, ...json(CreateApiKeyBodySchema) } },
-  responses: { 201: { description: "Created", ...json(CreatedApiKeySchema) }, ...errorResponses(400, 401, 403, 415) },
+  request: { body: { required: true, ...jsonContent(CreateApiKeyBodySchema) } },
+  responses: { 201: { description: "Created", ...jsonContent(CreatedApiKeySchema) }, ...errorResponses(400, 401, 403, 415) },
 });
 
 const list = createRoute({
@@ -46,7 +45,7 @@ const list = createRoute({
   summary: "List API keys (never the keys themselves)",
   security: bearerSecurity,
   middleware: [requireScope("admin")] as const,
-  responses: { 200: { description: "API keys", ...json(ApiKeyListSchema) }, ...errorResponses(401, 403) },
+  responses: { 200: { description: "API keys", ...jsonContent(ApiKeyListSchema) }, ...errorResponses(401, 403) },
 });
 
 const revoke = createRoute({
@@ -57,7 +56,7 @@ const revoke = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("admin")] as const,
   request: { params: ApiKeyIdParamSchema },
-  responses: { 200: { description: "Revoked", ...json(ApiKeySchema) }, ...errorResponses(400, 401, 403, 404) },
+  responses: { 200: { description: "Revoked", ...jsonContent(ApiKeySchema) }, ...errorResponses(400, 401, 403, 404) },
 });
 
 export const apiKeyRoutes = createRouter()

@@ -5,7 +5,7 @@ import { createRoute } from "@hono/zod-openapi";
 import { requireScope } from "../platform/auth/middleware";
 import { readConfig } from "../platform/config";
 import { unwrap } from "../platform/errors";
-import { bearerSecurity, errorResponses } from "../platform/openapi";
+import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { formatTraceparent } from "../platform/trace";
 import { createRouter } from "../platform/validation";
 import { registry, toRegisterInput } from "./registry";
@@ -20,7 +20,6 @@ import {
   RegisterResponseSchema,
 } from "./schemas";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const tags = ["botz"];
 
 const register = createRoute({
@@ -30,10 +29,10 @@ const register = createRoute({
   summary: "Register a BoTZ instance (re-registering an instance_id updates it)",
   security: bearerSecurity,
   middleware: [requireScope("botz:write")] as const,
-  request: { body: { required: true, ...json(RegisterBodySchema) } },
+  request: { body: { required: true, ...jsonContent(RegisterBodySchema) } },
   responses: {
-    200: { description: "Existing instance updated", ...json(RegisterResponseSchema) },
-    201: { description: "Instance registered", ...json(RegisterResponseSchema) },
+    200: { description: "Existing instance updated", ...jsonContent(RegisterResponseSchema) },
+    201: { description: "Instance registered", ...jsonContent(RegisterResponseSchema) },
     ...errorResponses(400, 401, 403, 415),
   },
 });
@@ -45,8 +44,8 @@ const heartbeat = createRoute({
   summary: "Record a heartbeat; extends the instance's claim leases",
   security: bearerSecurity,
   middleware: [requireScope("botz:write")] as const,
-  request: { body: { required: true, ...json(HeartbeatBodySchema) } },
-  responses: { 200: { description: "Heartbeat recorded", ...json(HeartbeatResponseSchema) }, ...errorResponses(400, 401, 403, 404, 415) },
+  request: { body: { required: true, ...jsonContent(HeartbeatBodySchema) } },
+  responses: { 200: { description: "Heartbeat recorded", ...jsonContent(HeartbeatResponseSchema) }, ...errorResponses(400, 401, 403, 404, 415) },
 });
 
 const list = createRoute({
@@ -57,7 +56,7 @@ const list = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("botz:read")] as const,
   request: { query: InstanceListQuerySchema },
-  responses: { 200: { description: "Instances", ...json(InstanceListSchema) }, ...errorResponses(400, 401, 403) },
+  responses: { 200: { description: "Instances", ...jsonContent(InstanceListSchema) }, ...errorResponses(400, 401, 403) },
 });
 
 const get = createRoute({
@@ -68,7 +67,7 @@ const get = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("botz:read")] as const,
   request: { params: BotzIdParamSchema },
-  responses: { 200: { description: "The instance", ...json(InstanceSchema) }, ...errorResponses(400, 401, 403, 404) },
+  responses: { 200: { description: "The instance", ...jsonContent(InstanceSchema) }, ...errorResponses(400, 401, 403, 404) },
 });
 
 export const instanceRoutes = createRouter()

@@ -6,7 +6,7 @@ import { requireScope } from "../platform/auth/middleware";
 import type { Env } from "../platform/env";
 import { botzClaimsLastHour, botzClaimToComplete, botzInstances, botzWorkItems } from "../platform/metrics/catalog";
 import type { GaugeSample } from "../platform/metrics/exposition";
-import { bearerSecurity, errorResponses } from "../platform/openapi";
+import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { createRouter } from "../platform/validation";
 import { WORK_ITEM_STATUSES } from "./model";
 import { registry } from "./registry";
@@ -19,7 +19,7 @@ const stats = createRoute({
   summary: "Ecosystem statistics",
   security: bearerSecurity,
   middleware: [requireScope("botz:read")] as const,
-  responses: { 200: { description: "Statistics", content: { "application/json": { schema: StatsSchema } } }, ...errorResponses(401, 403) },
+  responses: { 200: { description: "Statistics", ...jsonContent(StatsSchema) }, ...errorResponses(401, 403) },
 });
 
 export const statsRoutes = createRouter().openapi(stats, async (c) => c.json(await registry(c.env).stats(), 200));

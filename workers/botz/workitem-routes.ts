@@ -7,7 +7,7 @@ import { requireScope } from "../platform/auth/middleware";
 import { unwrap } from "../platform/errors";
 import { botzClaims } from "../platform/metrics/catalog";
 import { increment } from "../platform/metrics/recorder";
-import { bearerSecurity, errorResponses } from "../platform/openapi";
+import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { formatTraceparent } from "../platform/trace";
 import { createRouter } from "../platform/validation";
 import { registry } from "./registry";
@@ -23,7 +23,6 @@ import {
   WorkItemSchema,
 } from "./schemas";
 
-const json = <T>(schema: T) => ({ content: { "application/json": { schema } } });
 const tags = ["workitems"];
 
 const create = createRoute({
@@ -33,8 +32,8 @@ const create = createRoute({
   summary: "Create one work item, or up to 100 as {items: [...]}",
   security: bearerSecurity,
   middleware: [requireScope("workitems:write")] as const,
-  request: { body: { required: true, ...json(CreateWorkItemsBodySchema) } },
-  responses: { 201: { description: "Created", ...json(CreateWorkItemsResponseSchema) }, ...errorResponses(400, 401, 403, 415) },
+  request: { body: { required: true, ...jsonContent(CreateWorkItemsBodySchema) } },
+  responses: { 201: { description: "Created", ...jsonContent(CreateWorkItemsResponseSchema) }, ...errorResponses(400, 401, 403, 415) },
 });
 
 const list = createRoute({
@@ -44,8 +43,8 @@ const list = createRoute({
   summary: "List work items by priority, then age",
   security: bearerSecurity,
   middleware: [requireScope("workitems:read")] as const,
-  request: { body: { required: true, ...json(WorkItemListBodySchema) } },
-  responses: { 200: { description: "Work items", ...json(WorkItemListSchema) }, ...errorResponses(400, 401, 403, 415) },
+  request: { body: { required: true, ...jsonContent(WorkItemListBodySchema) } },
+  responses: { 200: { description: "Work items", ...jsonContent(WorkItemListSchema) }, ...errorResponses(400, 401, 403, 415) },
 });
 
 const claim = createRoute({
@@ -55,8 +54,8 @@ const claim = createRoute({
   summary: "Claim a work item (or the next one this instance may claim); returns a lease and fencing token",
   security: bearerSecurity,
   middleware: [requireScope("workitems:claim")] as const,
-  request: { body: { required: true, ...json(ClaimBodySchema) } },
-  responses: { 200: { description: "Claimed", ...json(ClaimSchema) }, ...errorResponses(400, 401, 403, 404, 409, 415) },
+  request: { body: { required: true, ...jsonContent(ClaimBodySchema) } },
+  responses: { 200: { description: "Claimed", ...jsonContent(ClaimSchema) }, ...errorResponses(400, 401, 403, 404, 409, 415) },
 });
 
 const complete = createRoute({
@@ -66,8 +65,8 @@ const complete = createRoute({
   summary: "Complete or fail a claimed work item; the claim's fencing token must still hold",
   security: bearerSecurity,
   middleware: [requireScope("workitems:claim")] as const,
-  request: { body: { required: true, ...json(CompleteBodySchema) } },
-  responses: { 200: { description: "Recorded", ...json(WorkItemSchema) }, ...errorResponses(400, 401, 403, 404, 409, 415) },
+  request: { body: { required: true, ...jsonContent(CompleteBodySchema) } },
+  responses: { 200: { description: "Recorded", ...jsonContent(WorkItemSchema) }, ...errorResponses(400, 401, 403, 404, 409, 415) },
 });
 
 const get = createRoute({
@@ -78,7 +77,7 @@ const get = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("workitems:read")] as const,
   request: { params: WorkItemIdParamSchema },
-  responses: { 200: { description: "The work item", ...json(WorkItemSchema) }, ...errorResponses(400, 401, 403, 404) },
+  responses: { 200: { description: "The work item", ...jsonContent(WorkItemSchema) }, ...errorResponses(400, 401, 403, 404) },
 });
 
 export const workItemRoutes = createRouter()

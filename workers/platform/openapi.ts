@@ -38,3 +38,8 @@ export function errorResponses<S extends ErrorStatus>(...statuses: S[]) {
 
 /** Routes that need a token or API key declare this. */
 export const bearerSecurity: Record<string, string[]>[] = [{ bearer: [] }, { apiKey: [] }];
+
+/** `{ content: { "application/json": { schema } } }`, the body/response shape every JSON route repeats. */
+export function jsonContent<T>(schema: T): { content: { "application/json": { schema: T } } } {
+  return { content: { "application/json": { schema } } };
+}

@@ -23,11 +23,11 @@ export const SCHEMA = [
   "CREATE INDEX IF NOT EXISTS work_items_queue ON work_items (status, skill_rank, priority DESC, created_at)",
   "CREATE INDEX IF NOT EXISTS work_items_integration ON work_items (integration_name, status, skill_rank, priority DESC, created_at)",
   "CREATE INDEX IF NOT EXISTS work_items_leases ON work_items (status, lease_expires_at)",
+  // AUTOINCREMENT never reuses a rowid, even after old claims are pruned: the claim's id is its fencing token.
   `CREATE TABLE IF NOT EXISTS claims (
-    fencing_token INTEGER PRIMARY KEY, work_item_id TEXT NOT NULL, botz_id TEXT NOT NULL,
+    fencing_token INTEGER PRIMARY KEY AUTOINCREMENT, work_item_id TEXT NOT NULL, botz_id TEXT NOT NULL,
     claimed_at INTEGER NOT NULL, ended_at INTEGER, outcome TEXT)`,
   "CREATE INDEX IF NOT EXISTS claims_claimed_at ON claims (claimed_at)",
-  "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)",
 ];
 
 type Row = Record<string, SqlStorageValue>;
@@ -99,19 +99,19 @@ export function workItemRow(sql: SqlStorage, id: string): Row | undefined {
 }
 
 /**
- * The best pending item a claimer of `rank` may take: the head of each rank's run (an index seek each),
- * then the highest priority, oldest first.
+ * The best pending item a claimer of `rank` may take: the head of each rank's run (one index seek each, in
+ * one statement), then the highest priority, oldest first.
  */
 export function nextClaimable(sql: SqlStorage, rank: number, integration?: string): Row | undefined {
-  let best: Row | undefined;
+  const filter = integration ? "integration_name = ? AND " : "";
+  const heads: string[] = [];
+  const args: SqlStorageValue[] = [];
   for (let r = 0; r <= rank; r++) {
-    const row = integration
-      ? sql.exec("SELECT * FROM work_items WHERE integration_name = ? AND status = 'pending' AND skill_rank = ? ORDER BY priority DESC, created_at LIMIT 1", integration, r).toArray()[0]
-      : sql.exec("SELECT * FROM work_items WHERE status = 'pending' AND skill_rank = ? ORDER BY priority DESC, created_at LIMIT 1", r).toArray()[0];
-    if (!row) continue;
-    if (!best || Number(row.priority) > Number(best.priority) || (row.priority === best.priority && Number(row.created_at) < Number(best.created_at))) best = row;
+    heads.push(`SELECT * FROM (SELECT * FROM work_items WHERE ${filter}status = 'pending' AND skill_rank = ? ORDER BY priority DESC, created_at LIMIT 1)`);
+    if (integration) args.push(integration);
+    args.push(r);
   }
-  return best;
+  return sql.exec(`${heads.join(" UNION ALL ")} ORDER BY priority DESC, created_at LIMIT 1`, ...args).toArray()[0];
 }
 
 export function listWorkItems(sql: SqlStorage, f: WorkItemFilter): WorkItem[] {
@@ -127,13 +127,11 @@ export function listWorkItems(sql: SqlStorage, f: WorkItemFilter): WorkItem[] {
     .map(toWorkItem);
 }
 
-/** Hands out the next fencing token: strictly increasing for the registry's whole life. */
-export function nextFencingToken(sql: SqlStorage): number {
+/** Records a claim; its id, strictly increasing for the registry's whole life, is the fencing token. */
+export function recordClaim(sql: SqlStorage, workItemId: string, botzId: string, now: number): number {
   return sql
-    .exec<{ value: number }>(
-      "INSERT INTO meta (key, value) VALUES ('fencing_token', 1) ON CONFLICT(key) DO UPDATE SET value = value + 1 RETURNING value",
-    )
-    .one().value;
+    .exec<{ fencing_token: number }>("INSERT INTO claims (work_item_id, botz_id, claimed_at) VALUES (?, ?, ?) RETURNING fencing_token", workItemId, botzId, now)
+    .one().fencing_token;
 }
 
 export function countBy(sql: SqlStorage, query: string): Record<string, number> {

@@ -13,10 +13,12 @@ import { readConfig, type BotzSettings } from "../workers/platform/config";
 import { flushNow } from "../workers/platform/metrics/recorder";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
-import { countBy, instanceRow, listWorkItems, nextClaimable, nextFencingToken, SCHEMA, toInstance, toWorkItem, workItemRow } from "./botz-registry-store";
+import { countBy, instanceRow, listWorkItems, nextClaimable, recordClaim, SCHEMA, toInstance, toWorkItem, workItemRow } from "./botz-registry-store";
 
 const SOURCE = "botz-gateway";
 const CLAIM_HISTORY_MS = 7 * 24 * 3600_000;
+/** Events wait this long for company: one alarm then sends many in one sendBatch instead of one each. */
+const OUTBOX_FLUSH_DELAY_MS = 50;
 
 export class BotzRegistry extends DurableObject<Env> {
   /** The registry's clock; tests replace it to move time instead of waiting. */
@@ -57,7 +59,7 @@ export class BotzRegistry extends DurableObject<Env> {
       this.outbox.add(createEvent({ type: "botz.registered.v1", source: SOURCE, payload, traceparent, now }));
       return !existing;
     });
-    await this.schedule(now);
+    await this.ensureAlarm(now + OUTBOX_FLUSH_DELAY_MS);
     return { instance: this.instance(input.botz_id), created };
   }
 
@@ -75,7 +77,8 @@ export class BotzRegistry extends DurableObject<Env> {
         now + this.settings.leaseMs, now, input.botz_id, now,
       ).toArray().length;
     });
-    await this.schedule(now);
+    // A revived instance can go stale again; the alarm works out the rest when it fires.
+    await this.ensureAlarm(now + this.settings.staleThresholdMs);
     return { ok: true, instance: this.instance(input.botz_id), leases_extended: extended };
   }
 
@@ -136,23 +139,22 @@ export class BotzRegistry extends DurableObject<Env> {
         }
       }
       if (!item) return fail(404, "no_claimable_item", "no pending work item this instance may claim");
-      const token = nextFencingToken(this.sql);
-      const lease = now + this.settings.leaseMs;
       const id = String(item.work_item_id);
+      const token = recordClaim(this.sql, id, input.botz_id, now);
+      const lease = now + this.settings.leaseMs;
       this.sql.exec(
         "UPDATE work_items SET status = 'claimed', claimed_by = ?, session_id = ?, fencing_token = ?, lease_expires_at = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ? WHERE work_item_id = ?",
         input.botz_id, input.session_id ?? null, token, lease, now, now, id,
       );
-      this.sql.exec("INSERT INTO claims (fencing_token, work_item_id, botz_id, claimed_at) VALUES (?, ?, ?, ?)", token, id, input.botz_id, now);
       // A claim is a sign of life: a stale claimer is active again.
       this.sql.exec("UPDATE instances SET current_work_item_id = ?, last_heartbeat_at = ?, status = CASE status WHEN 'stale' THEN 'active' ELSE status END WHERE botz_id = ?", id, now, input.botz_id);
-      const workItem = toWorkItem(workItemRow(this.sql, id) ?? item);
+      const workItem = toWorkItem({ ...item, status: "claimed", claimed_by: input.botz_id, session_id: input.session_id ?? null, fencing_token: token, lease_expires_at: lease, claimed_at: now, attempts: Number(item.attempts) + 1, updated_at: now });
       const claim: Claim = { work_item_id: id, botz_id: input.botz_id, fencing_token: token, lease_expires_at: new Date(lease).toISOString(), required_skill_level: workItem.required_skill_level, attempt: workItem.attempts, work_item: workItem };
       const payload = { work_item_id: id, botz_id: input.botz_id, fencing_token: token, lease_expires_at: claim.lease_expires_at, session_id: input.session_id ?? null, integration_name: workItem.integration_name };
       this.outbox.add(createEvent({ type: "botz.workitem.claimed.v1", source: SOURCE, payload, traceparent, now }));
       return { ok: true, claim };
     });
-    if (result.ok) await this.schedule(now);
+    if (result.ok) await this.ensureAlarm(now + OUTBOX_FLUSH_DELAY_MS);
     return result;
   }
 
@@ -179,7 +181,7 @@ export class BotzRegistry extends DurableObject<Env> {
       this.outbox.add(createEvent({ type: "botz.workitem.completed.v1", source: SOURCE, payload, traceparent, now }));
       return { ok: true, work_item: toWorkItem(workItemRow(this.sql, input.work_item_id) ?? item) };
     });
-    if (result.ok) await this.schedule(now);
+    if (result.ok) await this.ensureAlarm(now + OUTBOX_FLUSH_DELAY_MS);
     return result;
   }
 
@@ -210,7 +212,7 @@ export class BotzRegistry extends DurableObject<Env> {
     // The flush counted bus messages in this isolate; a Durable Object has no request to ride along with.
     await flushNow(this.env);
     this.alarmAt = null;
-    await this.schedule(now);
+    await this.scheduleNext(now);
     return { ...swept, sent };
   }
 
@@ -257,16 +259,19 @@ export class BotzRegistry extends DurableObject<Env> {
     return { requeued, failed, stale };
   }
 
-  /** Sets the alarm for the earliest of: outbox due, a lease expiring, an instance going stale. */
-  private async schedule(now: number): Promise<void> {
+  /** Makes sure the alarm fires by `at`; costs no query, so the hot paths can call it on every write. */
+  private async ensureAlarm(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
+  }
+
+  /** After a sweep: the alarm for the earliest of outbox due, a lease expiring, an instance going stale. */
+  private async scheduleNext(now: number): Promise<void> {
     const lease = this.sql.exec<{ t: number | null }>("SELECT MIN(lease_expires_at) AS t FROM work_items WHERE status = 'claimed'").one().t;
     const beat = this.sql.exec<{ t: number | null }>("SELECT MIN(last_heartbeat_at) AS t FROM instances WHERE status != 'stale'").one().t;
     const candidates = [this.outbox.nextDueAt(), lease, beat === null ? null : beat + this.settings.staleThresholdMs];
     const due = candidates.filter((t): t is number => t !== null).reduce((a, b) => Math.min(a, b), Infinity);
-    if (due === Infinity) return;
-    const at = Math.max(due, now);
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
+    if (due !== Infinity) await this.ensureAlarm(Math.max(due, now));
   }
 }

@@ -429,6 +429,7 @@ function printTable(report) {
   row("do-write floor @1", r["do-write-floor@1"], "rps", r["static-floor@1"], "static floor @1");
   row("do-write floor @50", r["do-write-floor@50"], "rps", r["static-floor@50"], "static floor @50");
   row("claims @50 (claims/s)", r["claims@50"], "claims_per_s", r["do-write-floor@50"], "do-write floor @50");
+  row("registry read @50", r["registry-read@50"], "rps", r["do-write-floor@50"], "do-write floor @50");
   const head = ["scenario", "req/s", "p50 ms", "p99 ms", "srv µs/req", "srv cores", "gen cpu%", "other cores", "baseline (same run)", "req/s", "p50 ms", "p99 ms", "vs base"];
   const BASE_COL = head.indexOf("baseline (same run)");
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => String(x[i]).length)));
@@ -572,6 +573,9 @@ async function main() {
             seed: { instances: INSTANCES, items: ITEMS, batch: 100, concurrency: 4 },
           },
         ],
+        // Where a claim's time goes: the same auth, validation and registry round trip with a one-row read
+        // and no write, no outbox event, no queue traffic.
+        ["registry-read@50", urls.botplane, { path: "/v1/botz/instances?limit=1", connections: 50, headers: { authorization: `Bearer ${token}` } }],
       );
     }
     const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(",").map((x) => x.trim())) : null;

@@ -14,9 +14,14 @@ const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ZERO_TRACE = "0".repeat(32);
 const ZERO_SPAN = "0".repeat(16);
 
+/**
+ * Trace and span ids need uniqueness, not secrecy, and getRandomValues was the single most expensive call
+ * on a request's path (profiled), so they come from Math.random, 32 bits at a time.
+ */
 function randomHex(bytes: number): string {
-  const buf = crypto.getRandomValues(new Uint8Array(bytes));
-  return Array.from(buf, (b) => b.toString(16).padStart(2, "0")).join("");
+  let out = "";
+  for (let i = 0; i < bytes; i += 4) out += ((Math.random() * 0x100000000) >>> 0).toString(16).padStart(8, "0");
+  return out.slice(0, bytes * 2);
 }
 
 /** Continues the caller's trace when its header is valid, otherwise starts a new one. */

@@ -10,7 +10,7 @@ import type { Env } from "../env";
 import { flushNow } from "../metrics/recorder";
 import { createLogger, type Logger } from "../logger";
 import { startSpan } from "../trace";
-import { busEventSchema, type BusEvent } from "./envelope";
+import { busEventSchema, SUBJECT_PATTERN, type BusEvent } from "./envelope";
 
 export const BUS_QUEUE = "botplane-bus";
 export const DEAD_LETTER_QUEUE = "botplane-bus-dlq";
@@ -58,7 +58,18 @@ function backoffSeconds(attempts: number): number {
   return Math.ceil(base / 2 + Math.random() * (base / 2));
 }
 
+function subjectOf(body: unknown): string | undefined {
+  const type = body !== null && typeof body === "object" ? (body as { type?: unknown }).type : undefined;
+  return typeof type === "string" ? type : undefined;
+}
+
 async function deliver(message: Message<unknown>, env: Env, handlers: HandlerTable): Promise<DeadLetter | null> {
+  const subject = subjectOf(message.body);
+  // Most subjects have no internal handler (they are for subscribers); those need no parse to be acked.
+  if (subject !== undefined && SUBJECT_PATTERN.test(subject) && !handlers[subject]?.length) {
+    message.ack();
+    return null;
+  }
   const parsed = busEventSchema.safeParse(message.body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

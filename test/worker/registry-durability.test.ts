@@ -46,7 +46,6 @@ describe("BotzRegistry durability", () => {
   });
 
   it("should keep a claim across eviction and let its holder complete it", async ({ expect }) => {
-    // After the eviction the registry runs on real time again: the lease (a day out) still holds.
     const auth = await ADMIN();
     const bot = await registerBot("basic", auth);
     const [id] = await createItems(auth, [{}]);
@@ -54,6 +53,9 @@ describe("BotzRegistry durability", () => {
     expect(granted.status).toBe(200);
 
     await evictDurableObject(stub());
+    // Eviction dropped the clock with everything else in memory: put the day's lead back before any write
+    // arms a real-time alarm that could fire during a later test.
+    await shiftClock(0);
 
     const done = await call("/v1/workitems/complete", { token: auth, body: { work_item_id: id, botz_id: bot, fencing_token: granted.body.fencing_token, status: "completed" } });
     expect(done.status).toBe(200);
@@ -136,6 +138,7 @@ describe("BotzRegistry durability", () => {
     const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
     await call("/v1/workitems/claim", { token: auth, body: { botz_id: bot, work_item_id: id }, headers: { traceparent } });
     await evictDurableObject(stub());
+    await shiftClock(0);
     expect(await runInDurableObject(stub(), (_: BotzRegistry, state) => state.storage.getAlarm())).not.toBeNull();
     const pending = await runInDurableObject(stub(), (_: BotzRegistry, state) =>
       state.storage.sql.exec<{ event: string }>("SELECT event FROM outbox").toArray().map((r) => JSON.parse(r.event) as { type: string; payload: { work_item_id: string }; metadata: { traceparent: string } }),

@@ -16,10 +16,6 @@ export type Scope = keyof typeof SCOPES;
 
 export const SCOPE_NAMES = Object.keys(SCOPES) as Scope[];
 
-export function isScope(value: string): value is Scope {
-  return Object.hasOwn(SCOPES, value);
-}
-
 export function grants(scopes: readonly string[], needed: Scope): boolean {
   return scopes.includes("admin") || scopes.includes(needed);
 }

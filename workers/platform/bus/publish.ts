@@ -2,7 +2,6 @@
  * Publishing onto the bus queue. `sendBatch` takes at most 100 messages and 256 KB per call, so events are
  * chunked by both; each accepted event is counted in `jimbot_event_bus_messages_total`.
  */
-import type { Env } from "../env";
 import { busMessages } from "../metrics/catalog";
 import { increment } from "../metrics/recorder";
 import type { BusEvent } from "./envelope";
@@ -35,8 +34,4 @@ export async function publish(queue: Queue<BusEvent>, events: readonly BusEvent[
     await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
     for (const e of chunk) increment(busMessages, { source: e.source, destination: "bus", event_type: e.type });
   }
-}
-
-export async function publishOne(env: Pick<Env, "BUS">, event: BusEvent): Promise<void> {
-  await publish(env.BUS, [event]);
 }

@@ -18,3 +18,7 @@ export default {
 
 export { BotzRegistry } from "../durable-objects/botz-registry";
 export { MetricsShard } from "../durable-objects/metrics-shard";
+export { BreakerBoard } from "../durable-objects/breaker-board";
+export { EventStream } from "../durable-objects/event-stream";
+export { RateLimiter } from "../durable-objects/rate-limiter";
+export { ResourceCoordinator } from "../durable-objects/resource-coordinator";

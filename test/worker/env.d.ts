@@ -8,6 +8,6 @@ declare namespace Cloudflare {
 declare namespace Cloudflare {
   interface GlobalProps {
     mainModule: typeof import("../../workers/index");
-    durableNamespaces: "BotzRegistry" | "MetricsShard";
+    durableNamespaces: "BotzRegistry" | "MetricsShard" | "EventStream" | "ResourceCoordinator" | "RateLimiter" | "BreakerBoard";
   }
 }

@@ -3,21 +3,36 @@
  * Durable Object sees the same names.
  */
 import type { BotzRegistry } from "../../durable-objects/botz-registry";
+import type { BreakerBoard } from "../../durable-objects/breaker-board";
+import type { EventStream } from "../../durable-objects/event-stream";
 import type { MetricsShard } from "../../durable-objects/metrics-shard";
+import type { RateLimiter } from "../../durable-objects/rate-limiter";
+import type { ResourceCoordinator } from "../../durable-objects/resource-coordinator";
 import type { BusEvent } from "./bus/envelope";
 
 export interface Env {
   DB: D1Database;
   BOTZ_REGISTRY: DurableObjectNamespace<BotzRegistry>;
   METRICS: DurableObjectNamespace<MetricsShard>;
+  EVENT_STREAM: DurableObjectNamespace<EventStream>;
+  RESOURCE_COORDINATOR: DurableObjectNamespace<ResourceCoordinator>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  BREAKERS: DurableObjectNamespace<BreakerBoard>;
   BUS: Queue<BusEvent>;
   BUS_DLQ: Queue<unknown>;
+  EVENT_BLOBS: R2Bucket;
 
   BOTZ_HEARTBEAT_INTERVAL?: string;
   BOTZ_STALE_THRESHOLD?: string;
   BOTZ_CLAIM_LEASE_SECONDS?: string;
   BOTZ_MAX_CLAIM_ATTEMPTS?: string;
   EVENT_BUS_TOPIC_PREFIX?: string;
+  EVENT_RETENTION_DAYS?: string;
+  RESOURCE_REQUEST_TIMEOUT?: string;
+  RESOURCE_CAPACITY_GPU_COMPUTE?: string;
+  RESOURCE_CAPACITY_MEMORY_MB?: string;
+  RESOURCE_CAPACITY_CLAUDE_API_TOKENS?: string;
+  TRACE_ENDPOINT?: string;
   COMPONENT_NAME?: string;
   COMPONENT_VERSION?: string;
   LOG_LEVEL?: string;

@@ -10,6 +10,11 @@ export const SCOPES = {
   "workitems:write": "Create work items",
   "workitems:claim": "Claim and complete work items",
   "metrics:read": "Scrape /metrics",
+  "events:publish": "Publish events to the bus",
+  "events:read": "Read event history, subscribe to live events, list dead letters",
+  "events:replay": "Replay dead letters",
+  "resources:request": "Request and release resource grants",
+  "resources:read": "Read resource status",
 } as const;
 
 export type Scope = keyof typeof SCOPES;

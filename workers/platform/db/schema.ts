@@ -3,7 +3,7 @@
  * migrations in d1-migrations/.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const apiKeys = sqliteTable(
   "api_keys",
@@ -31,12 +31,72 @@ export const deadLetters = sqliteTable(
     eventId: text("event_id"),
     subject: text("subject"),
     queue: text("queue").notNull(),
+    /** The whole message as it arrived (an envelope whose large payload may be an R2 reference). */
     body: text("body").notNull(),
     error: text("error"),
+    /** The handler that failed, when one did. */
+    handler: text("handler"),
     attempts: integer("attempts").notNull(),
     createdAt: integer("created_at").notNull().default(sql`(unixepoch() * 1000)`),
+    replayedAt: integer("replayed_at"),
+    replayCount: integer("replay_count").notNull().default(0),
   },
-  (t) => [index("dead_letters_created_at").on(t.createdAt), index("dead_letters_subject").on(t.subject)],
+  (t) => [
+    index("dead_letters_created_at").on(t.createdAt),
+    index("dead_letters_subject").on(t.subject),
+    index("dead_letters_event_id").on(t.eventId),
+  ],
 );
+
+/**
+ * Event history (seed 002's GetEventHistory). Rows stay slim: a payload past a few KB lives in R2 and the
+ * row keeps its key (`payload_ref`). Inserted idempotently on `event_id`.
+ */
+export const events = sqliteTable(
+  "events",
+  {
+    eventId: text("event_id").primaryKey(),
+    subject: text("subject").notNull(),
+    source: text("source").notNull(),
+    correlationId: text("correlation_id").notNull(),
+    /** Milliseconds since the epoch; the canonical timestamp in responses is ISO-8601 of this. */
+    timestampMs: integer("timestamp_ms").notNull(),
+    version: integer("version").notNull(),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    /** JSON text of the payload when small enough to keep inline; null when it is in R2. */
+    payload: text("payload"),
+    payloadRef: text("payload_ref"),
+    size: integer("size").notNull(),
+    receivedAt: integer("received_at").notNull(),
+  },
+  (t) => [
+    index("events_timestamp").on(t.timestampMs, t.eventId),
+    index("events_subject_timestamp").on(t.subject, t.timestampMs),
+    index("events_correlation_timestamp").on(t.correlationId, t.timestampMs),
+    index("events_source_timestamp").on(t.source, t.timestampMs),
+    index("events_received").on(t.receivedAt),
+  ],
+);
+
+/** Which handler has applied which event: a redelivered event never applies a handler's effect twice. */
+export const handlerLedger = sqliteTable(
+  "handler_ledger",
+  {
+    eventId: text("event_id").notNull(),
+    handler: text("handler").notNull(),
+    appliedAt: integer("applied_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventId, t.handler] }), index("handler_ledger_applied").on(t.appliedAt)],
+);
+
+/** Per-key token-bucket limits set through `PUT /api/v1/config/rate_limits` (admin). */
+export const rateLimits = sqliteTable("rate_limits", {
+  key: text("key").primaryKey(),
+  capacity: integer("capacity").notNull(),
+  refillPerHour: real("refill_per_hour").notNull(),
+  burstPerSecond: integer("burst_per_second").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;

@@ -57,6 +57,30 @@ export const botzClaimToComplete: MetricFamily = {
   help: "Mean time from claim to completion over completed claims",
 };
 
+export const resourceUsage: MetricFamily = {
+  name: "jimbot_resource_usage_ratio",
+  type: "gauge",
+  help: "Granted share of each resource's capacity, by resource type and component",
+};
+
+export const errorRate: MetricFamily = {
+  name: "jimbot_error_rate_total",
+  type: "counter",
+  help: "Errors by component, severity and error type (seed 002's jimbot_error_rate)",
+};
+
+export const breakerState: MetricFamily = {
+  name: "botplane_circuit_breaker_state",
+  type: "gauge",
+  help: "Circuit breaker state per component: 1 on the current state's series, 0 on the others",
+};
+
+export const rateLimited: MetricFamily = {
+  name: "botplane_rate_limited_total",
+  type: "counter",
+  help: "Requests refused by a rate limit, by limit name",
+};
+
 export const FAMILIES: readonly MetricFamily[] = [
   requestDuration,
   busMessages,
@@ -65,4 +89,8 @@ export const FAMILIES: readonly MetricFamily[] = [
   botzWorkItems,
   botzClaimsLastHour,
   botzClaimToComplete,
+  resourceUsage,
+  errorRate,
+  breakerState,
+  rateLimited,
 ];

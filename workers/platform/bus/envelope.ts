@@ -16,6 +16,11 @@ export const busEventSchema = z.object({
   version: z.number().int().min(1),
   metadata: z.record(z.string(), z.string()),
   payload: z.unknown(),
+  /**
+   * Claim check: set instead of an inline payload when the payload is too large for a queue message or a
+   * live frame; `GET /api/v1/events/{event_id}` returns the whole event.
+   */
+  payload_ref: z.string().min(1).optional(),
 });
 
 export type BusEvent = z.infer<typeof busEventSchema>;

@@ -1,0 +1,90 @@
+/**
+ * Subjects: seed 002's EventType values and NATS-style dotted subjects, one table between them, the
+ * EVENT_BUS_TOPIC_PREFIX namespace, and wildcard patterns (`*` = one token, `>` = one or more trailing
+ * tokens, as in NATS).
+ */
+export const EVENT_TYPES = [
+  "GAME_STATE",
+  "LEARNING_DECISION",
+  "STRATEGY_REQUEST",
+  "STRATEGY_RESPONSE",
+  "KNOWLEDGE_QUERY",
+  "KNOWLEDGE_UPDATE",
+  "METRIC",
+  "ERROR",
+  "HEARTBEAT",
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/**
+ * The one table between EventType and subjects. `publish` is the subject an event published under that
+ * EventType gets (`{source}` is its source, made subject-safe); `match` is what a subscription or history
+ * filter naming the EventType matches.
+ */
+export const EVENT_TYPE_SUBJECTS: Readonly<Record<EventType, { publish: string; match: readonly string[] }>> = {
+  GAME_STATE: { publish: "game.state", match: ["game.state"] },
+  LEARNING_DECISION: { publish: "learning.decision", match: ["learning.decision"] },
+  STRATEGY_REQUEST: { publish: "strategy.request", match: ["strategy.request"] },
+  STRATEGY_RESPONSE: { publish: "strategy.response", match: ["strategy.response"] },
+  KNOWLEDGE_QUERY: { publish: "knowledge.query", match: ["knowledge.query"] },
+  KNOWLEDGE_UPDATE: { publish: "knowledge.update", match: ["knowledge.update"] },
+  METRIC: { publish: "metrics.{source}", match: ["metrics.>"] },
+  ERROR: { publish: "errors.{source}", match: ["errors.>"] },
+  HEARTBEAT: { publish: "{source}.heartbeat.v1", match: ["*.heartbeat.*"] },
+};
+
+export function isEventType(value: string): value is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+/** A source name as one subject token: lower case, dots and spaces become underscores. */
+export function subjectToken(value: string): string {
+  return value.trim().toLowerCase().replace(/[^a-z0-9_-]+/g, "_") || "unknown";
+}
+
+/** Removes the configured topic prefix (`jimbot.game.state` → `game.state`). */
+export function stripPrefix(subject: string, prefix: string | undefined): string {
+  return prefix && subject.startsWith(`${prefix}.`) ? subject.slice(prefix.length + 1) : subject;
+}
+
+/** The canonical subject for an event's declared type: an EventType is mapped, a subject kept. */
+export function canonicalSubject(type: string, source: string, prefix: string | undefined): string {
+  if (isEventType(type)) return EVENT_TYPE_SUBJECTS[type].publish.replace("{source}", subjectToken(source));
+  return stripPrefix(type, prefix);
+}
+
+/** The EventType a subject belongs to, if any (the reverse of the table). */
+export function eventTypeOf(subject: string): EventType | undefined {
+  return EVENT_TYPES.find((t) => EVENT_TYPE_SUBJECTS[t].match.some((p) => subjectMatches(p, subject)));
+}
+
+/** Filter patterns for what a subscriber or history query asked for: an EventType expands via the table. */
+export function patternsFor(filter: string, prefix: string | undefined): readonly string[] {
+  return isEventType(filter) ? EVENT_TYPE_SUBJECTS[filter].match : [stripPrefix(filter, prefix)];
+}
+
+/** NATS wildcard matching: `*` matches exactly one token, a final `>` one or more tokens. */
+export function subjectMatches(pattern: string, subject: string): boolean {
+  const p = pattern.split(".");
+  const s = subject.split(".");
+  for (let i = 0; i < p.length; i++) {
+    const token = p[i];
+    if (token === ">") return i === p.length - 1 && s.length > i;
+    if (i >= s.length) return false;
+    if (token !== "*" && token !== s[i]) return false;
+  }
+  return p.length === s.length;
+}
+
+/** Valid pattern: dotted tokens, `*` anywhere as a whole token, `>` only as the last token. */
+export const SUBJECT_PATTERN_REGEX = /^(?:[A-Za-z0-9_-]+|\*)(?:\.(?:[A-Za-z0-9_-]+|\*))*(?:\.>)?$|^>$/;
+
+/** The literal prefix of a pattern before its first wildcard (lets storage narrow a scan by range). */
+export function literalPrefix(pattern: string): string {
+  const tokens: string[] = [];
+  for (const t of pattern.split(".")) {
+    if (t === "*" || t === ">") return tokens.length ? `${tokens.join(".")}.` : "";
+    tokens.push(t);
+  }
+  return tokens.join(".");
+}

@@ -7,11 +7,19 @@ import { instanceRoutes } from "./botz/instance-routes";
 import { registry } from "./botz/registry";
 import { botzGauges, statsRoutes } from "./botz/stats-routes";
 import { workItemRoutes } from "./botz/workitem-routes";
+import { deadLetterRoutes } from "./bus/dead-letter-routes";
+import { eventRoutes } from "./bus/event-routes";
+import { resourceGauges } from "./bus/resources/gauges";
+import { resourceRoutes } from "./bus/resources/routes";
+import { streamRoutes } from "./bus/stream-routes";
 import { SCOPES } from "./platform/auth/scopes";
+import { breakerConfigError } from "./platform/breaker/policy";
+import { breakerGauges } from "./platform/breaker/gauges";
 import { handleError } from "./platform/errors";
 import { healthRoutes } from "./platform/health/routes";
 import { metricsRoutes } from "./platform/metrics/routes";
 import { notFoundHandler } from "./platform/method-not-allowed";
+import { rateLimitRoutes } from "./platform/rate-limit/routes";
 import { requestContext } from "./platform/request-context";
 import { createRouter } from "./platform/validation";
 
@@ -20,6 +28,10 @@ const SERVICES: [prefix: string, service: string][] = [
   ["/v1/workitems", "botz"],
   ["/v1/stats", "botz"],
   ["/v1/admin", "admin"],
+  ["/api/v1/events", "bus"],
+  ["/api/v1/dead-letters", "bus"],
+  ["/api/v1/resources", "bus"],
+  ["/api/v1/config", "bus"],
 ];
 
 function serviceOf(pattern: string): string {
@@ -30,12 +42,28 @@ export function createApp() {
   const app = createRouter();
   app.use("*", requestContext(serviceOf));
 
-  app.route("/", healthRoutes({ d1: (env) => env.DB.prepare("SELECT 1").first(), botz_registry: (env) => registry(env).stats() }));
-  app.route("/", metricsRoutes([botzGauges]));
+  app.route(
+    "/",
+    healthRoutes({
+      d1: (env) => env.DB.prepare("SELECT 1").first(),
+      botz_registry: (env) => registry(env).stats(),
+      circuit_breaker_config: async (env) => {
+        const error = breakerConfigError(env);
+        if (error) throw new Error(error);
+      },
+    }),
+  );
+  app.route("/", metricsRoutes([botzGauges, resourceGauges, breakerGauges]));
   app.route("/", instanceRoutes);
   app.route("/", workItemRoutes);
   app.route("/", statsRoutes);
   app.route("/", apiKeyRoutes);
+  app.route("/", rateLimitRoutes);
+  app.route("/", resourceRoutes);
+  // /api/v1/events/stream must be mounted before eventRoutes, whose /api/v1/events/{event_id} would match it.
+  app.route("/", streamRoutes);
+  app.route("/", eventRoutes);
+  app.route("/", deadLetterRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT or API key" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "x-api-key" });

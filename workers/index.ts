@@ -4,6 +4,7 @@
  */
 import { createApp } from "./app";
 import { botzBusHandlers } from "./botz/bus-handlers";
+import { busConsumerHooks } from "./bus/consumer-hooks";
 import { createQueueHandler } from "./platform/bus/consumer";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
@@ -12,7 +13,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: createQueueHandler({ ...botzBusHandlers }),
+  queue: createQueueHandler({ handlers: { ...botzBusHandlers }, ...busConsumerHooks }),
   scheduled,
 } satisfies ExportedHandler<Env>;
 

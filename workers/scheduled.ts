@@ -2,6 +2,9 @@
  * The Cron Trigger's tick (every minute): periodic work that must not depend on a single alarm surviving.
  */
 import { registry } from "./botz/registry";
+import { coordinator } from "./bus/resources/coordinator";
+import { sweepRetention } from "./bus/retention";
+import { breakerBoard } from "./platform/breaker/board";
 import type { Env } from "./platform/env";
 import { createLogger } from "./platform/logger";
 import { flushNow } from "./platform/metrics/recorder";
@@ -9,6 +12,9 @@ import { flushNow } from "./platform/metrics/recorder";
 export async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
   const log = createLogger("cron", env.LOG_LEVEL);
   const botz = await registry(env).tick();
+  const resources = await coordinator(env).tick();
+  const breakers = await breakerBoard(env).tick();
+  const retention = await sweepRetention(env, controller.scheduledTime);
   ctx.waitUntil(flushNow(env));
-  log.info("tick", { cron: controller.cron, scheduled_time: new Date(controller.scheduledTime).toISOString(), botz });
+  log.info("tick", { cron: controller.cron, scheduled_time: new Date(controller.scheduledTime).toISOString(), botz, resources, breakers, retention });
 }

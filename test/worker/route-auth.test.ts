@@ -10,7 +10,7 @@ interface RouteCase {
   path: string;
   scope: string;
   body?: unknown;
-  bad?: { path?: string; body?: unknown; query?: string; field: string };
+  bad?: { path?: string; body?: unknown; query?: string; field: string; code?: string };
 }
 
 const BOT = "00000000-0000-5000-8000-000000000000";
@@ -31,6 +31,20 @@ const ROUTES: RouteCase[] = [
   { method: "POST", path: "/v1/admin/api-keys", scope: "admin", body: { name: "k", scopes: ["botz:read"] }, bad: { body: { name: "k", scopes: ["root"] }, field: "body.scopes.0" } },
   { method: "GET", path: "/v1/admin/api-keys", scope: "admin" },
   { method: "DELETE", path: `/v1/admin/api-keys/${ITEM}`, scope: "admin", bad: { path: "/v1/admin/api-keys/not-a-uuid", field: "param.id" } },
+  { method: "PUT", path: "/api/v1/config/rate_limits", scope: "admin", body: { limits: [{ key: "route-auth:*", capacity: 100, refill_rate: "100/hour", burst_capacity: 10 }] }, bad: { body: { limits: [{ key: "k", capacity: 1, refill_rate: "5/fortnight", burst_capacity: 1 }] }, field: "body.limits.0.refill_rate" } },
+  { method: "GET", path: "/api/v1/config/rate_limits", scope: "admin" },
+  { method: "POST", path: "/api/v1/resources/request", scope: "resources:request", body: { component: "auth", type: "GPU_COMPUTE", amount: 1, duration_ms: 1000 }, bad: { body: { component: "auth", type: "GPU_COMPUTE", amount: 0, duration_ms: 1000 }, field: "body.amount" } },
+  { method: "POST", path: "/api/v1/resources/release", scope: "resources:request", body: { grant_id: ITEM }, bad: { body: { grant_id: "" }, field: "body.grant_id" } },
+  { method: "GET", path: "/api/v1/resources/status", scope: "resources:read" },
+  { method: "GET", path: `/api/v1/resources/requests/${ITEM}`, scope: "resources:read", bad: { path: "/api/v1/resources/requests/not-a-uuid", field: "param.request_id" } },
+  { method: "DELETE", path: `/api/v1/resources/requests/${ITEM}`, scope: "resources:request", bad: { path: "/api/v1/resources/requests/not-a-uuid", field: "param.request_id" } },
+  { method: "GET", path: "/api/v1/events/stream", scope: "events:read", bad: { query: "?since=-1", field: "query.since" } },
+  { method: "POST", path: "/api/v1/events", scope: "events:publish", body: { type: "route.auth.v1", source: "route-auth", payload: {} }, bad: { body: { type: "GAME_STATE", source: "s", payload: { ante: "x" } }, field: "body.payload.ante", code: "invalid_payload" } },
+  { method: "GET", path: "/api/v1/events", scope: "events:read", bad: { query: "?limit=0", field: "query.limit" } },
+  { method: "GET", path: `/api/v1/events/${ITEM}`, scope: "events:read", bad: { path: "/api/v1/events/not-a-uuid", field: "param.event_id" } },
+  { method: "GET", path: "/api/v1/dead-letters", scope: "events:read", bad: { query: "?limit=0", field: "query.limit" } },
+  { method: "POST", path: `/api/v1/dead-letters/${ITEM}/replay`, scope: "events:replay", bad: { path: "/api/v1/dead-letters/not-a-uuid/replay", field: "param.id" } },
+  { method: "POST", path: "/api/v1/dead-letters/replay", scope: "events:replay", body: {}, bad: { body: { limit: 0 }, field: "body.limit" } },
 ];
 
 const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json"];
@@ -77,7 +91,7 @@ describe("protected routes", () => {
           const res = await call(path, { method: route.method, body: bad.body, token: await ADMIN() });
           expect(res.status).toBe(400);
           const body = await json<{ error: { code: string; message: string; details: { issues: { field: string }[] } } }>(res);
-          expect(body.error.code).toBe("invalid_input");
+          expect(body.error.code).toBe(bad.code ?? "invalid_input");
           expect(body.error.message).toContain(bad.field);
           expect(body.error.details.issues.map((i) => i.field)).toContain(bad.field);
         });
@@ -101,7 +115,7 @@ describe("protected routes", () => {
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     const tested = new Set([
       ...PUBLIC,
-      ...ROUTES.map((r) => `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}")}`),
+      ...ROUTES.map((r) => `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay")}`),
     ]);
     expect(documented.filter((op) => !tested.has(op))).toEqual([]);
   });

@@ -1,14 +1,14 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { startJwksServer } from "./jwks-server.ts";
+import { startLocalServer } from "./local-server.ts";
 
 export const TEST_JWT_SECRET = "test-secret-please-change-0123456789abcdef";
 
 export default defineConfig(async () => {
   const root = path.join(import.meta.dirname, "../..");
   const migrations = await readD1Migrations(path.join(root, "d1-migrations"));
-  const jwks = await startJwksServer();
+  const peers = await startLocalServer();
   return {
     plugins: [
       cloudflareTest({
@@ -17,9 +17,14 @@ export default defineConfig(async () => {
           bindings: {
             TEST_MIGRATIONS: migrations,
             AUTH_JWT_SECRET: TEST_JWT_SECRET,
-            AUTH_JWKS_URL: jwks.url,
-            TEST_JWKS_PRIVATE_KEY: jwks.privateJwk,
+            AUTH_JWKS_URL: peers.jwksUrl,
+            TEST_JWKS_PRIVATE_KEY: peers.privateJwk,
+            TRACE_ENDPOINT: peers.origin,
+            TEST_COLLECTOR_URL: `${peers.origin}/collected`,
             LOG_LEVEL: "ERROR",
+            // The fault test's handler fails 30% of the time at random: chaos, not an outage, so its breaker
+            // gets a threshold the chaos cannot reach (bus-breaker.test.ts covers the breaker itself).
+            CIRCUIT_BREAKER_OVERRIDES: JSON.stringify({ "bus.handler.fault.counter": { failure_threshold: 10000, timeout: "30s" } }),
           },
           // Deliver queued messages quickly so integration tests need not wait a second per batch.
           queueConsumers: { "botplane-bus": { maxBatchTimeout: 0.05 } },

@@ -3,7 +3,10 @@
  * the queue do exactly what the HTTP calls do. A payload that fails validation can never succeed, so it is
  * a PermanentError (dead-lettered at once, not retried).
  */
-import { PermanentError, type BusHandler } from "../platform/bus/consumer";
+import { NotReadyError, PermanentError, type BusHandler } from "../platform/bus/consumer";
+import type { BusEvent } from "../platform/bus/envelope";
+import type { Env } from "../platform/env";
+import type { Logger } from "../platform/logger";
 import { registry, toRegisterInput } from "./registry";
 import { HeartbeatBodySchema, RegisterBodySchema } from "./schemas";
 
@@ -12,23 +15,23 @@ function invalid(subject: string, issues: { path: PropertyKey[]; message: string
   return new PermanentError(`${subject} payload.${first?.path.map(String).join(".") ?? ""}: ${first?.message ?? "invalid"}`);
 }
 
-export const onRegister: BusHandler = async (event, env, log) => {
+async function onRegister(event: BusEvent, env: Env, log: Logger): Promise<void> {
   const parsed = RegisterBodySchema.safeParse(event.payload);
   if (!parsed.success) throw invalid(event.type, parsed.error.issues);
   const input = await toRegisterInput(parsed.data);
   const { created } = await registry(env).register(input, event.metadata.traceparent);
   log.info("registered over the bus", { botz_id: input.botz_id, instance_id: input.instance_id, created });
-};
+}
 
-export const onHeartbeat: BusHandler = async (event, env) => {
+async function onHeartbeat(event: BusEvent, env: Env): Promise<void> {
   const parsed = HeartbeatBodySchema.safeParse(event.payload);
   if (!parsed.success) throw invalid(event.type, parsed.error.issues);
   const result = await registry(env).heartbeat(parsed.data);
   // Queues do not keep order: a heartbeat may overtake its register, so an unknown instance is retried.
-  if (!result.ok) throw new Error(`${event.type}: ${result.message}`);
-};
+  if (!result.ok) throw new NotReadyError(`${event.type}: ${result.message}`);
+}
 
-export const botzBusHandlers = {
-  "botz.register.v1": [onRegister],
-  "botz.heartbeat.v1": [onHeartbeat],
-} as const;
+export const botzBusHandlers: Record<string, BusHandler[]> = {
+  "botz.register.v1": [{ name: "botz.register", run: onRegister }],
+  "botz.heartbeat.v1": [{ name: "botz.heartbeat", run: onHeartbeat }],
+};

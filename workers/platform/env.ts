@@ -36,6 +36,9 @@ export interface Env {
   COMPONENT_NAME?: string;
   COMPONENT_VERSION?: string;
   LOG_LEVEL?: string;
+  CIRCUIT_BREAKER_OVERRIDES?: string;
+  RESOURCE_AGING_MS?: string;
+  RESOURCE_MAX_WAIT?: string;
 
   AUTH_JWT_SECRET?: string;
   AUTH_JWKS_URL?: string;

@@ -1,9 +1,10 @@
 /**
  * `requireScope(scope)`: the one auth middleware. It reads a credential (Bearer JWT, Bearer API key, or
  * `x-api-key`), verifies it, and checks the scope against the table in scopes.ts. No credential is 401,
- * a credential without the scope is 403.
+ * a credential without the scope is 403. A route whose clients cannot set headers (browser EventSource and
+ * WebSocket) opts into extra token carriers; every other route accepts only the headers.
  */
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv, Principal } from "../app-env";
 import { AppError } from "../errors";
 import { isApiKey, principalFromApiKey } from "./api-keys";
@@ -18,9 +19,32 @@ function credentialOf(authorization: string | undefined, apiKeyHeader: string | 
   return m[1];
 }
 
-export function requireScope(scope: Scope): MiddlewareHandler<AppEnv> {
+/** `query`: an `access_token` query parameter. `websocket-protocol`: a `bearer.<token>` Sec-WebSocket-Protocol entry. */
+export type TokenCarrier = "query" | "websocket-protocol";
+
+export interface RequireScopeOptions {
+  tokenCarriers?: readonly TokenCarrier[];
+}
+
+const BEARER_SUBPROTOCOL = "bearer.";
+
+function carriedCredential(c: Context<AppEnv>, carriers: readonly TokenCarrier[]): string | null {
+  if (carriers.includes("websocket-protocol")) {
+    const offered = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+    const bearer = offered.find((p) => p.startsWith(BEARER_SUBPROTOCOL));
+    if (bearer !== undefined && bearer.length > BEARER_SUBPROTOCOL.length) return bearer.slice(BEARER_SUBPROTOCOL.length);
+  }
+  if (carriers.includes("query")) {
+    const token = c.req.query("access_token");
+    if (token) return token;
+  }
+  return null;
+}
+
+export function requireScope(scope: Scope, options: RequireScopeOptions = {}): MiddlewareHandler<AppEnv> {
+  const carriers = options.tokenCarriers ?? [];
   return async function requireScopeMiddleware(c, next) {
-    const credential = credentialOf(c.req.header("authorization"), c.req.header("x-api-key"));
+    const credential = credentialOf(c.req.header("authorization"), c.req.header("x-api-key")) ?? carriedCredential(c, carriers);
     if (!credential) {
       throw new AppError(401, "unauthorized", "missing credentials: send a Bearer token or x-api-key", undefined, {
         "WWW-Authenticate": "Bearer",

@@ -21,6 +21,8 @@ export const busEventSchema = z.object({
    * live frame; `GET /api/v1/events/{event_id}` returns the whole event.
    */
   payload_ref: z.string().min(1).optional(),
+  /** Top-level keys a publisher sent beyond the envelope's (BalatroMCP adds its own); kept, not dropped. */
+  extensions: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type BusEvent = z.infer<typeof busEventSchema>;

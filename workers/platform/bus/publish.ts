@@ -28,10 +28,27 @@ function chunks(events: readonly BusEvent[]): BusEvent[][] {
   return out;
 }
 
-/** Durably enqueues the events (resolves once the queue has accepted every chunk). */
+/** The queue refused a chunk; the first `sent` events (in order) were accepted before it. */
+export class PublishError extends Error {
+  constructor(
+    readonly sent: number,
+    cause: unknown,
+  ) {
+    super(`bus refused events after ${sent} were accepted: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = "PublishError";
+  }
+}
+
+/** Durably enqueues the events, in order (resolves once the queue has accepted every chunk). */
 export async function publish(queue: Queue<BusEvent>, events: readonly BusEvent[]): Promise<void> {
+  let sent = 0;
   for (const chunk of chunks(events)) {
-    await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
+    try {
+      await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
+    } catch (err) {
+      throw new PublishError(sent, err);
+    }
+    sent += chunk.length;
     for (const e of chunk) increment(busMessages, { source: e.source, destination: "bus", event_type: e.type });
   }
 }

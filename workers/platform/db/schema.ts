@@ -66,6 +66,8 @@ export const events = sqliteTable(
     /** JSON text of the payload when small enough to keep inline; null when it is in R2. */
     payload: text("payload"),
     payloadRef: text("payload_ref"),
+    /** Extra top-level keys the publisher sent (JSON), kept as they came. */
+    extensions: text("extensions", { mode: "json" }).$type<Record<string, unknown>>(),
     size: integer("size").notNull(),
     receivedAt: integer("received_at").notNull(),
   },
@@ -77,6 +79,18 @@ export const events = sqliteTable(
     index("events_received").on(t.receivedAt),
   ],
 );
+
+/**
+ * The last failure of a message's handlers, so the dead-letter consumer can store the real error and
+ * attempt count next to the message (the dead-letter queue itself carries only the body).
+ */
+export const deliveryFailures = sqliteTable("delivery_failures", {
+  eventId: text("event_id").primaryKey(),
+  handler: text("handler").notNull(),
+  error: text("error").notNull(),
+  attempts: integer("attempts").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
 
 /** Which handler has applied which event: a redelivered event never applies a handler's effect twice. */
 export const handlerLedger = sqliteTable(

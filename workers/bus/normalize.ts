@@ -1,0 +1,105 @@
+/**
+ * Turns what publishers send into the canonical envelope: the seed's Event in JSON (type as an EventType or a
+ * dotted subject), the BalatroMCP form (millisecond timestamp, extra keys), or a decoded protobuf Event.
+ * Timestamps come out as ISO-8601 UTC with milliseconds; unknown top-level keys are kept in `extensions`.
+ * A payload that does not match its subject's declared type is rejected naming the field.
+ */
+import { z } from "zod";
+import type { BusEvent } from "../platform/bus/envelope";
+import { SUBJECT_PATTERN } from "../platform/bus/envelope";
+import { payloadSchemaFor } from "./payload-schemas";
+import { canonicalSubject } from "./subjects";
+
+/** ms since the epoch, seconds since the epoch (10 digits), or an ISO-8601 string → epoch ms. */
+export function parseInstant(value: string | number): number | null {
+  if (typeof value === "number") {
+    if (!Number.isFinite(value) || value < 0) return null;
+    return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+  }
+  if (/^\d+(\.\d+)?$/.test(value)) return parseInstant(Number(value));
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+const instant = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const ms = parseInstant(v);
+  if (ms === null) {
+    ctx.addIssue({ code: "custom", message: "must be epoch milliseconds or an ISO-8601 time" });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+export const InputEventSchema = z.looseObject({
+  event_id: z.uuid().optional(),
+  correlation_id: z.string().min(1).max(256).optional(),
+  type: z.string().min(1).max(256),
+  source: z.string().min(1).max(256),
+  timestamp: instant.optional(),
+  version: z.number().int().min(1).max(1_000_000).default(1),
+  metadata: z.record(z.string().max(256), z.string().max(8192)).default({}),
+  payload: z.unknown(),
+});
+
+export type InputEvent = z.input<typeof InputEventSchema>;
+
+const KNOWN = new Set(["event_id", "correlation_id", "type", "source", "timestamp", "version", "metadata", "payload", "payload_ref", "extensions"]);
+
+export interface Rejection {
+  code: string;
+  /** `<field>: <reason>` */
+  message: string;
+  field: string;
+  reason: string;
+}
+
+export type Normalized = { ok: true; event: BusEvent } | { ok: false; rejection: Rejection };
+
+export interface NormalizeOptions {
+  prefix: string | undefined;
+  traceparent: string;
+  now: number;
+  /** Field path prefix for messages, e.g. `body.events.3`. */
+  at: string;
+}
+
+function reject(at: string, path: readonly PropertyKey[], message: string, code = "invalid_event"): Normalized {
+  const field = [at, ...path.map(String)].join(".");
+  return { ok: false, rejection: { code, message: `${field}: ${message}`, field, reason: message } };
+}
+
+export function normalizeEvent(raw: unknown, opts: NormalizeOptions): Normalized {
+  const parsed = InputEventSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return reject(opts.at, issue?.path ?? [], issue?.message ?? "invalid event");
+  }
+  const input = parsed.data;
+  const subject = canonicalSubject(input.type, input.source, opts.prefix);
+  if (!SUBJECT_PATTERN.test(subject)) return reject(opts.at, ["type"], "must be an EventType or a dotted subject");
+  const schema = payloadSchemaFor(subject, input.payload);
+  if (schema) {
+    const checked = schema.safeParse(input.payload);
+    if (!checked.success) {
+      const issue = checked.error.issues[0];
+      return reject(opts.at, ["payload", ...(issue?.path ?? [])], issue?.message ?? "does not match its type", "invalid_payload");
+    }
+  }
+  const extensions: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(input)) if (!KNOWN.has(k)) extensions[k] = v;
+  const eventId = input.event_id ?? crypto.randomUUID();
+  const metadata = { ...input.metadata };
+  metadata.traceparent ??= opts.traceparent;
+  const event: BusEvent = {
+    event_id: eventId,
+    correlation_id: input.correlation_id ?? eventId,
+    type: subject,
+    source: input.source,
+    timestamp: new Date(input.timestamp ?? opts.now).toISOString(),
+    version: input.version,
+    metadata,
+    payload: input.payload ?? null,
+    ...(Object.keys(extensions).length ? { extensions } : {}),
+  };
+  return { ok: true, event };
+}

@@ -1,0 +1,60 @@
+/**
+ * Publishing a batch: normalize and validate each event on its own, claim-check large payloads into R2,
+ * enqueue the accepted ones in order (accepted = durably on the queue), and hand them to live subscribers
+ * without waiting for the queue.
+ */
+import type { BusEvent } from "../platform/bus/envelope";
+import { publish, PublishError } from "../platform/bus/publish";
+import type { Env } from "../platform/env";
+import { byteLength, checkIn } from "./claim-check";
+import { MAX_EVENT_BYTES } from "./event-schemas";
+import { normalizeEvent, type Rejection } from "./normalize";
+
+export type PublishResult =
+  | { index: number; status: "accepted"; event_id: string; type: string }
+  | { index: number; status: "rejected"; error: Rejection };
+
+export interface PublishContext {
+  traceparent: string;
+  now: number;
+  /** Field path of the events, e.g. `body.events` or `body`. */
+  at: (index: number) => string;
+  /** Hands the accepted events (payloads whole) to live subscribers, off the response path. */
+  fanOut: (events: BusEvent[]) => void;
+}
+
+export async function publishEvents(env: Env, raws: readonly unknown[], ctx: PublishContext): Promise<PublishResult[]> {
+  const results: PublishResult[] = [];
+  const accepted: { index: number; event: BusEvent }[] = [];
+  raws.forEach((raw, index) => {
+    const size = byteLength(JSON.stringify(raw) ?? "");
+    if (size > MAX_EVENT_BYTES) {
+      const reason = `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`;
+      results[index] = { index, status: "rejected", error: { code: "payload_too_large", message: `${ctx.at(index)}: ${reason}`, field: ctx.at(index), reason } };
+      return;
+    }
+    const normalized = normalizeEvent(raw, { prefix: env.EVENT_BUS_TOPIC_PREFIX, traceparent: ctx.traceparent, now: ctx.now, at: ctx.at(index) });
+    if (normalized.ok) accepted.push({ index, event: normalized.event });
+    else results[index] = { index, status: "rejected", error: normalized.rejection };
+  });
+
+  const slims = await Promise.all(accepted.map(({ event }) => checkIn(env, event)));
+  let sent = accepted.length;
+  let failure: string | undefined;
+  try {
+    await publish(env.BUS, slims.map((s) => s.slim));
+  } catch (err) {
+    if (!(err instanceof PublishError)) throw err;
+    sent = err.sent;
+    failure = err.message;
+  }
+  accepted.forEach(({ index, event }, i) => {
+    results[index] =
+      i < sent
+        ? { index, status: "accepted", event_id: event.event_id, type: event.type }
+        : { index, status: "rejected", error: { code: "bus_unavailable", message: `${ctx.at(index)}: ${failure ?? "bus unavailable"}`, field: ctx.at(index), reason: failure ?? "bus unavailable" } };
+  });
+  const live = accepted.slice(0, sent).map((a) => a.event);
+  if (live.length) ctx.fanOut(live);
+  return results;
+}

@@ -1,0 +1,44 @@
+/**
+ * Retention: the cron tick deletes history, claim-checked payloads, handler-ledger rows and the live log
+ * past EVENT_RETENTION_DAYS (seed 002: 7 days), a bounded number of rows per tick so one tick never runs
+ * long; a backlog drains over the following minutes.
+ */
+import type { Env } from "../platform/env";
+import { unwrap } from "../platform/errors";
+import { deleteBlobs } from "./claim-check";
+import { pruneHistory } from "./history-store";
+import { streamFor } from "./stream-client";
+
+const CHUNK = 500;
+const CHUNKS_PER_TICK = 10;
+const DAY_MS = 24 * 3600_000;
+
+export function retentionMs(env: Pick<Env, "EVENT_RETENTION_DAYS">): number {
+  const days = Number(env.EVENT_RETENTION_DAYS ?? "7");
+  return (Number.isFinite(days) && days > 0 ? days : 7) * DAY_MS;
+}
+
+async function pruneTable(env: Env, table: "handler_ledger" | "delivery_failures", column: string, cutoff: number): Promise<number> {
+  const result = await env.DB.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} < ? LIMIT ?)`).bind(cutoff, CHUNK).run();
+  return result.meta.changes;
+}
+
+export async function sweepRetention(env: Env, now = Date.now()): Promise<{ events: number; blobs: number; ledger: number; stream: number }> {
+  const cutoff = now - retentionMs(env);
+  let events = 0;
+  let blobs = 0;
+  for (let i = 0; i < CHUNKS_PER_TICK; i++) {
+    const pruned = await pruneHistory(env, cutoff, CHUNK);
+    await deleteBlobs(env, pruned.blobs);
+    events += pruned.deleted;
+    blobs += pruned.blobs.length;
+    if (pruned.deleted < CHUNK) break;
+  }
+  const ledger = (await pruneTable(env, "handler_ledger", "applied_at", cutoff)) + (await pruneTable(env, "delivery_failures", "updated_at", cutoff));
+  const stream = await pruneStream(env, cutoff);
+  return { events, blobs, ledger, stream };
+}
+
+async function pruneStream(env: Env, cutoff: number): Promise<number> {
+  return unwrap(await streamFor(env).prune(cutoff, CHUNK * CHUNKS_PER_TICK)).deleted;
+}

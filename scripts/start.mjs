@@ -26,7 +26,12 @@ const migrate = spawnSync(node, [wrangler, "d1", "migrations", "apply", "DB", "-
 });
 if (migrate.status !== 0) process.exit(migrate.status ?? 1);
 
-const dev = spawn(node, [wrangler, "dev", "--test-scheduled", ...extra], { cwd: root, stdio: "inherit" });
+const dev = spawn(node, [wrangler, "dev", "--test-scheduled", ...extra], {
+  cwd: root,
+  stdio: "inherit",
+  // Local runs send nothing home (the machine may have no route out anyway).
+  env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+});
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => dev.kill(signal));
 
 /** Calls the scheduled handler through wrangler's --test-scheduled route, as the Cron Trigger would. */

@@ -23,3 +23,4 @@ export { BreakerBoard } from "../durable-objects/breaker-board";
 export { EventStream } from "../durable-objects/event-stream";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { ResourceCoordinator } from "../durable-objects/resource-coordinator";
+export { EdgeHub } from "../durable-objects/edge-hub";

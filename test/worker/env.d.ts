@@ -9,6 +9,6 @@ declare namespace Cloudflare {
 declare namespace Cloudflare {
   interface GlobalProps {
     mainModule: typeof import("../../workers/index");
-    durableNamespaces: "BotzRegistry" | "MetricsShard" | "EventStream" | "ResourceCoordinator" | "RateLimiter" | "BreakerBoard";
+    durableNamespaces: "BotzRegistry" | "MetricsShard" | "EventStream" | "ResourceCoordinator" | "RateLimiter" | "BreakerBoard" | "EdgeHub";
   }
 }

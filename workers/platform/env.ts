@@ -4,6 +4,7 @@
  */
 import type { BotzRegistry } from "../../durable-objects/botz-registry";
 import type { BreakerBoard } from "../../durable-objects/breaker-board";
+import type { EdgeHub } from "../../durable-objects/edge-hub";
 import type { EventStream } from "../../durable-objects/event-stream";
 import type { MetricsShard } from "../../durable-objects/metrics-shard";
 import type { RateLimiter } from "../../durable-objects/rate-limiter";
@@ -18,6 +19,9 @@ export interface Env {
   RESOURCE_COORDINATOR: DurableObjectNamespace<ResourceCoordinator>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   BREAKERS: DurableObjectNamespace<BreakerBoard>;
+  EDGE_HUB: DurableObjectNamespace<EdgeHub>;
+  /** Workers AI; deliberately not bound in wrangler.toml (it always calls Cloudflare, even locally). */
+  AI?: Ai;
   BUS: Queue<BusEvent>;
   BUS_DLQ: Queue<unknown>;
   EVENT_BLOBS: R2Bucket;
@@ -33,6 +37,10 @@ export interface Env {
   RESOURCE_CAPACITY_MEMORY_MB?: string;
   RESOURCE_CAPACITY_CLAUDE_API_TOKENS?: string;
   TRACE_ENDPOINT?: string;
+  GATEWAY_CONFIG?: string;
+  OLLAMA_EDGE_DEVICE?: string;
+  /** Provider credentials the bundled tensorzero.toml interpolates with ${env.NAME}. */
+  [name: `${string}_API_KEY` | `${string}_API_TOKEN` | `${string}_ACCOUNT_ID`]: string | undefined;
   COMPONENT_NAME?: string;
   COMPONENT_VERSION?: string;
   LOG_LEVEL?: string;

@@ -15,6 +15,10 @@ export const SCOPES = {
   "events:replay": "Replay dead letters",
   "resources:request": "Request and release resource grants",
   "resources:read": "Read resource status",
+  "models:infer": "Run inferences and embeddings through the model gateway",
+  "models:feedback": "Send feedback on inferences and episodes",
+  "models:read": "Read the inference log, episodes and gateway config",
+  "edge:device": "Act as an edge device (the Pi's edge-agent)",
 } as const;
 
 export type Scope = keyof typeof SCOPES;

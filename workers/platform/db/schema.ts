@@ -114,3 +114,85 @@ export const rateLimits = sqliteTable("rate_limits", {
 });
 
 export type ApiKeyRow = typeof apiKeys.$inferSelect;
+
+/** Model gateway config stored through the admin route (validated before it is taken); newest wins. */
+export const gatewayConfigs = sqliteTable("gateway_configs", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  toml: text("toml").notNull(),
+  createdAt: integer("created_at").notNull(),
+  createdBy: text("created_by").notNull(),
+});
+
+/** One row per inference (written off the request path, batched through the bus). Bodies are capped. */
+export const inferences = sqliteTable(
+  "inferences",
+  {
+    id: text("id").primaryKey(),
+    episodeId: text("episode_id").notNull(),
+    functionName: text("function_name"),
+    variantName: text("variant_name"),
+    provider: text("provider"),
+    model: text("model"),
+    tier: text("tier"),
+    status: text("status").notNull(),
+    attempts: text("attempts", { mode: "json" }).$type<unknown[]>().notNull(),
+    inputTokens: integer("input_tokens"),
+    outputTokens: integer("output_tokens"),
+    cost: real("cost"),
+    latencyMs: integer("latency_ms"),
+    ttftMs: integer("ttft_ms"),
+    cache: text("cache"),
+    workspace: text("workspace"),
+    tags: text("tags", { mode: "json" }).$type<Record<string, string>>(),
+    request: text("request"),
+    response: text("response"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("inferences_created").on(t.createdAt),
+    index("inferences_episode").on(t.episodeId, t.createdAt),
+    index("inferences_function").on(t.functionName, t.createdAt),
+  ],
+);
+
+/** Feedback on an inference or an episode for a declared `[metrics.X]`. */
+export const feedback = sqliteTable(
+  "feedback",
+  {
+    id: text("id").primaryKey(),
+    metricName: text("metric_name").notNull(),
+    targetType: text("target_type").notNull(),
+    targetId: text("target_id").notNull(),
+    value: text("value", { mode: "json" }).$type<unknown>().notNull(),
+    tags: text("tags", { mode: "json" }).$type<Record<string, string>>(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("feedback_target").on(t.targetType, t.targetId)],
+);
+
+/** Exact-match and semantic inference caches (opt-in, TTL). */
+export const inferenceCache = sqliteTable(
+  "inference_cache",
+  {
+    key: text("key").primaryKey(),
+    functionName: text("function_name").notNull(),
+    /** JSON array of numbers for semantic entries; null for exact-match entries. */
+    embedding: text("embedding", { mode: "json" }).$type<number[]>(),
+    response: text("response").notNull(),
+    createdAt: integer("created_at").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("inference_cache_function").on(t.functionName, t.expiresAt)],
+);
+
+/** Recorded spend per provider and budget window (`day:2026-11-22`, `month:2026-11`). */
+export const providerSpend = sqliteTable(
+  "provider_spend",
+  {
+    provider: text("provider").notNull(),
+    window: text("window").notNull(),
+    cost: real("cost").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.window] })],
+);

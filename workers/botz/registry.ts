@@ -8,24 +8,15 @@ import type { Env } from "../platform/env";
 import { botzIdFor } from "./botz-id";
 import type { Json, RegisterInput } from "./model";
 import type { RegisterBodySchema } from "./schemas";
+import { type RpcOf, stubOf } from "../platform/rpc";
 
 export const ECOSYSTEM = "default";
 
-type Method = (...args: never[]) => unknown;
 
-/**
- * The registry's public methods as plain promises. workers-types maps RPC return types through `Rpc.*`
- * helpers that are too deep for tsc on recursive JSON types and drop `unknown` fields; structured clone
- * carries exactly these values, so the plain signatures are the accurate ones.
- */
-export type BotzRegistryRpc = {
-  [K in keyof BotzRegistry as BotzRegistry[K] extends Method ? K : never]: BotzRegistry[K] extends (...args: infer A) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
-    : never;
-};
+export type BotzRegistryRpc = RpcOf<BotzRegistry>;
 
 export function registry(env: Env): BotzRegistryRpc {
-  return env.BOTZ_REGISTRY.getByName(ECOSYSTEM) as unknown as BotzRegistryRpc;
+  return stubOf(env.BOTZ_REGISTRY, ECOSYSTEM);
 }
 
 const KNOWN = new Set(["botz_name", "instance_id", "skill_level", "available_mcp_tools", "runner_host", "config_path", "metadata"]);

@@ -8,23 +8,18 @@ import { liveForm, type AppendResult } from "../../durable-objects/event-stream-
 import type { BusEvent } from "../platform/bus/envelope";
 import type { Env } from "../platform/env";
 import { unwrap } from "../platform/errors";
+import { type RpcOf, stubOf } from "../platform/rpc";
 
 /** One object for now; splitting the subject space across several is a change here and nowhere else. */
 export const STREAM_NAME = "default";
 /** Events per RPC call: keeps each call's structured-clone payload modest. */
 const APPEND_CHUNK = 100;
 
-type Method = (...args: never[]) => unknown;
 
-/** The object's public methods as plain promises (workers-types' RPC mapping chokes on `unknown` payloads). */
-export type EventStreamRpc = {
-  [K in keyof EventStream as EventStream[K] extends Method ? K : never]: EventStream[K] extends (...args: infer A) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
-    : never;
-};
+export type EventStreamRpc = RpcOf<EventStream>;
 
 export function streamFor(env: Env): EventStreamRpc {
-  return env.EVENT_STREAM.getByName(STREAM_NAME) as unknown as EventStreamRpc;
+  return stubOf(env.EVENT_STREAM, STREAM_NAME);
 }
 
 /**

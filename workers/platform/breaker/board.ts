@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { BreakerBoard } from "../../../durable-objects/breaker-board";
 import type { Env } from "../env";
 import type { BreakerState } from "./state-machine";
+import { type RpcOf, stubOf } from "../rpc";
 
 export const BOARD_NAME = "default";
 /** Outcomes per report; an isolate sends more in several reports. */
@@ -27,18 +28,9 @@ export interface ComponentState extends BreakerState {
   component: string;
 }
 
-type Method = (...args: never[]) => unknown;
 
-/**
- * The board's public methods as plain promises (workers-types' RPC mapping is too deep for tsc on these
- * result unions; structured clone carries exactly these values).
- */
-export type BreakerBoardRpc = {
-  [K in keyof BreakerBoard as BreakerBoard[K] extends Method ? K : never]: BreakerBoard[K] extends (...args: infer A) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
-    : never;
-};
+export type BreakerBoardRpc = RpcOf<BreakerBoard>;
 
 export function breakerBoard(env: Pick<Env, "BREAKERS">): BreakerBoardRpc {
-  return env.BREAKERS.getByName(BOARD_NAME) as unknown as BreakerBoardRpc;
+  return stubOf(env.BREAKERS, BOARD_NAME);
 }

@@ -19,18 +19,13 @@ import { logFor } from "../logger";
 import { rateLimited } from "../metrics/catalog";
 import { increment } from "../metrics/recorder";
 import { limitsFor } from "./limits";
+import { type RpcOf, stubOf } from "../rpc";
 
-type Method = (...args: never[]) => unknown;
 
-/** The limiter's RPC methods as plain promises (workers-types' `Rpc.*` mapping drops `unknown` fields). */
-export type RateLimiterRpc = {
-  [K in keyof RateLimiter as RateLimiter[K] extends Method ? K : never]: RateLimiter[K] extends (...args: infer A) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
-    : never;
-};
+export type RateLimiterRpc = RpcOf<RateLimiter>;
 
 export function rateLimiter(env: Env, key: string): RateLimiterRpc {
-  return env.RATE_LIMITER.getByName(key) as unknown as RateLimiterRpc;
+  return stubOf(env.RATE_LIMITER, key);
 }
 
 export interface RateLimitOptions {

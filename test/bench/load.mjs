@@ -2,7 +2,8 @@
 // never shares an event loop with Miniflare. It owns: the closed-loop request loop, latency statistics, the
 // claims scenario's seeding (register instances, create work items) and the in-process claim checks
 // (double claims, claims above skill), and the CPU accounting of its measured window (/proc: workerd's CPU
-// per request, its own, and other processes' on this shared machine). Input: one JSON object on stdin. Output: one JSON object on stdout;
+// per request, its own, and other processes' on this shared machine); the bus scenarios are in
+// load-publish.mjs. Input: one JSON object on stdin. Output: one JSON object on stdout;
 // progress and diagnostics go to stderr so stdout stays parseable.
 //
 // Closed loop: each of `connections` loops "send one request, wait for the whole response, repeat" on its
@@ -14,6 +15,7 @@ import { performance } from "node:perf_hooks";
 import http from "node:http";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { runLatency, runPublish } from "./load-publish.mjs";
 
 const SKILLS = ["basic", "tac_enabled", "mcp_augmented", "agentic"];
 const SKILL_RANK = Object.fromEntries(SKILLS.map((s, i) => [s, i]));
@@ -502,8 +504,13 @@ async function main() {
   cfg.maxRequests ??= 1_000_000;
   const client = makeClient(cfg.client ?? "undici", originUrl, cfg.connections);
   try {
+    // The bus scenarios live in load-publish.mjs; they get this file's machinery rather than importing it.
+    const kit = { closedLoop, cpuSample, cpuFigures, percentile, round, parseJson };
     const result =
-      cfg.kind === "claims" ? await runClaims(cfg, client) : await runPlain(cfg, client);
+      cfg.kind === "claims" ? await runClaims(cfg, client)
+      : cfg.kind === "publish" ? await runPublish(cfg, client, kit)
+      : cfg.kind === "publish-latency" ? await runLatency(cfg, client, kit)
+      : await runPlain(cfg, client);
     result.client = client.name;
     result.name = cfg.name;
     process.stdout.write(JSON.stringify(result) + "\n");

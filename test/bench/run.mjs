@@ -16,13 +16,25 @@
 // Knobs (env): BENCH_DURATION_MS (8000), BENCH_WARMUP_MS (1000), BENCH_ITEMS (40000), BENCH_CLIENT
 // (undici|http|fetch), BENCH_MAX_REQUESTS (1000000), BENCH_SAMPLE (200 claims cross-checked by GET),
 // BENCH_STORAGE_DIR (parent dir for D1/DO storage; default /dev/shm; `disk` = Miniflare's temp dir),
-// BENCH_ONLY (comma list of scenario names, e.g. do-write-floor@50,claims@50).
+// BENCH_ONLY (comma list of scenario names, e.g. do-write-floor@50,claims@50,publish-batch@50,publish-latency),
+// BENCH_LATENCY_RATE (200 events/s published in the latency scenario), BENCH_LATENCY_MS (5000, after warm-up),
+// BENCH_PUBLISH_MS (5000: measured time of each publish throughput scenario), BENCH_QUIET_MS (15000: longest
+// wait for workerd to go idle before a bus scenario), BENCH_DRAIN_MS (30000: longest wait, after the last
+// publish scenario, for D1 history to hold every accepted event).
+//
+// Bus scenarios: the bench principal's publish rate limit is raised first (PUT /api/v1/config/rate_limits),
+// because the default (burst 10/s, 100/hour) would turn a benchmark into a 429 test; the limiter's one
+// Durable Object round trip per request stays in the measured path. Each bus scenario starts once workerd
+// is idle, so the queue consumer's backlog from the previous one (history writes, stream re-appends) does not
+// land in the next one's figures; its own consumer work does, as it would on one machine.
+
 import { spawn } from "node:child_process";
 import { randomBytes, randomInt } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { busFailures, busPlan, busRows, busSummary, drainCheck, raisePublishLimits, waitForQuiet } from "./bus-bench.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..", "..");
@@ -41,6 +53,11 @@ const ITEMS = Number(env.BENCH_ITEMS ?? 40000);
 const CLIENT = env.BENCH_CLIENT ?? "undici";
 const MAX_REQUESTS = Number(env.BENCH_MAX_REQUESTS ?? 1_000_000);
 const SAMPLE = Number(env.BENCH_SAMPLE ?? 200);
+const LATENCY_RATE = Number(env.BENCH_LATENCY_RATE ?? 200);
+const LATENCY_MS = Number(env.BENCH_LATENCY_MS ?? 5000);
+const QUIET_MS = Number(env.BENCH_QUIET_MS ?? 15000);
+const PUBLISH_MS = Number(env.BENCH_PUBLISH_MS ?? 5000);
+const DRAIN_MS = Number(env.BENCH_DRAIN_MS ?? 30000);
 const INSTANCES = 60;
 const CLAIMERS = 50;
 
@@ -430,6 +447,7 @@ function printTable(report) {
   row("do-write floor @50", r["do-write-floor@50"], "rps", r["static-floor@50"], "static floor @50");
   row("claims @50 (claims/s)", r["claims@50"], "claims_per_s", r["do-write-floor@50"], "do-write floor @50");
   row("registry read @50", r["registry-read@50"], "rps", r["do-write-floor@50"], "do-write floor @50");
+  busRows(row, r);
   const head = ["scenario", "req/s", "p50 ms", "p99 ms", "srv µs/req", "srv cores", "gen cpu%", "other cores", "baseline (same run)", "req/s", "p50 ms", "p99 ms", "vs base"];
   const BASE_COL = head.indexOf("baseline (same run)");
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => String(x[i]).length)));
@@ -439,7 +457,8 @@ function printTable(report) {
   out.push("");
   out.push(`botplane bench — ${report.runtime}`);
   out.push(`storage: ${report.storage}`);
-  out.push(`load: ${report.load_client}, separate process, closed loop, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per scenario, ${report.host} only`);
+  out.push(`load: ${report.load_client}, separate process, closed loop, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per scenario ` +
+    `(publish: ${PUBLISH_MS} ms; publish→subscriber: open loop, ${LATENCY_RATE}/s for ${LATENCY_MS} ms), ${report.host} only`);
   out.push("");
   out.push(line(head));
   out.push(widths.map((w) => "-".repeat(w)).join("  "));
@@ -478,6 +497,7 @@ function printTable(report) {
         `${extra.wrong_owner_in_response} response botz_id != claimer, ${extra.unknown_work_item_ids} unknown ids`);
   } else if (c?.error) out.push(`claims scenario FAILED: ${c.error}`);
   else out.push(`claims scenario skipped: ${report.botplane_skipped ?? "?"}`);
+  out.push(...busSummary(r, report.publish_durable_path?.error ? null : report.publish_durable_path));
   const saturated = Object.entries(r).filter(([, s]) => s?.generator_cpu_pct > 85).map(([n]) => n);
   if (saturated.length) out.push(`WARNING: load generator near one full core in ${saturated.join(", ")}: those figures are generator-bound`);
   out.push(`worker log lines by level: ${JSON.stringify(report.worker_logs)}`);
@@ -576,17 +596,37 @@ async function main() {
         // Where a claim's time goes: the same auth, validation and registry round trip with a one-row read
         // and no write, no outbox event, no queue traffic.
         ["registry-read@50", urls.botplane, { path: "/v1/botz/instances?limit=1", connections: 50, headers: { authorization: `Bearer ${token}` } }],
+        ...busPlan(urls.botplane, token, { latencyRate: LATENCY_RATE, latencyMs: LATENCY_MS, publishMs: PUBLISH_MS }),
       );
     }
     const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(",").map((x) => x.trim())) : null;
-    for (const [name, origin, extra] of plan.filter(([n]) => !only || only.has(n))) {
+    const selected = plan.filter(([n]) => !only || only.has(n));
+    // Early, so the raised limit has reached every isolate by the time the bus scenarios run.
+    let publishLimit = null;
+    if (selected.some(([, , extra]) => extra.bus)) {
+      try {
+        publishLimit = await raisePublishLimits(urls.botplane, token);
+        log(`publish rate limit raised: ${JSON.stringify(publishLimit.limit)}`);
+      } catch (err) {
+        failures.push(`raising the publish rate limit failed: ${err.message}`);
+        log(failures.at(-1));
+      }
+    }
+    for (const [name, origin, extra] of selected) {
+      let settle = null;
+      if (extra.bus) {
+        settle = await waitForQuiet(serverPids, QUIET_MS);
+        if (publishLimit) await new Promise((r) => setTimeout(r, Math.max(0, publishLimit.inForceAt - Date.now())));
+        if (settle && !settle.quiet) log(`${name}: workerd still busy after ${QUIET_MS} ms; running anyway`);
+      }
       log(`running ${name} ...`);
       try {
         scenarios[name] = await runLoad(scenarioConfig(name, origin, extra));
+        if (settle) scenarios[name].settled_before = settle;
         const s = scenarios[name];
         // 200 is the only good answer, except a claim's 404 `no_claimable_item` (the queue ran dry for a skill).
         const statuses = { ...s.by_status };
-        delete statuses[200];
+        delete statuses[s.ok_status ?? 200];
         if (s.kind === "claims" && statuses[404]) {
           statuses[404] -= s.no_claimable_item_measured;
           if (statuses[404] <= 0) delete statuses[404];
@@ -596,7 +636,7 @@ async function main() {
           failures.push(`${name}: unexpected answers ${JSON.stringify(Object.fromEntries(bad))} ${JSON.stringify(s.network_errors)}`);
           if (s.non_200_samples) log(`${name} non-200 samples: ${JSON.stringify(s.non_200_samples)}`);
         }
-        log(`${name}: ${s.rps} req/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms`);
+        log(`${name}: ${s.events_per_s ?? s.rps} ${s.kind?.startsWith("publish") ? "events" : "req"}/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms`);
       } catch (err) {
         scenarios[name] = { error: err.message };
         failures.push(`${name}: ${err.message}`);
@@ -632,6 +672,10 @@ async function main() {
       }
     }
 
+    const drain = await drainCheck(runtime.mf, scenarios, DRAIN_MS).catch((err) => ({ error: String(err?.message ?? err) }));
+    if (drain?.error) failures.push(`durable-path check failed: ${drain.error}`);
+    failures.push(...busFailures(scenarios, drain?.error ? null : drain));
+
     const floor50 = scenarios["do-write-floor@50"];
     const runtimeName =
       `workerd ${pkgVersion("workerd", createRequire(require.resolve("miniflare")))} via miniflare ` +
@@ -647,7 +691,9 @@ async function main() {
       storage: runtime.storage,
       migrations,
       botplane_skipped: botplaneSkipped,
-      settings: { duration_ms: DURATION_MS, warmup_ms: WARMUP_MS, items: ITEMS, instances: INSTANCES, claimers: CLAIMERS },
+      settings: { duration_ms: DURATION_MS, warmup_ms: WARMUP_MS, items: ITEMS, instances: INSTANCES, claimers: CLAIMERS, publish_ms: PUBLISH_MS, latency_rate_per_s: LATENCY_RATE, latency_ms: LATENCY_MS },
+      publish_rate_limit: publishLimit?.limit ?? null,
+      publish_durable_path: drain,
       scenarios,
       claims_vs_floor_pct:
         c && !c.error && floor50 && !floor50.error ? Math.round((c.claims_per_s / floor50.rps) * 1000) / 10 : null,

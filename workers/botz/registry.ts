@@ -12,7 +12,6 @@ import { type RpcOf, stubOf } from "../platform/rpc";
 
 export const ECOSYSTEM = "default";
 
-
 export type BotzRegistryRpc = RpcOf<BotzRegistry>;
 
 export function registry(env: Env): BotzRegistryRpc {

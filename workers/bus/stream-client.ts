@@ -15,7 +15,6 @@ export const STREAM_NAME = "default";
 /** Events per RPC call: keeps each call's structured-clone payload modest. */
 const APPEND_CHUNK = 100;
 
-
 export type EventStreamRpc = RpcOf<EventStream>;
 
 export function streamFor(env: Env): EventStreamRpc {

@@ -7,7 +7,6 @@ import { type RpcOf, stubOf } from "../../platform/rpc";
 
 export const ECOSYSTEM = "default";
 
-
 export type ResourceCoordinatorRpc = RpcOf<ResourceCoordinator>;
 
 export function coordinator(env: Env): ResourceCoordinatorRpc {

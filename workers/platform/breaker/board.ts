@@ -28,7 +28,6 @@ export interface ComponentState extends BreakerState {
   component: string;
 }
 
-
 export type BreakerBoardRpc = RpcOf<BreakerBoard>;
 
 export function breakerBoard(env: Pick<Env, "BREAKERS">): BreakerBoardRpc {

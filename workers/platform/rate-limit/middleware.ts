@@ -21,7 +21,6 @@ import { increment } from "../metrics/recorder";
 import { limitsFor } from "./limits";
 import { type RpcOf, stubOf } from "../rpc";
 
-
 export type RateLimiterRpc = RpcOf<RateLimiter>;
 
 export function rateLimiter(env: Env, key: string): RateLimiterRpc {

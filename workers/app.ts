@@ -12,6 +12,12 @@ import { eventRoutes } from "./bus/event-routes";
 import { resourceGauges } from "./bus/resources/gauges";
 import { resourceRoutes } from "./bus/resources/routes";
 import { streamRoutes } from "./bus/stream-routes";
+import { edgeConnectRoutes } from "./edge/connect-routes";
+import { inferenceRoutes } from "./models/api/inference-routes";
+import { configuredProviders, providersHealthCheck } from "./models/api/providers-of";
+import { openAiRoutes } from "./models/api/openai-routes";
+import { modelConfigRoutes } from "./models/config/routes";
+import { providerGauges } from "./models/router";
 import { SCOPES } from "./platform/auth/scopes";
 import { breakerConfigError } from "./platform/breaker/policy";
 import { breakerGauges } from "./platform/breaker/gauges";
@@ -22,6 +28,7 @@ import { notFoundHandler } from "./platform/method-not-allowed";
 import { rateLimitRoutes } from "./platform/rate-limit/routes";
 import { requestContext } from "./platform/request-context";
 import { createRouter } from "./platform/validation";
+import { gatewayHealthCheck } from "./models/config/health";
 
 const SERVICES: [prefix: string, service: string][] = [
   ["/v1/botz", "botz"],
@@ -32,6 +39,7 @@ const SERVICES: [prefix: string, service: string][] = [
   ["/api/v1/dead-letters", "bus"],
   ["/api/v1/resources", "bus"],
   ["/api/v1/config", "bus"],
+  ["/api/v1/edge", "edge"],
 ];
 
 function serviceOf(pattern: string): string {
@@ -47,13 +55,15 @@ export function createApp() {
     healthRoutes({
       d1: (env) => env.DB.prepare("SELECT 1").first(),
       botz_registry: (env) => registry(env).stats(),
+      gateway_config: gatewayHealthCheck,
+      model_providers: providersHealthCheck,
       circuit_breaker_config: async (env) => {
         const error = breakerConfigError(env);
         if (error) throw new Error(error);
       },
     }),
   );
-  app.route("/", metricsRoutes([botzGauges, resourceGauges, breakerGauges]));
+  app.route("/", metricsRoutes([botzGauges, resourceGauges, breakerGauges, providerGauges(configuredProviders)]));
   app.route("/", instanceRoutes);
   app.route("/", workItemRoutes);
   app.route("/", statsRoutes);
@@ -64,6 +74,10 @@ export function createApp() {
   app.route("/", streamRoutes);
   app.route("/", eventRoutes);
   app.route("/", deadLetterRoutes);
+  app.route("/", edgeConnectRoutes);
+  app.route("/", modelConfigRoutes);
+  app.route("/", inferenceRoutes);
+  app.route("/", openAiRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT or API key" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "x-api-key" });

@@ -5,6 +5,7 @@
 import { createApp } from "./app";
 import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
+import { INFERENCE_SUBJECT, writeInferenceRow } from "./models/api/inference-log";
 import { createQueueHandler } from "./platform/bus/consumer";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
@@ -13,7 +14,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: createQueueHandler({ handlers: { ...botzBusHandlers }, ...busConsumerHooks }),
+  queue: createQueueHandler({ handlers: { ...botzBusHandlers, [INFERENCE_SUBJECT]: [writeInferenceRow] }, ...busConsumerHooks }),
   scheduled,
 } satisfies ExportedHandler<Env>;
 

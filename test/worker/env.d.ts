@@ -3,6 +3,8 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
     TEST_JWKS_PRIVATE_KEY: string;
     TEST_COLLECTOR_URL: string;
+    TEST_FAKE_OLLAMA_URL: string;
+    TEST_FAKE_UPSTREAMS_URL: string;
   }
 }
 

@@ -45,6 +45,15 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: "/api/v1/dead-letters", scope: "events:read", bad: { query: "?limit=0", field: "query.limit" } },
   { method: "POST", path: `/api/v1/dead-letters/${ITEM}/replay`, scope: "events:replay", bad: { path: "/api/v1/dead-letters/not-a-uuid/replay", field: "param.id" } },
   { method: "POST", path: "/api/v1/dead-letters/replay", scope: "events:replay", body: {}, bad: { body: { limit: 0 }, field: "body.limit" } },
+  // sub "tester" (every test token's) is the device id here: past auth, a plain GET is then 426, not 401/403.
+  { method: "GET", path: "/api/v1/edge/tester/connect", scope: "edge:device", bad: { path: "/api/v1/edge/Not_A_Device/connect", field: "param.device_id" } },
+  // No `body`: this route also takes text/plain TOML, so the shared "non-JSON body → 415" case does not apply.
+  { method: "PUT", path: "/api/v1/models/config", scope: "admin", bad: { body: { toml: 5 }, field: "body.toml" } },
+  { method: "GET", path: "/api/v1/models/config", scope: "models:read" },
+  { method: "POST", path: "/inference", scope: "models:infer", body: { model_name: "no-such-model", input: { messages: [] } }, bad: { body: { input: { messages: [] } }, field: "body.function_name" } },
+  { method: "POST", path: "/openai/v1/chat/completions", scope: "models:infer", body: { model: "no-such-model", messages: [{ role: "user", content: "hi" }] }, bad: { body: { model: "x", messages: [] }, field: "body.messages" } },
+  { method: "POST", path: "/openai/v1/embeddings", scope: "models:infer", body: { model: "no-such-model", input: "hi" }, bad: { body: { model: "x" }, field: "body.input" } },
+  { method: "GET", path: "/openai/v1/models", scope: "models:infer" },
 ];
 
 const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json"];
@@ -115,7 +124,7 @@ describe("protected routes", () => {
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     const tested = new Set([
       ...PUBLIC,
-      ...ROUTES.map((r) => `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay")}`),
+      ...ROUTES.map((r) => `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay").replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")}`),
     ]);
     expect(documented.filter((op) => !tested.has(op))).toEqual([]);
   });

@@ -2,6 +2,8 @@ import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { startLocalServer } from "./local-server.ts";
+import { startFakeOllama } from "../fakes/fake-ollama.ts";
+import { startFakeUpstreams } from "./fake-upstreams.ts";
 
 export const TEST_JWT_SECRET = "test-secret-please-change-0123456789abcdef";
 
@@ -9,6 +11,8 @@ export default defineConfig(async () => {
   const root = path.join(import.meta.dirname, "../..");
   const migrations = await readD1Migrations(path.join(root, "d1-migrations"));
   const peers = await startLocalServer();
+  const fakeOllama = await startFakeOllama();
+  const fakeUpstreams = await startFakeUpstreams();
   return {
     plugins: [
       cloudflareTest({
@@ -21,10 +25,16 @@ export default defineConfig(async () => {
             TEST_JWKS_PRIVATE_KEY: peers.privateJwk,
             TRACE_ENDPOINT: peers.origin,
             TEST_COLLECTOR_URL: `${peers.origin}/collected`,
+            TEST_FAKE_OLLAMA_URL: fakeOllama.url,
+            TEST_FAKE_UPSTREAMS_URL: fakeUpstreams.origin,
             LOG_LEVEL: "ERROR",
             // The fault test's handler fails 30% of the time at random: chaos, not an outage, so its breaker
             // gets a threshold the chaos cannot reach (bus-breaker.test.ts covers the breaker itself).
-            CIRCUIT_BREAKER_OVERRIDES: JSON.stringify({ "bus.handler.fault.counter": { failure_threshold: 10000, timeout: "30s" } }),
+            // model-router.test.ts opens and half-opens this provider's breaker without waiting 30 s.
+            CIRCUIT_BREAKER_OVERRIDES: JSON.stringify({
+              "bus.handler.fault.counter": { failure_threshold: 10000, timeout: "30s" },
+              "model.provider.flaky-test": { failure_threshold: 2, timeout: "1s", half_open_requests: 1 },
+            }),
           },
           // Deliver queued messages quickly so integration tests need not wait a second per batch.
           queueConsumers: { "botplane-bus": { maxBatchTimeout: 0.05 } },

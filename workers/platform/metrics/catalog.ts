@@ -81,6 +81,45 @@ export const rateLimited: MetricFamily = {
   help: "Requests refused by a rate limit, by limit name",
 };
 
+export const inferences: MetricFamily = {
+  name: "botplane_inferences_total",
+  type: "counter",
+  help: "Model gateway attempts by function, variant, provider and status (ok, a failure kind, or skipped)",
+};
+
+export const inferenceFallbackDepth: MetricFamily = {
+  name: "botplane_inference_fallback_depth",
+  type: "histogram",
+  help: "Position of the attempt that served an inference in its plan (0 = first choice)",
+  buckets: [0, 1, 2, 3, 4, 5, 7, 10],
+};
+
+export const providerLatency: MetricFamily = {
+  name: "botplane_provider_latency_seconds",
+  type: "histogram",
+  help: "Model provider response time of successful calls (streams: until the end of the stream)",
+  buckets: LATENCY_BUCKETS,
+};
+
+export const providerTtft: MetricFamily = {
+  name: "botplane_provider_ttft_seconds",
+  type: "histogram",
+  help: "Model provider time to first streamed token",
+  buckets: LATENCY_BUCKETS,
+};
+
+export const providerBudgetRemaining: MetricFamily = {
+  name: "botplane_provider_budget_remaining_usd",
+  type: "gauge",
+  help: "Model provider budget left in the current window (day or month, UTC)",
+};
+
+export const providerState: MetricFamily = {
+  name: "botplane_provider_state",
+  type: "gauge",
+  help: "Model provider state: 1 on the current state's series (ok, misconfigured, exhausted, breaker_open), 0 on the others",
+};
+
 export const FAMILIES: readonly MetricFamily[] = [
   requestDuration,
   busMessages,
@@ -93,4 +132,10 @@ export const FAMILIES: readonly MetricFamily[] = [
   errorRate,
   breakerState,
   rateLimited,
+  inferences,
+  inferenceFallbackDepth,
+  providerLatency,
+  providerTtft,
+  providerBudgetRemaining,
+  providerState,
 ];

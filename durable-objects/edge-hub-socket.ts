@@ -1,0 +1,80 @@
+/**
+ * The device side of an EdgeHub: what each hibernatable device socket carries in its attachment, how the
+ * hub decides that a device is online, and the frames it writes to it. Attachments survive hibernation, so
+ * liveness never depends on the object's memory.
+ */
+import { z } from "zod";
+import type { JobRow } from "./edge-hub-store";
+import type { CancelMessage, HubMessage } from "./protocol";
+
+export const DEVICE_TAG = "device";
+/** Three missed 30 s heartbeats: past this a silent socket is presumed dead (a half-open TCP connection). */
+export const HEARTBEAT_WINDOW_MS = 90_000;
+/** Sent to a device socket a newer connection replaced; 4xxx tells the agent not to reconnect on it. */
+export const SUPERSEDED_CLOSE = 4409;
+const WS_OPEN = 1;
+
+const attachmentSchema = z.object({ device_id: z.string(), connected_at: z.number(), last_seen: z.number() });
+export type DeviceAttachment = z.infer<typeof attachmentSchema>;
+
+export function attachmentOf(ws: WebSocket): DeviceAttachment | null {
+  const parsed = attachmentSchema.safeParse(ws.deserializeAttachment());
+  return parsed.success ? parsed.data : null;
+}
+
+export function touch(ws: WebSocket, now: number): void {
+  const current = attachmentOf(ws);
+  if (current) ws.serializeAttachment({ ...current, last_seen: now });
+}
+
+/** Last sign of life: a message the hub handled, or a ping the runtime answered while the hub slept. */
+export function lastSeen(ctx: DurableObjectState, ws: WebSocket): number {
+  const pinged = ctx.getWebSocketAutoResponseTimestamp(ws)?.getTime() ?? 0;
+  return Math.max(attachmentOf(ws)?.last_seen ?? 0, pinged);
+}
+
+/** The device's freshest open socket heard from within the heartbeat window, or null: the device is offline. */
+export function liveSocket(ctx: DurableObjectState, now: number): WebSocket | null {
+  let best: { ws: WebSocket; seen: number } | null = null;
+  for (const ws of ctx.getWebSockets(DEVICE_TAG)) {
+    if (ws.readyState !== WS_OPEN) continue;
+    const seen = lastSeen(ctx, ws);
+    if (now - seen > HEARTBEAT_WINDOW_MS) continue;
+    if (!best || seen > best.seen) best = { ws, seen };
+  }
+  return best?.ws ?? null;
+}
+
+/** Writes one frame; false when the socket is already closing (a job then waits for the reconnect). */
+export function send(ws: WebSocket, frame: string): boolean {
+  try {
+    ws.send(frame);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function jobFrame(job: JobRow, now: number): string {
+  const head = { type: "job", job_id: job.job_id, seq: job.seq, kind: job.kind, timeout_ms: Math.max(0, job.deadline_at - now) };
+  // The request is stored as JSON already: spliced in rather than parsed and serialised again.
+  return `${JSON.stringify(head).slice(0, -1)},"request":${job.request}}`;
+}
+
+export function cancelFrame(jobId: string, reason: string): string {
+  return JSON.stringify({ type: "cancel", job_id: jobId, reason } satisfies CancelMessage);
+}
+
+export function errorFrame(code: string, message: string, details?: unknown): string {
+  const frame: HubMessage = { type: "error", error: details === undefined ? { code, message } : { code, message, details } };
+  return JSON.stringify(frame);
+}
+
+/** Closes a socket, tolerating one the runtime already closed. */
+export function closeQuietly(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    // Already closed.
+  }
+}

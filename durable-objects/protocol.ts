@@ -1,0 +1,99 @@
+/**
+ * The EdgeHub's wire contract, imported by the hub, the Worker and the Pi's edge-agent alike (so it depends on
+ * zod only): every WebSocket message between hub and device, and the NDJSON lines a job's result stream
+ * carries from the hub to the Worker. Job requests and chunk data are Ollama-native objects: the device
+ * forwards a request to its local Ollama as is and sends back each NDJSON object it answers with.
+ */
+import { z } from "zod";
+
+/** The edge-agent's EDGE_DEVICE_ID rule, so an id that connects is an id a config can name. */
+export const DEVICE_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
+export const deviceIdSchema = z.string().regex(DEVICE_ID_PATTERN, "lowercase letters, digits and dashes, at most 63");
+
+/** `{"type":"ping"}` exactly is answered `{"type":"pong"}` by the runtime without waking the hub. */
+export const PING = JSON.stringify({ type: "ping" });
+export const PONG = JSON.stringify({ type: "pong" });
+
+export const JOB_KINDS = ["llm.chat", "llm.embed"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+
+const jobIdSchema = z.string().min(1).max(128);
+/** An Ollama-native object: a `/api/chat` or `/api/embed` body, or one NDJSON object of an answer. */
+const ollamaObjectSchema = z.record(z.string(), z.unknown());
+
+// ---- hub → device ----
+
+/**
+ * Run `request` (the body for Ollama's `/api/chat` — always `stream: true` — or `/api/embed`). Ack it with
+ * its `seq`; a job sent again after a reconnect has the same job_id and must not run twice.
+ */
+export const jobMessageSchema = z.object({
+  type: z.literal("job"),
+  job_id: jobIdSchema,
+  seq: z.number().int().positive(),
+  kind: z.enum(JOB_KINDS),
+  request: z.looseObject({ model: z.string().min(1) }),
+  /** What is left of the job's time budget when this frame was sent; the hub cancels the job after it. */
+  timeout_ms: z.number().int().nonnegative(),
+});
+
+/** Stop the job (budget exceeded or the caller went away); further chunks for it are ignored. */
+export const cancelMessageSchema = z.object({ type: z.literal("cancel"), job_id: jobIdSchema, reason: z.string().optional() });
+
+/** The hub could not use a device message; the connection stays open. */
+export const hubErrorMessageSchema = z.object({
+  type: z.literal("error"),
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+export const hubMessageSchema = z.discriminatedUnion("type", [jobMessageSchema, cancelMessageSchema, hubErrorMessageSchema]);
+
+export type JobMessage = z.infer<typeof jobMessageSchema>;
+export type CancelMessage = z.infer<typeof cancelMessageSchema>;
+export type HubMessage = z.infer<typeof hubMessageSchema>;
+
+// ---- device → hub ----
+
+export const deviceMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("hello"), device_id: deviceIdSchema, agent_version: z.string().min(1).max(64) }),
+  z.object({ type: z.literal("heartbeat") }),
+  z.object({ type: z.literal("ack"), seq: z.number().int().positive() }),
+  /**
+   * One Ollama NDJSON object of the job's answer, numbered from 0. A resent index is dropped, so a device that
+   * replays a job after a reconnect must replay the same chunks. An embed answer may be split across chunks
+   * (each with part of `embeddings`) to stay under the WebSocket message limit.
+   */
+  z.object({ type: z.literal("chunk"), job_id: jobIdSchema, index: z.number().int().nonnegative(), data: ollamaObjectSchema }),
+  z.object({ type: z.literal("done"), job_id: jobIdSchema }),
+  /** The job failed on the device; `status` is Ollama's HTTP status when it answered with one (404: model not pulled). */
+  z.object({ type: z.literal("error"), job_id: jobIdSchema, message: z.string().max(2000), status: z.number().int().min(100).max(599).optional() }),
+]);
+
+export type DeviceMessage = z.infer<typeof deviceMessageSchema>;
+
+// ---- hub → Worker: one job's result stream (NDJSON over RPC) ----
+
+/** Why a job ended without `done`: the Worker maps these onto the provider's failure kinds. */
+export const JOB_FAILURES = ["timeout", "cancelled", "device_error", "offline", "unknown_job"] as const;
+export type JobFailure = (typeof JOB_FAILURES)[number];
+
+export const jobStreamLineSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("chunk"), index: z.number().int().nonnegative(), data: ollamaObjectSchema }),
+  z.object({ type: z.literal("done") }),
+  z.object({ type: z.literal("error"), reason: z.enum(JOB_FAILURES), message: z.string(), status: z.number().int().optional() }),
+]);
+
+export type JobStreamLine = z.infer<typeof jobStreamLineSchema>;
+
+export interface SubmitJobInput {
+  kind: JobKind;
+  request: Record<string, unknown>;
+  /** The job's time budget from now; past it the hub cancels the job and its stream ends with `timeout`. */
+  deadlineMs: number;
+}
+
+export const submitJobSchema = z.object({
+  kind: z.enum(JOB_KINDS),
+  request: z.looseObject({ model: z.string().min(1) }),
+  deadlineMs: z.number().int().min(1).max(15 * 60_000),
+});

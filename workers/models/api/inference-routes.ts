@@ -1,0 +1,71 @@
+/**
+ * `POST /inference` in TensorZero's shapes (chat and JSON functions, or a model by name; streaming as SSE).
+ */
+import { createRoute, z } from "@hono/zod-openapi";
+import { requireScope } from "../../platform/auth/middleware";
+import { bearerSecurity, ErrorSchema, errorResponses, jsonContent } from "../../platform/openapi";
+import { formatTraceparent } from "../../platform/trace";
+import { createRouter } from "../../platform/validation";
+import { loadGatewayConfig } from "../config/source";
+import { resolveTarget } from "./attempts";
+import { fromTensorZeroInput, textOf, toTensorZeroContent } from "./convert";
+import { InferenceRequestSchema, InferenceResponseSchema } from "./inference-schemas";
+import { completeChat, parseJsonOutput, serverTiming, streamChat } from "./inference-service";
+import { sseResponse } from "./sse";
+
+const route = createRoute({
+  method: "post",
+  path: "/inference",
+  tags: ["models"],
+  summary: "Run a function (or a model) local-first across every configured provider",
+  security: bearerSecurity,
+  middleware: [requireScope("models:infer")] as const,
+  request: { body: { required: true, ...jsonContent(InferenceRequestSchema) } },
+  responses: {
+    200: {
+      description: "The inference; with `stream: true`, Server-Sent Events ending in a usage frame and [DONE]",
+      content: { "application/json": { schema: InferenceResponseSchema }, "text/event-stream": { schema: z.string() } },
+    },
+    ...errorResponses(400, 401, 403, 404, 415, 429),
+    502: { description: "Every variant failed; error.details.attempts says how", ...jsonContent(ErrorSchema) },
+  },
+});
+
+export const inferenceRoutes = createRouter().openapi(route, async (c) => {
+  const body = c.req.valid("json");
+  const ctx = { waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
+  const loaded = await loadGatewayConfig(c.env, { waitUntil: (p) => c.executionCtx.waitUntil(p) });
+  const target = resolveTarget(loaded, body);
+  const input = fromTensorZeroInput(body.input);
+  const cc = body.params?.chat_completion;
+  const call = {
+    loaded,
+    target,
+    variantName: body.variant_name,
+    ...input,
+    params: { temperature: cc?.temperature, max_tokens: cc?.max_tokens, top_p: cc?.top_p, seed: cc?.seed, presence_penalty: cc?.presence_penalty, frequency_penalty: cc?.frequency_penalty, stop: cc?.stop_sequences },
+    episodeId: body.episode_id,
+    tags: body.tags,
+    workspace: c.get("principal").workspaceId,
+    traceparent: formatTraceparent(c.get("trace")),
+  };
+  const isJson = target.fn?.type === "json";
+  if (body.stream) {
+    const { prepared, executed } = await streamChat(c.env, ctx, call);
+    const ids = { inference_id: prepared.inferenceId, episode_id: prepared.episodeId, variant_name: executed.attempt.variant };
+    return sseResponse(executed, {
+      element: (el) => {
+        if (el.type === "text_delta") return [{ ...ids, ...(isJson ? { raw: el.text } : { content: [{ type: "text", id: "0", text: el.text }] }) }];
+        if (el.type === "tool_call_delta") return [{ ...ids, content: [{ type: "tool_call", id: el.id ?? String(el.index), raw_name: el.name ?? "", raw_arguments: el.arguments_delta }] }];
+        if (el.type === "error") return [{ ...ids, error: { kind: el.kind, message: el.message }, usage: el.usage }];
+        return [];
+      },
+      final: (outcome, timings) => [{ ...ids, usage: outcome.usage, finish_reason: outcome.finish_reason ?? "stop", timings: { ...timings, total_ms: outcome.total_ms }, ...(outcome.error ? { error: outcome.error } : {}) }],
+    });
+  }
+  const { prepared, executed } = await completeChat(c.env, ctx, call);
+  const { result, attempt, timings } = executed;
+  const common = { inference_id: prepared.inferenceId, episode_id: prepared.episodeId, variant_name: attempt.variant, usage: result.usage, finish_reason: result.finish_reason };
+  const response = isJson ? { ...common, output: { raw: textOf(result), parsed: parseJsonOutput(textOf(result), prepared.outputSchema) } } : { ...common, content: toTensorZeroContent(result) };
+  return c.json(response, 200, { "Server-Timing": serverTiming(timings) });
+});

@@ -14,6 +14,7 @@ import { resourceRoutes } from "./bus/resources/routes";
 import { streamRoutes } from "./bus/stream-routes";
 import { edgeConnectRoutes } from "./edge/connect-routes";
 import { inferenceRoutes } from "./models/api/inference-routes";
+import { logRoutes } from "./models/api/log-routes";
 import { configuredProviders, providersHealthCheck } from "./models/api/providers-of";
 import { openAiRoutes } from "./models/api/openai-routes";
 import { modelConfigRoutes } from "./models/config/routes";
@@ -78,6 +79,7 @@ export function createApp() {
   app.route("/", modelConfigRoutes);
   app.route("/", inferenceRoutes);
   app.route("/", openAiRoutes);
+  app.route("/", logRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT or API key" });
   app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "x-api-key" });

@@ -88,6 +88,16 @@ model = "models.broken-a"
 [functions.doomed.variants.second]
 model = "models.broken-b"
 
+[metrics.task_success]
+type = "boolean"
+level = "inference"
+optimize = "max"
+
+[metrics.episode_score]
+type = "float"
+level = "episode"
+optimize = "max"
+
 [functions.embed]
 type = "embedding"
 
@@ -171,6 +181,32 @@ describe("model gateway endpoints", () => {
 
     const models = await client.models.list();
     expect(models.data.map((m) => m.id)).toEqual(expect.arrayContaining(["tensorzero::function_name::chat", "tensorzero::embedding_model_name::embed"]));
+  });
+
+  it("should log inferences and take feedback on them and on their episode", async ({ expect }) => {
+    const episode = crypto.randomUUID();
+    const res = await call("/inference", { token: authToken, body: { function_name: "chat", episode_id: episode, tags: { user: "ada" }, input: { messages: [{ role: "user", content: "log me" }] } } });
+    const { inference_id } = await json<{ inference_id: string }>(res);
+    const reader = await token(["models:read", "models:feedback"]);
+    await expect.poll(async () => (await call(`/inferences/${inference_id}`, { token: reader })).status, { timeout: 10_000 }).toBe(200);
+    const fb = await call("/feedback", { token: reader, body: { metric_name: "task_success", inference_id, value: true } });
+    expect(fb.status).toBe(200);
+    const episodeFb = await call("/feedback", { token: reader, body: { metric_name: "episode_score", episode_id: episode, value: 0.8 } });
+    expect(episodeFb.status).toBe(200);
+    const one = await json<{ variant_name: string; provider: string; tags: Record<string, string>; attempts: { status: string }[]; feedback: { metric_name: string; value: unknown }[] }>(await call(`/inferences/${inference_id}`, { token: reader }));
+    expect(one).toMatchObject({ variant_name: "cloud_anthropic", provider: "anthropic", tags: { user: "ada" }, feedback: [{ metric_name: "task_success", value: true }] });
+    expect(one.attempts.map((a) => a.status)).toEqual(expect.arrayContaining(["ok"]));
+    const ep = await json<{ inferences: { inference_id: string }[]; feedback: { value: unknown }[] }>(await call(`/episodes/${episode}`, { token: reader }));
+    expect(ep.inferences.map((i) => i.inference_id)).toEqual([inference_id]);
+    expect(ep.feedback.map((f) => f.value)).toEqual([0.8]);
+    const list = await json<{ inferences: { function_name: string }[] }>(await call("/inferences?function_name=chat&limit=5", { token: reader }));
+    expect(list.inferences.length).toBeGreaterThan(0);
+    const wrongType = await call("/feedback", { token: reader, body: { metric_name: "task_success", inference_id, value: 3 } });
+    expect((await json<{ error: { message: string } }>(wrongType)).error.message).toContain("body.value");
+    const unknownMetric = await call("/feedback", { token: reader, body: { metric_name: "nope", inference_id, value: true } });
+    expect(unknownMetric.status).toBe(400);
+    const wrongLevel = await call("/feedback", { token: reader, body: { metric_name: "episode_score", inference_id, value: 1 } });
+    expect((await json<{ error: { message: string } }>(wrongLevel)).error.message).toContain("body.inference_id");
   });
 
   it("should pass unknown request fields through and reject bad known ones naming the field", async ({ expect }) => {

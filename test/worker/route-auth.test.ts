@@ -54,6 +54,10 @@ const ROUTES: RouteCase[] = [
   { method: "POST", path: "/openai/v1/chat/completions", scope: "models:infer", body: { model: "no-such-model", messages: [{ role: "user", content: "hi" }] }, bad: { body: { model: "x", messages: [] }, field: "body.messages" } },
   { method: "POST", path: "/openai/v1/embeddings", scope: "models:infer", body: { model: "no-such-model", input: "hi" }, bad: { body: { model: "x" }, field: "body.input" } },
   { method: "GET", path: "/openai/v1/models", scope: "models:infer" },
+  { method: "POST", path: "/feedback", scope: "models:feedback", body: { metric_name: "m", inference_id: ITEM, value: true }, bad: { body: { metric_name: "m", value: true }, field: "body.inference_id" } },
+  { method: "GET", path: "/inferences", scope: "models:read", bad: { query: "?limit=0", field: "query.limit" } },
+  { method: "GET", path: `/inferences/${ITEM}`, scope: "models:read", bad: { path: "/inferences/not-a-uuid", field: "param.inference_id" } },
+  { method: "GET", path: `/episodes/${ITEM}`, scope: "models:read", bad: { path: "/episodes/not-a-uuid", field: "param.episode_id" } },
 ];
 
 const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json"];
@@ -124,7 +128,7 @@ describe("protected routes", () => {
     const documented = Object.entries(doc.paths).flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`));
     const tested = new Set([
       ...PUBLIC,
-      ...ROUTES.map((r) => `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay").replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")}`),
+      ...ROUTES.map((r) => `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay").replace(`/inferences/${ITEM}`, "/inferences/{inference_id}").replace(`/episodes/${ITEM}`, "/episodes/{episode_id}").replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")}`),
     ]);
     expect(documented.filter((op) => !tested.has(op))).toEqual([]);
   });

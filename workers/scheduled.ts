@@ -4,6 +4,7 @@
 import { registry } from "./botz/registry";
 import { coordinator } from "./bus/resources/coordinator";
 import { sweepRetention } from "./bus/retention";
+import { pruneInferenceCache } from "./models/api/cache";
 import { breakerBoard } from "./platform/breaker/board";
 import type { Env } from "./platform/env";
 import { createLogger } from "./platform/logger";
@@ -15,6 +16,7 @@ export async function scheduled(controller: ScheduledController, env: Env, ctx: 
   const resources = await coordinator(env).tick();
   const breakers = await breakerBoard(env).tick();
   const retention = await sweepRetention(env, controller.scheduledTime);
+  const inferenceCache = await pruneInferenceCache(env, controller.scheduledTime);
   ctx.waitUntil(flushNow(env));
-  log.info("tick", { cron: controller.cron, scheduled_time: new Date(controller.scheduledTime).toISOString(), botz, resources, breakers, retention });
+  log.info("tick", { cron: controller.cron, scheduled_time: new Date(controller.scheduledTime).toISOString(), botz, resources, breakers, retention, inference_cache: inferenceCache });
 }

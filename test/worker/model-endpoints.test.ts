@@ -219,3 +219,28 @@ describe("model gateway endpoints", () => {
     expect(unknown.status).toBe(404);
   });
 });
+
+describe("inference cache", () => {
+  it("should serve an identical request from the cache, and a stale answer when every provider fails", async ({ expect }) => {
+    const auth = await token(["models:infer"]);
+    const ask = () => call("/inference", { token: auth, body: { function_name: "chat", cache_options: { enabled: "on" }, input: { messages: [{ role: "user", content: "cache this answer" }] } } });
+    const first = await ask();
+    expect(first.headers.get("x-botplane-cache")).toBe("miss");
+    const firstBody = await json<{ content: unknown }>(first);
+    await expect.poll(async () => (await ask()).headers.get("x-botplane-cache"), { timeout: 5000 }).toBe("hit");
+    const hit = await json<{ content: unknown }>(await ask());
+    expect(hit.content).toEqual(firstBody.content);
+
+    // Every variant of `chat` now points at a failing model: the cached answer is served, marked stale.
+    const broken = TOML.replace('model = "claude-echo"', 'model = "fake-500"').replace('model = "gpt-echo"', 'model = "fake-503"');
+    expect((await call("/api/v1/models/config", { method: "PUT", token: await ADMIN(), body: broken, headers: { "content-type": "text/plain" } })).status).toBe(200);
+    const stale = await call("/inference", { token: auth, body: { function_name: "chat", cache_options: { enabled: "write_only" }, input: { messages: [{ role: "user", content: "cache this answer" }] } } });
+    // write_only skips the fresh read, so the gateway tries the providers, which all fail.
+    expect(stale.status).toBe(200);
+    expect(stale.headers.get("x-botplane-cache")).toBe("stale");
+    expect((await json<{ content: unknown }>(stale)).content).toEqual(firstBody.content);
+    const uncached = await call("/inference", { token: auth, body: { function_name: "chat", input: { messages: [{ role: "user", content: "never cached" }] } } });
+    expect(uncached.status).toBe(502);
+    await call("/api/v1/models/config", { method: "PUT", token: await ADMIN(), body: TOML, headers: { "content-type": "text/plain" } });
+  });
+});

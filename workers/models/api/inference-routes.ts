@@ -9,9 +9,18 @@ import { createRouter } from "../../platform/validation";
 import { loadGatewayConfig } from "../config/source";
 import { resolveTarget } from "./attempts";
 import { fromTensorZeroInput, textOf, toTensorZeroContent } from "./convert";
-import { InferenceRequestSchema, InferenceResponseSchema } from "./inference-schemas";
+import type { FunctionConfig } from "../config/types";
+import type { CacheOptions } from "./cache";
+import { InferenceRequestSchema, InferenceResponseSchema, type InferenceRequest } from "./inference-schemas";
 import { completeChat, parseJsonOutput, serverTiming, streamChat } from "./inference-service";
 import { sseResponse } from "./sse";
+
+/** TensorZero's cache_options win; otherwise the function's `cache` config; off by default. */
+function cacheOptions(req: InferenceRequest["cache_options"], fn: FunctionConfig["cache"] | undefined): CacheOptions | undefined {
+  const mode = req?.enabled ?? (fn?.enabled ? "on" : "off");
+  if (mode === "off") return undefined;
+  return { read: mode !== "write_only", write: mode !== "read_only", ttlS: fn?.ttlS ?? 3600, maxAgeS: req?.max_age_s };
+}
 
 const route = createRoute({
   method: "post",
@@ -48,6 +57,7 @@ export const inferenceRoutes = createRouter().openapi(route, async (c) => {
     tags: body.tags,
     workspace: c.get("principal").workspaceId,
     traceparent: formatTraceparent(c.get("trace")),
+    cache: cacheOptions(body.cache_options, target.fn?.cache),
   };
   const isJson = target.fn?.type === "json";
   if (body.stream) {
@@ -63,9 +73,9 @@ export const inferenceRoutes = createRouter().openapi(route, async (c) => {
       final: (outcome, timings) => [{ ...ids, usage: outcome.usage, finish_reason: outcome.finish_reason ?? "stop", timings: { ...timings, total_ms: outcome.total_ms }, ...(outcome.error ? { error: outcome.error } : {}) }],
     });
   }
-  const { prepared, executed } = await completeChat(c.env, ctx, call);
+  const { prepared, executed, cache } = await completeChat(c.env, ctx, call);
   const { result, attempt, timings } = executed;
   const common = { inference_id: prepared.inferenceId, episode_id: prepared.episodeId, variant_name: attempt.variant, usage: result.usage, finish_reason: result.finish_reason };
   const response = isJson ? { ...common, output: { raw: textOf(result), parsed: parseJsonOutput(textOf(result), prepared.outputSchema) } } : { ...common, content: toTensorZeroContent(result) };
-  return c.json(response, 200, { "Server-Timing": serverTiming(timings) });
+  return c.json(response, 200, { "Server-Timing": serverTiming(timings), "x-botplane-cache": cache });
 });

@@ -9,6 +9,7 @@ import type { LoadedConfig } from "../config/source";
 import { AllAttemptsFailed, allAttemptsFailedError, executeChat, executeChatStream, type AttemptRecord, type Executed, type ExecutedStream } from "../router";
 import type { ChatMessage, ChatParams, ChatRequest, ChatResult } from "../types";
 import { planFor, toExecutionAttempts, type Target } from "./attempts";
+import { cacheKey, readCache, writeCache, type CacheOptions, type CachedAnswer } from "./cache";
 import { cap, logInference, type InferenceRow } from "./inference-log";
 import { uuidv7 } from "./ids";
 
@@ -31,7 +32,11 @@ export interface ChatCall {
   tags?: Record<string, string> | undefined;
   workspace?: string | undefined;
   traceparent: string;
+  /** Exact-match cache use for this call (request options, else the function's `cache` config). */
+  cache?: CacheOptions | undefined;
 }
+
+export type CacheStatus = "hit" | "miss" | "stale" | "off";
 
 export interface Prepared {
   inferenceId: string;
@@ -112,21 +117,48 @@ function row(call: ChatCall, p: Prepared, status: string, attempts: readonly Att
   };
 }
 
-export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Promise<{ prepared: Prepared; executed: Executed<ChatResult> }> {
+export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Promise<{ prepared: Prepared; executed: Executed<ChatResult>; cache: CacheStatus }> {
   const prepared = prepare(env, ctx, call);
-  try {
-    const executed = await executeChat(prepared.attempts, prepared.request, prepared.deps);
+  const key = call.cache ? await cacheKey({ target: call.target.name, variant: call.variantName ?? null, ...prepared.request }) : null;
+  const fromCache = (answer: CachedAnswer): Executed<ChatResult> => ({
+    result: answer.result,
+    attempt: { variant: answer.variant, provider: answer.provider, model: answer.model, tier: answer.tier as Executed<ChatResult>["attempt"]["tier"] },
+    attempts: [],
+    timings: { upstream_ms: 0, total_ms: Date.now() - prepared.started },
+  });
+  const logServed = (executed: Executed<ChatResult>, cache: CacheStatus) => {
     const { attempt, result } = executed;
     ctx.waitUntil(
-      logInference(env, row(call, prepared, "ok", executed.attempts, { variantName: attempt.variant, provider: attempt.provider, model: attempt.model, tier: attempt.tier, inputTokens: result.usage.input_tokens, outputTokens: result.usage.output_tokens, cost: executed.cost_usd ?? null, response: cap(result.content) }), call.traceparent),
+      logInference(env, row(call, prepared, "ok", executed.attempts, { variantName: attempt.variant, provider: attempt.provider, model: attempt.model, tier: attempt.tier, inputTokens: result.usage.input_tokens, outputTokens: result.usage.output_tokens, cost: executed.cost_usd ?? null, response: cap(result.content), cache }), call.traceparent),
     );
-    return { prepared, executed };
-  } catch (err) {
-    if (err instanceof AllAttemptsFailed) {
-      ctx.waitUntil(logInference(env, row(call, prepared, "error", err.attempts, {}), call.traceparent));
-      throw allAttemptsFailedError(err);
+  };
+  if (key && call.cache?.read) {
+    const hit = await readCache(env, key, { now: prepared.started, maxAgeS: call.cache.maxAgeS });
+    if (hit) {
+      const executed = fromCache(hit);
+      logServed(executed, "hit");
+      return { prepared, executed, cache: "hit" };
     }
-    throw err;
+  }
+  try {
+    const executed = await executeChat(prepared.attempts, prepared.request, prepared.deps);
+    logServed(executed, key ? "miss" : "off");
+    if (key && call.cache?.write) {
+      const answer = { result: executed.result, ...executed.attempt };
+      ctx.waitUntil(writeCache(env, key, call.target.name, answer, call.cache.ttlS, Date.now()));
+    }
+    return { prepared, executed, cache: key ? "miss" : "off" };
+  } catch (err) {
+    if (!(err instanceof AllAttemptsFailed)) throw err;
+    // Every provider failed: an answer cached for this exact request, even expired, beats an error.
+    const stale = key ? await readCache(env, key, { now: Date.now(), stale: true }) : null;
+    if (stale) {
+      const executed = { ...fromCache(stale), attempts: err.attempts };
+      logServed(executed, "stale");
+      return { prepared, executed, cache: "stale" };
+    }
+    ctx.waitUntil(logInference(env, row(call, prepared, "error", err.attempts, {}), call.traceparent));
+    throw allAttemptsFailedError(err);
   }
 }
 

@@ -147,6 +147,13 @@ describe("model gateway endpoints", () => {
     expect(res.status).toBe(502);
     const body = await json<{ error: { details: { attempts: { variant: string; provider: string; status: string }[] } } }>(res);
     expect(body.error.details.attempts.map((a) => `${a.variant}:${a.provider}:${a.status}`)).toEqual(["first:openrouter:server", "second:badkey:auth"]);
+    // The wrong key is announced on the bus as an ERROR event.
+    await expect
+      .poll(async () => {
+        const page = await json<{ events: { payload: { context: Record<string, string> } }[] }>(await call("/api/v1/events?type=ERROR&order=desc&limit=200", { token: await ADMIN() }));
+        return page.events.some((e) => e.payload.context.provider === "badkey" && e.payload.context.error_type === "provider_misconfigured");
+      }, { timeout: 10_000 })
+      .toBe(true);
   });
 
   it("should stream TensorZero SSE frames ending with usage and [DONE]", async ({ expect }) => {

@@ -5,10 +5,13 @@
  */
 import type { BusHandler } from "../../platform/bus/consumer";
 import { createEvent } from "../../platform/bus/envelope";
+import { errorEvent } from "../../platform/bus/error-event";
 import { publish } from "../../platform/bus/publish";
 import { createDb } from "../../platform/db/client";
 import { inferences } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
+import { errorRate } from "../../platform/metrics/catalog";
+import { increment } from "../../platform/metrics/recorder";
 
 const BODY_CAP = 2048;
 export const INFERENCE_SUBJECT = "models.inference.v1";
@@ -23,6 +26,29 @@ export function cap(value: unknown): string {
 export function logInference(env: Env, row: InferenceRow, traceparent: string): Promise<void> {
   const event = createEvent({ type: INFERENCE_SUBJECT, source: "model-gateway", payload: row, traceparent, correlationId: row.episodeId });
   return publish(env.BUS, [event]).catch(() => undefined);
+}
+
+/**
+ * A provider found out of credit or with a wrong key is a failure worth announcing: published as an ERROR
+ * event (seed 002), so operators see it on the bus and in `jimbot_error_rate_total`.
+ */
+export function announceProviderTrouble(env: Env, attempts: readonly { provider: string; status: string; reason: string }[], traceparent: string): Promise<void> {
+  const events = attempts
+    .filter((a) => a.status === "quota" || a.status === "auth")
+    .map((a) => {
+      const exhausted = a.status === "quota";
+      increment(errorRate, { component: `model.provider.${a.provider}`, severity: "ERROR", error_type: exhausted ? "provider_exhausted" : "provider_misconfigured" });
+      return errorEvent({
+        sourceComponent: `model.provider.${a.provider}`,
+        severity: "ERROR",
+        message: `${a.provider}: ${a.reason}`,
+        errorType: exhausted ? "provider_exhausted" : "provider_misconfigured",
+        suggestedAction: "FALLBACK",
+        traceparent,
+        context: { provider: a.provider },
+      });
+    });
+  return events.length ? publish(env.BUS, events).catch(() => undefined) : Promise.resolve();
 }
 
 /** Writes the announced row; idempotent on the inference id. */

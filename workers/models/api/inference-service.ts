@@ -10,7 +10,7 @@ import { AllAttemptsFailed, allAttemptsFailedError, executeChat, executeChatStre
 import type { ChatMessage, ChatParams, ChatRequest, ChatResult } from "../types";
 import { planFor, toExecutionAttempts, type Target } from "./attempts";
 import { cacheKey, readCache, writeCache, type CacheOptions, type CachedAnswer } from "./cache";
-import { cap, logInference, type InferenceRow } from "./inference-log";
+import { announceProviderTrouble, cap, logInference, type InferenceRow } from "./inference-log";
 import { uuidv7 } from "./ids";
 
 /** The part of an execution context the service needs: somewhere to put work that outlives the response. */
@@ -128,6 +128,7 @@ export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Pro
   });
   const logServed = (executed: Executed<ChatResult>, cache: CacheStatus) => {
     const { attempt, result } = executed;
+    ctx.waitUntil(announceProviderTrouble(env, executed.attempts, call.traceparent));
     ctx.waitUntil(
       logInference(env, row(call, prepared, "ok", executed.attempts, { variantName: attempt.variant, provider: attempt.provider, model: attempt.model, tier: attempt.tier, inputTokens: result.usage.input_tokens, outputTokens: result.usage.output_tokens, cost: executed.cost_usd ?? null, response: cap(result.content), cache }), call.traceparent),
     );
@@ -158,6 +159,7 @@ export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Pro
       return { prepared, executed, cache: "stale" };
     }
     ctx.waitUntil(logInference(env, row(call, prepared, "error", err.attempts, {}), call.traceparent));
+    ctx.waitUntil(announceProviderTrouble(env, err.attempts, call.traceparent));
     throw allAttemptsFailedError(err);
   }
 }

@@ -13,6 +13,7 @@ import type { FunctionConfig } from "../config/types";
 import type { CacheOptions } from "./cache";
 import { InferenceRequestSchema, InferenceResponseSchema, type InferenceRequest } from "./inference-schemas";
 import { completeChat, parseJsonOutput, serverTiming, streamChat } from "./inference-service";
+import { semanticOptions } from "./semantic-cache";
 import { sseResponse } from "./sse";
 
 /** TensorZero's cache_options win; otherwise the function's `cache` config; off by default. */
@@ -58,6 +59,7 @@ export const inferenceRoutes = createRouter().openapi(route, async (c) => {
     workspace: c.get("principal").workspaceId,
     traceparent: formatTraceparent(c.get("trace")),
     cache: cacheOptions(body.cache_options, target.fn?.cache),
+    semantic: semanticOptions(target.fn, body.cache_options?.enabled),
   };
   const isJson = target.fn?.type === "json";
   if (body.stream) {

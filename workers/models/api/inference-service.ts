@@ -12,6 +12,7 @@ import { planFor, toExecutionAttempts, type Target } from "./attempts";
 import { cacheKey, readCache, writeCache, type CacheOptions, type CachedAnswer } from "./cache";
 import { announceProviderTrouble, cap, logInference, type InferenceRow } from "./inference-log";
 import { uuidv7 } from "./ids";
+import { semanticProbeFor, type SemanticOptions } from "./semantic-cache";
 
 /** The part of an execution context the service needs: somewhere to put work that outlives the response. */
 export interface Deferrer {
@@ -34,9 +35,11 @@ export interface ChatCall {
   traceparent: string;
   /** Exact-match cache use for this call (request options, else the function's `cache` config). */
   cache?: CacheOptions | undefined;
+  /** Semantic cache use for this call (the function's threshold, shaped by the request's cache mode). */
+  semantic?: SemanticOptions | undefined;
 }
 
-export type CacheStatus = "hit" | "miss" | "stale" | "off";
+export type CacheStatus = "hit" | "semantic" | "miss" | "stale" | "off";
 
 export interface Prepared {
   inferenceId: string;
@@ -141,14 +144,20 @@ export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Pro
       return { prepared, executed, cache: "hit" };
     }
   }
+  const semantic = await semanticProbeFor(env, (p) => ctx.waitUntil(p), call, prepared.started);
+  if (semantic?.hit) {
+    const executed = fromCache(semantic.hit);
+    logServed(executed, "semantic");
+    return { prepared, executed, cache: "semantic" };
+  }
+  const missStatus: CacheStatus = key || semantic ? "miss" : "off";
   try {
     const executed = await executeChat(prepared.attempts, prepared.request, prepared.deps);
-    logServed(executed, key ? "miss" : "off");
-    if (key && call.cache?.write) {
-      const answer = { result: executed.result, ...executed.attempt };
-      ctx.waitUntil(writeCache(env, key, call.target.name, answer, call.cache.ttlS, Date.now()));
-    }
-    return { prepared, executed, cache: key ? "miss" : "off" };
+    logServed(executed, missStatus);
+    const answer = { result: executed.result, ...executed.attempt };
+    if (key && call.cache?.write) ctx.waitUntil(writeCache(env, key, call.target.name, answer, call.cache.ttlS, Date.now()));
+    if (semantic) ctx.waitUntil(semantic.store(answer));
+    return { prepared, executed, cache: missStatus };
   } catch (err) {
     if (!(err instanceof AllAttemptsFailed)) throw err;
     // Every provider failed: an answer cached for this exact request, even expired, beats an error.

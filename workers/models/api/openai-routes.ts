@@ -14,6 +14,7 @@ import type { ChatRequest } from "../types";
 import { planFor, resolveTarget, targetFromOpenAiModel, toExecutionAttempts } from "./attempts";
 import { fromOpenAiMessages, openAiFinish, toOpenAiMessage } from "./convert";
 import { completeChat, serverTiming, streamChat } from "./inference-service";
+import { semanticOptions } from "./semantic-cache";
 import { ChatCompletionRequestSchema, EmbeddingsRequestSchema } from "./openai-schemas";
 import { sseResponse } from "./sse";
 
@@ -90,6 +91,7 @@ export const openAiRoutes = createRouter()
       tags: body["tensorzero::tags"],
       workspace: c.get("principal").workspaceId,
       traceparent: formatTraceparent(c.get("trace")),
+      semantic: semanticOptions(target.fn, undefined),
     };
     const created = Math.floor(Date.now() / 1000);
     if (body.stream) {
@@ -116,7 +118,7 @@ export const openAiRoutes = createRouter()
         },
       });
     }
-    const { prepared, executed } = await completeChat(c.env, ctx, call);
+    const { prepared, executed, cache } = await completeChat(c.env, ctx, call);
     const { result, timings } = executed;
     return c.json(
       {
@@ -130,7 +132,7 @@ export const openAiRoutes = createRouter()
         "tensorzero::variant_name": executed.attempt.variant,
       },
       200,
-      { "Server-Timing": serverTiming(timings) },
+      { "Server-Timing": serverTiming(timings), "x-botplane-cache": cache },
     );
   })
   .openapi(embeddings, async (c) => {

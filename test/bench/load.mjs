@@ -3,8 +3,8 @@
 // claims scenario's seeding (register instances, create work items) and the in-process claim checks
 // (double claims, claims above skill), and the CPU accounting of its measured window (/proc: workerd's CPU
 // per request, its own, and other processes' on this shared machine); the bus scenarios are in
-// load-publish.mjs. Input: one JSON object on stdin. Output: one JSON object on stdout;
-// progress and diagnostics go to stderr so stdout stays parseable.
+// load-publish.mjs, the model-gateway ones in load-gateway.mjs. Input: one JSON object on stdin. Output:
+// one JSON object on stdout; progress and diagnostics go to stderr so stdout stays parseable.
 //
 // Closed loop: each of `connections` loops "send one request, wait for the whole response, repeat" on its
 // own keep-alive connection, so the offered load adapts to the server and latency is not inflated by a
@@ -16,6 +16,7 @@ import http from "node:http";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { runLatency, runPublish } from "./load-publish.mjs";
+import { runChatClosed, runChatOpen } from "./load-gateway.mjs";
 
 const SKILLS = ["basic", "tac_enabled", "mcp_augmented", "agentic"];
 const SKILL_RANK = Object.fromEntries(SKILLS.map((s, i) => [s, i]));
@@ -510,6 +511,7 @@ async function main() {
       cfg.kind === "claims" ? await runClaims(cfg, client)
       : cfg.kind === "publish" ? await runPublish(cfg, client, kit)
       : cfg.kind === "publish-latency" ? await runLatency(cfg, client, kit)
+      : cfg.kind === "chat" ? await (cfg.loop === "open" ? runChatOpen : runChatClosed)(cfg, client, kit)
       : await runPlain(cfg, client);
     result.client = client.name;
     result.name = cfg.name;

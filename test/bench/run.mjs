@@ -1,8 +1,9 @@
 // `npm run bench`: botplane's benchmark orchestrator (runs under Node 22 via scripts/with-node22.mjs).
 //
 // It owns: bundling workers/index.ts with esbuild, deriving the Worker's bindings from wrangler.toml through
-// wrangler's `unstable_getMiniflareWorkerOptions`, serving botplane + two floor Workers in ONE standalone
-// Miniflare (workerd) on 127.0.0.1 with throwaway storage, applying d1-migrations/*.sql, minting the bench
+// wrangler's `unstable_getMiniflareWorkerOptions`, serving botplane + three floor Workers (static, DO write,
+// model pass-through) in ONE standalone Miniflare (workerd) on 127.0.0.1 with throwaway storage, serving the
+// fake model upstream (test/bench/fake-upstream.mjs) from this process, applying d1-migrations/*.sql, minting the bench
 // JWT, spawning test/bench/load.mjs once per scenario as a second process, verifying the claims
 // (no double claim, no claim above skill), and printing/writing the report (test/bench/results/latest.json).
 //
@@ -20,7 +21,12 @@
 // BENCH_LATENCY_RATE (200 events/s published in the latency scenario), BENCH_LATENCY_MS (5000, after warm-up),
 // BENCH_PUBLISH_MS (5000: measured time of each publish throughput scenario), BENCH_QUIET_MS (15000: longest
 // wait for workerd to go idle before a bus scenario), BENCH_DRAIN_MS (30000: longest wait, after the last
-// publish scenario, for D1 history to hold every accepted event).
+// publish scenario, for D1 history to hold every accepted event), BENCH_GATEWAY_RATE (100 req/s in the
+// open-loop chat scenarios), BENCH_GATEWAY_OPEN_MS (5000), BENCH_GATEWAY_MS (5000: closed-loop chat scenarios),
+// BENCH_PROFILE (a scenario name: CPU-profile botplane's isolate during it, see profile.mjs).
+//
+// Model gateway scenarios (gateway-bench.mjs): non-streaming chat through botplane's POST /inference, through
+// the pass-through Worker (one fetch) and to the fake upstream directly, at a fixed rate and closed loop.
 //
 // Bus scenarios: the bench principal's publish rate limit is raised first (PUT /api/v1/config/rate_limits),
 // because the default (burst 10/s, 100/hour) would turn a benchmark into a 429 test; the limiter's one
@@ -35,6 +41,9 @@ import { builtinModules, createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { busFailures, busPlan, busRows, busSummary, drainCheck, raisePublishLimits, waitForQuiet } from "./bus-bench.mjs";
+import { startFakeUpstream } from "./fake-upstream.mjs";
+import { startProfile, summarizeProfile } from "./profile.mjs";
+import { configureGateway, gatewayFailures, gatewayFigures, gatewayPlan, gatewayRows, gatewaySummary } from "./gateway-bench.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..", "..");
@@ -58,6 +67,12 @@ const LATENCY_MS = Number(env.BENCH_LATENCY_MS ?? 5000);
 const QUIET_MS = Number(env.BENCH_QUIET_MS ?? 15000);
 const PUBLISH_MS = Number(env.BENCH_PUBLISH_MS ?? 5000);
 const DRAIN_MS = Number(env.BENCH_DRAIN_MS ?? 30000);
+// 100/s, not 200/s: here botplane's /inference saturates one workerd core near 200-250 req/s, and a rate at
+// saturation measures a queue, not the gateway's overhead.
+const GATEWAY_RATE = Number(env.BENCH_GATEWAY_RATE ?? 100);
+const GATEWAY_OPEN_MS = Number(env.BENCH_GATEWAY_OPEN_MS ?? 5000);
+const GATEWAY_MS = Number(env.BENCH_GATEWAY_MS ?? 5000);
+const PROFILE = env.BENCH_PROFILE ?? null;
 const INSTANCES = 60;
 const CLAIMERS = 50;
 
@@ -155,7 +170,7 @@ async function deriveFromWrangler() {
   return unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
 }
 
-async function startRuntime({ derived, botplaneScript, secret }) {
+async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl }) {
   const { Miniflare, convertV4MiniflareOptions, Log, LogLevel } = await import("miniflare");
   const directSocket = [{ host: HOST, port: 0 }];
   const workers = [];
@@ -181,6 +196,15 @@ async function startRuntime({ derived, botplaneScript, secret }) {
     scriptPath: join(HERE, "floor-worker.js"),
     compatibilityDate,
     durableObjects: { FLOOR: { className: "FloorWriter", useSQLite: true } },
+    unsafeDirectSockets: directSocket,
+    unsafeRegisterWorker: false,
+  });
+  workers.push({
+    name: "passthrough",
+    modules: true,
+    scriptPath: join(HERE, "passthrough-worker.js"),
+    compatibilityDate,
+    bindings: { UPSTREAM_BASE_URL: upstreamBaseUrl },
     unsafeDirectSockets: directSocket,
     unsafeRegisterWorker: false,
   });
@@ -212,6 +236,7 @@ async function startRuntime({ derived, botplaneScript, secret }) {
     workers,
   });
   options.logRequests = false; // per-request access lines cost CPU inside the measured path
+  if (PROFILE) options.inspectorPort = 0; // only on request: an attached inspector is not free
   // Storage lives in a fresh directory removed afterwards. Default: tmpfs (/dev/shm), because on disk every
   // DO commit waits for an fsync whose cost swings with whatever else uses the disk (measured here: the
   // do-write floor @1 ran 700-1300 req/s on disk, ~2000 steady on tmpfs), and the bench compares code
@@ -254,9 +279,9 @@ async function applyMigrations(mf) {
   return files;
 }
 
-async function mintToken(secret) {
+async function mintToken(secret, scopes = ["admin"]) {
   const { SignJWT } = await import("jose");
-  return new SignJWT({ scopes: ["admin"] })
+  return new SignJWT({ scopes })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject("bench")
     .setIssuedAt()
@@ -416,7 +441,8 @@ function printTable(report) {
   const r = report.scenarios;
   const rows = [];
   const NCOLS = 13;
-  const row = (label, s, rateKey, base, baseLabel) => {
+  // `vs(s, base)` replaces the default "rate as % of the baseline's" cell (open-loop rows compare latency).
+  const row = (label, s, rateKey, base, baseLabel, vs) => {
     const pad = (first) => [label, first, ...Array(NCOLS - 2).fill("")];
     if (!s) return rows.push(pad("skipped"));
     if (s.error) return rows.push(pad("FAILED"));
@@ -436,7 +462,7 @@ function printTable(report) {
       hasBase ? fmt(base.rps) : "",
       hasBase ? fmt(base.latency_ms.p50, 2) : "",
       hasBase ? fmt(base.latency_ms.p99, 2) : "",
-      pct == null ? "" : `${fmt(pct)}%`,
+      vs && hasBase ? vs(s, base) : pct == null ? "" : `${fmt(pct)}%`,
     ]);
   };
   row("static floor @1", r["static-floor@1"], "rps");
@@ -447,6 +473,7 @@ function printTable(report) {
   row("do-write floor @50", r["do-write-floor@50"], "rps", r["static-floor@50"], "static floor @50");
   row("claims @50 (claims/s)", r["claims@50"], "claims_per_s", r["do-write-floor@50"], "do-write floor @50");
   row("registry read @50", r["registry-read@50"], "rps", r["do-write-floor@50"], "do-write floor @50");
+  gatewayRows(row, r, GATEWAY_RATE);
   busRows(row, r);
   const head = ["scenario", "req/s", "p50 ms", "p99 ms", "srv µs/req", "srv cores", "gen cpu%", "other cores", "baseline (same run)", "req/s", "p50 ms", "p99 ms", "vs base"];
   const BASE_COL = head.indexOf("baseline (same run)");
@@ -458,7 +485,8 @@ function printTable(report) {
   out.push(`botplane bench — ${report.runtime}`);
   out.push(`storage: ${report.storage}`);
   out.push(`load: ${report.load_client}, separate process, closed loop, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per scenario ` +
-    `(publish: ${PUBLISH_MS} ms; publish→subscriber: open loop, ${LATENCY_RATE}/s for ${LATENCY_MS} ms), ${report.host} only`);
+    `(publish: ${PUBLISH_MS} ms; publish→subscriber: open loop, ${LATENCY_RATE}/s for ${LATENCY_MS} ms; chat: ${GATEWAY_MS} ms, ` +
+    `open loop ${GATEWAY_RATE}/s for ${GATEWAY_OPEN_MS} ms), ${report.host} only; fake model upstream: Node HTTP in the orchestrator process`);
   out.push("");
   out.push(line(head));
   out.push(widths.map((w) => "-".repeat(w)).join("  "));
@@ -497,6 +525,7 @@ function printTable(report) {
         `${extra.wrong_owner_in_response} response botz_id != claimer, ${extra.unknown_work_item_ids} unknown ids`);
   } else if (c?.error) out.push(`claims scenario FAILED: ${c.error}`);
   else out.push(`claims scenario skipped: ${report.botplane_skipped ?? "?"}`);
+  out.push(...gatewaySummary(r, report.gateway, report.gateway.upstream_chat_calls));
   out.push(...busSummary(r, report.publish_durable_path?.error ? null : report.publish_durable_path));
   const saturated = Object.entries(r).filter(([, s]) => s?.generator_cpu_pct > 85).map(([n]) => n);
   if (saturated.length) out.push(`WARNING: load generator near one full core in ${saturated.join(", ")}: those figures are generator-bound`);
@@ -515,6 +544,10 @@ async function main() {
   const failures = [];
   const secret = randomBytes(32).toString("base64url");
   const token = await mintToken(secret);
+  const inferToken = await mintToken(secret, ["models:infer"]);
+  // Started before workerd, whose pass-through Worker is bound to its URL; closed after workerd.
+  const upstream = await startFakeUpstream();
+  log(`fake model upstream on ${upstream.origin}`);
 
   // botplane may not exist yet (it is written alongside this bench); the floors are still worth measuring.
   const derived = await deriveFromWrangler();
@@ -537,7 +570,7 @@ async function main() {
 
   let runtime;
   try {
-    runtime = await startRuntime({ derived, botplaneScript, secret });
+    runtime = await startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl: upstream.baseUrl });
   } catch (err) {
     if (botplaneScript === null) throw err;
     // A Worker that does not start must not hide the floors: report it and measure them alone.
@@ -545,13 +578,14 @@ async function main() {
     failures.push(botplaneSkipped);
     log(botplaneSkipped);
     botplaneScript = null;
-    runtime = await startRuntime({ derived, botplaneScript: null, secret });
+    runtime = await startRuntime({ derived, botplaneScript: null, secret, upstreamBaseUrl: upstream.baseUrl });
   }
   const { urls } = runtime;
   serverPids = workerdPids();
   const cleanup = async () => {
     currentChild?.kill("SIGTERM");
     await runtime.dispose();
+    await upstream.close();
   };
   // Miniflare's own exit hook answers SIGINT/SIGTERM with process.exit() (after stopping workerd), so an
   // async handler here would never finish: what must happen on Ctrl-C is done synchronously on "exit".
@@ -579,7 +613,10 @@ async function main() {
       ["do-write-floor@1", urls["do-write-floor"], { path: "/", connections: 1 }],
       ["do-write-floor@50", urls["do-write-floor"], { path: "/", connections: 50 }],
     ];
-    if (botplaneScript !== null) {
+    const chatPlan = gatewayPlan(urls, upstream.origin, inferToken, { rate: GATEWAY_RATE, openMs: GATEWAY_OPEN_MS, closedMs: GATEWAY_MS })
+      .filter(([, origin]) => origin !== undefined);
+    if (botplaneScript === null) plan.push(...chatPlan);
+    else {
       plan.push(
         ["healthz@1", urls.botplane, { path: "/healthz", connections: 1 }],
         ["healthz@50", urls.botplane, { path: "/healthz", connections: 50 }],
@@ -596,6 +633,7 @@ async function main() {
         // Where a claim's time goes: the same auth, validation and registry round trip with a one-row read
         // and no write, no outbox event, no queue traffic.
         ["registry-read@50", urls.botplane, { path: "/v1/botz/instances?limit=1", connections: 50, headers: { authorization: `Bearer ${token}` } }],
+        ...chatPlan,
         ...busPlan(urls.botplane, token, { latencyRate: LATENCY_RATE, latencyMs: LATENCY_MS, publishMs: PUBLISH_MS }),
       );
     }
@@ -612,18 +650,48 @@ async function main() {
         log(failures.at(-1));
       }
     }
+    let gatewayConfig = null;
+    if (selected.some(([, origin, extra]) => extra.chat && origin === urls.botplane)) {
+      try {
+        gatewayConfig = await configureGateway(urls.botplane, token, inferToken, upstream.baseUrl);
+        log(`gateway config stored; probe inference answered (Server-Timing: ${gatewayConfig.server_timing})`);
+      } catch (err) {
+        gatewayConfig = { error: String(err?.message ?? err) };
+        failures.push(`gateway set-up failed: ${gatewayConfig.error}`);
+        log(failures.at(-1));
+      }
+    }
     for (const [name, origin, extra] of selected) {
+      if (gatewayConfig?.error && extra.chat && origin === urls.botplane) {
+        scenarios[name] = { error: "skipped: gateway set-up failed" };
+        continue;
+      }
       let settle = null;
-      if (extra.bus) {
+      if (extra.bus || extra.quiet) {
         settle = await waitForQuiet(serverPids, QUIET_MS);
-        if (publishLimit) await new Promise((r) => setTimeout(r, Math.max(0, publishLimit.inForceAt - Date.now())));
+        if (extra.bus && publishLimit) await new Promise((r) => setTimeout(r, Math.max(0, publishLimit.inForceAt - Date.now())));
         if (settle && !settle.quiet) log(`${name}: workerd still busy after ${QUIET_MS} ms; running anyway`);
       }
       log(`running ${name} ...`);
+      const upstreamBefore = upstream.counts.chat;
       try {
+        const stopProfile = PROFILE === name ? await startProfile((await runtime.mf.getInspectorURL()).href, "botplane") : null;
         scenarios[name] = await runLoad(scenarioConfig(name, origin, extra));
+        if (stopProfile) {
+          const profile = await stopProfile();
+          mkdirSync(RESULTS_DIR, { recursive: true });
+          writeFileSync(join(RESULTS_DIR, `${name}.cpuprofile`), JSON.stringify(profile));
+          scenarios[name].profile = summarizeProfile(profile);
+          log(`${name} profile (top self time): ${JSON.stringify(scenarios[name].profile.top.slice(0, 12))}`);
+        }
         if (settle) scenarios[name].settled_before = settle;
         const s = scenarios[name];
+        if (extra.chat) {
+          // Every request the load process issued (warm-up included) against what reached the upstream.
+          s.upstream_calls = upstream.counts.chat - upstreamBefore;
+          const issued = s.loop === "open" ? s.sent : s.issued_total;
+          s.upstream_calls_per_request = issued ? Math.round((s.upstream_calls / issued) * 1000) / 1000 : null;
+        }
         // 200 is the only good answer, except a claim's 404 `no_claimable_item` (the queue ran dry for a skill).
         const statuses = { ...s.by_status };
         delete statuses[s.ok_status ?? 200];
@@ -675,6 +743,7 @@ async function main() {
     const drain = await drainCheck(runtime.mf, scenarios, DRAIN_MS).catch((err) => ({ error: String(err?.message ?? err) }));
     if (drain?.error) failures.push(`durable-path check failed: ${drain.error}`);
     failures.push(...busFailures(scenarios, drain?.error ? null : drain));
+    failures.push(...gatewayFailures(scenarios));
 
     const floor50 = scenarios["do-write-floor@50"];
     const runtimeName =
@@ -691,9 +760,10 @@ async function main() {
       storage: runtime.storage,
       migrations,
       botplane_skipped: botplaneSkipped,
-      settings: { duration_ms: DURATION_MS, warmup_ms: WARMUP_MS, items: ITEMS, instances: INSTANCES, claimers: CLAIMERS, publish_ms: PUBLISH_MS, latency_rate_per_s: LATENCY_RATE, latency_ms: LATENCY_MS },
+      settings: { duration_ms: DURATION_MS, warmup_ms: WARMUP_MS, items: ITEMS, instances: INSTANCES, claimers: CLAIMERS, publish_ms: PUBLISH_MS, latency_rate_per_s: LATENCY_RATE, latency_ms: LATENCY_MS, gateway_rate_per_s: GATEWAY_RATE, gateway_open_ms: GATEWAY_OPEN_MS, gateway_ms: GATEWAY_MS },
       publish_rate_limit: publishLimit?.limit ?? null,
       publish_durable_path: drain,
+      gateway: { config: gatewayConfig, upstream_chat_calls: upstream.counts.chat, ...gatewayFigures(scenarios, GATEWAY_RATE) },
       scenarios,
       claims_vs_floor_pct:
         c && !c.error && floor50 && !floor50.error ? Math.round((c.claims_per_s / floor50.rps) * 1000) / 10 : null,

@@ -1,0 +1,62 @@
+// The bench's fake model provider: a minimal Node HTTP server on 127.0.0.1 that answers OpenAI's
+// `POST /v1/chat/completions` (non-streaming) with one fixed small completion and its `usage`, keep-alive on.
+// It owns nothing else. run.mjs serves it from the orchestrator's process, so the upstream never shares an
+// event loop with the load generator (a second process) or with workerd; its CPU is not in `srv µs/req`.
+//
+// Fixed answer, built once: the upstream should cost the same few microseconds for every caller, so the
+// three ways of reaching it (directly, through the pass-through Worker, through botplane) differ only by
+// what sits in between.
+import http from "node:http";
+
+const HOST = "127.0.0.1";
+
+const ANSWER = JSON.stringify({
+  id: "chatcmpl-bench",
+  object: "chat.completion",
+  created: 1_700_000_000,
+  model: "bench-model",
+  choices: [{ index: 0, message: { role: "assistant", content: "hello from the bench upstream" }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 1, completion_tokens: 5, total_tokens: 6 },
+});
+const ANSWER_HEADERS = { "content-type": "application/json", "content-length": Buffer.byteLength(ANSWER) };
+
+/** Starts the fake; resolves to `{ origin, baseUrl, counts, close }` once it listens on an ephemeral port. */
+export async function startFakeUpstream() {
+  const counts = { chat: 0, other: 0 };
+  const server = http.createServer((req, res) => {
+    // The body is drained, not parsed: a provider's parsing cost is not what the bench compares.
+    req.on("data", () => {});
+    req.on("end", () => {
+      if (req.method === "POST" && req.url === "/v1/chat/completions") {
+        counts.chat++;
+        res.writeHead(200, ANSWER_HEADERS);
+        res.end(ANSWER);
+        return;
+      }
+      counts.other++;
+      const body = JSON.stringify({ error: { message: `no route ${req.method} ${req.url}`, type: "invalid_request_error" } });
+      res.writeHead(404, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  // Long keep-alive so neither workerd's outbound pool nor the load generator reconnects mid-scenario.
+  server.keepAliveTimeout = 120_000;
+  server.headersTimeout = 125_000;
+  server.maxRequestsPerSocket = 0;
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, HOST, resolve);
+  });
+  const { port } = server.address();
+  const origin = `http://${HOST}:${port}`;
+  return {
+    origin,
+    baseUrl: `${origin}/v1`,
+    counts,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
+  };
+}

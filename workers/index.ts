@@ -5,7 +5,6 @@
 import { createApp } from "./app";
 import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
-import { INFERENCE_SUBJECT, writeInferenceRow } from "./models/api/inference-log";
 import { createQueueHandler } from "./platform/bus/consumer";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
@@ -14,7 +13,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: createQueueHandler({ handlers: { ...botzBusHandlers, [INFERENCE_SUBJECT]: [writeInferenceRow] }, ...busConsumerHooks }),
+  queue: createQueueHandler({ handlers: { ...botzBusHandlers }, ...busConsumerHooks }),
   scheduled,
 } satisfies ExportedHandler<Env>;
 

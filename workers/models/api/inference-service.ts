@@ -122,6 +122,7 @@ function row(call: ChatCall, p: Prepared, status: string, attempts: readonly Att
 
 export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Promise<{ prepared: Prepared; executed: Executed<ChatResult>; cache: CacheStatus }> {
   const prepared = prepare(env, ctx, call);
+  const defer = (p: Promise<unknown>) => ctx.waitUntil(p);
   const key = call.cache ? await cacheKey({ target: call.target.name, variant: call.variantName ?? null, ...prepared.request }) : null;
   const fromCache = (answer: CachedAnswer): Executed<ChatResult> => ({
     result: answer.result,
@@ -132,9 +133,7 @@ export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Pro
   const logServed = (executed: Executed<ChatResult>, cache: CacheStatus) => {
     const { attempt, result } = executed;
     ctx.waitUntil(announceProviderTrouble(env, executed.attempts, call.traceparent));
-    ctx.waitUntil(
-      logInference(env, row(call, prepared, "ok", executed.attempts, { variantName: attempt.variant, provider: attempt.provider, model: attempt.model, tier: attempt.tier, inputTokens: result.usage.input_tokens, outputTokens: result.usage.output_tokens, cost: executed.cost_usd ?? null, response: cap(result.content), cache }), call.traceparent),
-    );
+    logInference(env, row(call, prepared, "ok", executed.attempts, { variantName: attempt.variant, provider: attempt.provider, model: attempt.model, tier: attempt.tier, inputTokens: result.usage.input_tokens, outputTokens: result.usage.output_tokens, cost: executed.cost_usd ?? null, response: cap(result.content), cache }), defer);
   };
   if (key && call.cache?.read) {
     const hit = await readCache(env, key, { now: prepared.started, maxAgeS: call.cache.maxAgeS });
@@ -167,7 +166,7 @@ export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Pro
       logServed(executed, "stale");
       return { prepared, executed, cache: "stale" };
     }
-    ctx.waitUntil(logInference(env, row(call, prepared, "error", err.attempts, {}), call.traceparent));
+    logInference(env, row(call, prepared, "error", err.attempts, {}), defer);
     ctx.waitUntil(announceProviderTrouble(env, err.attempts, call.traceparent));
     throw allAttemptsFailedError(err);
   }
@@ -175,17 +174,18 @@ export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Pro
 
 export async function streamChat(env: Env, ctx: Deferrer, call: ChatCall): Promise<{ prepared: Prepared; executed: ExecutedStream }> {
   const prepared = prepare(env, ctx, call);
+  const defer = (p: Promise<unknown>) => ctx.waitUntil(p);
   try {
     const executed = await executeChatStream(prepared.attempts, prepared.request, prepared.deps);
     ctx.waitUntil(
-      executed.done.then((outcome) =>
-        logInference(env, row(call, prepared, outcome.error ? "stream_error" : "ok", executed.attempts, { variantName: executed.attempt.variant, provider: executed.attempt.provider, model: executed.attempt.model, tier: executed.attempt.tier, inputTokens: outcome.usage.input_tokens, outputTokens: outcome.usage.output_tokens, cost: outcome.cost_usd ?? null, ttftMs: executed.timings.ttft_ms ?? null }), call.traceparent),
-      ),
+      executed.done.then((outcome) => {
+        logInference(env, row(call, prepared, outcome.error ? "stream_error" : "ok", executed.attempts, { variantName: executed.attempt.variant, provider: executed.attempt.provider, model: executed.attempt.model, tier: executed.attempt.tier, inputTokens: outcome.usage.input_tokens, outputTokens: outcome.usage.output_tokens, cost: outcome.cost_usd ?? null, ttftMs: executed.timings.ttft_ms ?? null }), defer);
+      }),
     );
     return { prepared, executed };
   } catch (err) {
     if (err instanceof AllAttemptsFailed) {
-      ctx.waitUntil(logInference(env, row(call, prepared, "error", err.attempts, {}), call.traceparent));
+      logInference(env, row(call, prepared, "error", err.attempts, {}), defer);
       throw allAttemptsFailedError(err);
     }
     throw err;

@@ -66,8 +66,8 @@ export function gatewayPlan(urls, upstreamOrigin, inferToken, { rate, openMs, cl
   const direct = { path: "/v1/chat/completions", body: CHAT_BODY, check: "choices", headers: { authorization: "Bearer x" } };
   const passthrough = { path: "/v1/chat/completions", body: CHAT_BODY, check: "choices" };
   const gateway = { path: "/inference", body: INFERENCE_BODY, check: "content", headers: { authorization: `Bearer ${inferToken}` } };
-  // Every chat scenario starts once workerd is idle: each inference publishes its log event, and the queue
-  // consumer's backlog from one scenario must not land in the next one's figures.
+  // Every chat scenario starts once workerd is idle: each inference's log row is written in a later batch, and
+  // one scenario's leftover work must not land in the next one's figures.
   const open = { kind: "chat", loop: "open", connections: 16, ratePerS: rate, durationMs: openMs, chat: true, quiet: true };
   const closed = (connections) => ({ kind: "chat", loop: "closed", connections, durationMs: closedMs, chat: true, quiet: true });
   const r = `${rate}rps`;
@@ -173,8 +173,8 @@ export function gatewaySummary(r, figures, upstreamCalls) {
     out.push(
       `gateway throughput vs pass-through floor: ${t.map(([c, x]) => `@${c} ${fmt(x.pct_of_floor)}% (${fmt(x.gateway_rps)} vs ${fmt(x.passthrough_rps)} req/s, ` +
         `${fmt(x.srv_us_per_req.gateway)} vs ${fmt(x.srv_us_per_req.passthrough)} srv µs/req)`).join(", ")} ` +
-        `(target >= ${TARGET_THROUGHPUT_PCT}%: ${verdict(t.every(([, x]) => x.pct_of_floor >= TARGET_THROUGHPUT_PCT))}); each inference also publishes its log ` +
-        `event to the queue (waitUntil) and the consumer writes it to D1 — in this workerd, on the same core`,
+        `(target >= ${TARGET_THROUGHPUT_PCT}%: ${verdict(t.every(([, x]) => x.pct_of_floor >= TARGET_THROUGHPUT_PCT))}); each inference's log row is also ` +
+        `inserted into D1 in batches from waitUntil — in this workerd, on the same core`,
     );
   }
   if (upstreamCalls != null) out.push(`fake upstream (orchestrator process) answered ${upstreamCalls} chat completions in all`);

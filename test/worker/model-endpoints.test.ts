@@ -164,6 +164,10 @@ describe("model gateway endpoints", () => {
     const parsed = frames.slice(0, -1).map((f) => JSON.parse(f) as { content?: { text: string }[]; usage?: { output_tokens: number } });
     expect(parsed.flatMap((p) => p.content?.map((c) => c.text) ?? []).join("")).toContain("one two three");
     expect(parsed.at(-1)?.usage?.output_tokens).toBeGreaterThan(0);
+    expect((parsed.at(-1) as { timings?: { ttft_ms?: number } }).timings?.ttft_ms).toBeTypeOf("number");
+    const openai = await call("/openai/v1/chat/completions", { token: authToken, body: { model: "tensorzero::function_name::chat", stream: true, messages: [{ role: "user", content: "a b" }] } });
+    const chunks = (await openai.text()).split("\n\n").filter((f) => f && f !== "data: [DONE]").map((f) => JSON.parse(f.replace(/^data: /, "")) as Record<string, unknown>);
+    expect(chunks.at(-1)?.["tensorzero::timings"]).toMatchObject({ ttft_ms: expect.any(Number) });
   });
 
   it("should serve the official OpenAI SDK: chat, streaming with usage, embeddings, models", async ({ expect }) => {

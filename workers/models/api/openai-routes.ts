@@ -110,8 +110,10 @@ export const openAiRoutes = createRouter()
           if (el.type === "error") return [{ ...base, choices: [], error: { message: el.message, type: el.kind } }];
           return [];
         },
-        final: (outcome) => {
-          const frames: unknown[] = [{ ...base, choices: [{ index: 0, delta: {}, finish_reason: outcome.error ? "error" : openAiFinish(outcome.finish_reason) }] }];
+        final: (outcome, timings) => {
+          // Timings ride on the finishing chunk (streams have no Server-Timing header); SDKs ignore the extra key.
+          const finishing = { ...base, choices: [{ index: 0, delta: {}, finish_reason: outcome.error ? "error" : openAiFinish(outcome.finish_reason) }], "tensorzero::timings": { ...timings, total_ms: outcome.total_ms } };
+          const frames: unknown[] = [finishing];
           const usage = { prompt_tokens: outcome.usage.input_tokens, completion_tokens: outcome.usage.output_tokens, total_tokens: outcome.usage.input_tokens + outcome.usage.output_tokens };
           if (body.stream_options?.include_usage) frames.push({ ...base, choices: [], usage });
           return frames;

@@ -81,6 +81,9 @@ describe("dead letters", () => {
     expect(body.replayed.length).toBeGreaterThanOrEqual(3);
     const again = await json<{ replayed: string[] }>(await call("/api/v1/dead-letters/replay", { token: await token(["events:replay"]), body: { subject } }));
     expect(again.replayed).toEqual([]);
+    const badTime = await call("/api/v1/dead-letters/replay", { token: await token(["events:replay"]), body: { subject, from: "yesterday" } });
+    expect(badTime.status).toBe(400);
+    expect((await json<{ error: { message: string } }>(badTime)).error.message).toContain("body.from");
   });
 
   it("should refuse to replay a malformed message and 404 an unknown id", async ({ expect }) => {

@@ -8,19 +8,10 @@ import { unwrap } from "../platform/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { createRouter } from "../platform/validation";
 import { listDeadLetters, replayDeadLetter, replayMatching, type DeadLetterRow } from "./dead-letter-store";
-import { parseInstant } from "./normalize";
+import { InstantSchema } from "./normalize";
 import { decodeCursor, encodeCursor } from "./presenter";
 
 const tags = ["dead-letters"];
-
-const instant = z.string().transform((v, ctx) => {
-  const ms = parseInstant(v);
-  if (ms === null) {
-    ctx.addIssue({ code: "custom", message: "must be epoch milliseconds or an ISO-8601 time" });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 const filterFields = {
   subject: z.string().max(256).optional(),
@@ -32,8 +23,8 @@ const filterFields = {
 const ListQuerySchema = z.object({
   ...filterFields,
   replayed: z.enum(["true", "false"]).optional(),
-  from: instant.optional().openapi({ type: "string" }),
-  to: instant.optional().openapi({ type: "string" }),
+  from: InstantSchema.optional().openapi({ type: "string" }),
+  to: InstantSchema.optional().openapi({ type: "string" }),
   cursor: z.string().max(512).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 });
@@ -42,8 +33,8 @@ const BulkBodySchema = z
   .object({
     ...filterFields,
     include_replayed: z.boolean().default(false),
-    from: z.union([z.number(), z.string()]).optional(),
-    to: z.union([z.number(), z.string()]).optional(),
+    from: InstantSchema.optional().openapi({ description: "epoch ms or ISO-8601" }),
+    to: InstantSchema.optional().openapi({ description: "epoch ms or ISO-8601" }),
     limit: z.number().int().min(1).max(500).default(100),
   })
   .openapi("DeadLetterReplayRequest");
@@ -132,8 +123,6 @@ export const deadLetterRoutes = createRouter()
   })
   .openapi(replayMany, async (c) => {
     const b = c.req.valid("json");
-    const fromMs = b.from === undefined ? undefined : (parseInstant(b.from) ?? undefined);
-    const toMs = b.to === undefined ? undefined : (parseInstant(b.to) ?? undefined);
-    const filter = { subject: b.subject, eventId: b.event_id, queue: b.queue, handler: b.handler, replayed: b.include_replayed ? undefined : false, fromMs, toMs };
+    const filter = { subject: b.subject, eventId: b.event_id, queue: b.queue, handler: b.handler, replayed: b.include_replayed ? undefined : false, fromMs: b.from, toMs: b.to };
     return c.json(await replayMatching(c.env, filter, b.limit), 200);
   });

@@ -4,7 +4,7 @@
  * itself.
  */
 import { z } from "@hono/zod-openapi";
-import { parseInstant } from "./normalize";
+import { InstantSchema } from "./normalize";
 import { isEventType, SUBJECT_PATTERN_REGEX } from "./subjects";
 
 export const MAX_BATCH_EVENTS = 100;
@@ -58,15 +58,6 @@ export const PublishResultSchema = z
 
 export const AcceptedSchema = z.object({ event_id: z.string(), type: z.string(), status: z.literal("accepted") }).openapi("Accepted");
 
-const instantParam = z.string().transform((v, ctx) => {
-  const ms = parseInstant(v);
-  if (ms === null) {
-    ctx.addIssue({ code: "custom", message: "must be epoch milliseconds or an ISO-8601 time" });
-    return z.NEVER;
-  }
-  return ms;
-});
-
 const subjectFilter = z
   .string()
   .max(256)
@@ -76,8 +67,8 @@ const repeated = <T extends z.ZodType>(item: T) =>
   z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item).max(20));
 
 export const HistoryQuerySchema = z.object({
-  from: instantParam.optional().openapi({ type: "string", description: "epoch ms or ISO-8601" }),
-  to: instantParam.optional().openapi({ type: "string", description: "epoch ms or ISO-8601" }),
+  from: InstantSchema.optional().openapi({ type: "string", description: "epoch ms or ISO-8601" }),
+  to: InstantSchema.optional().openapi({ type: "string", description: "epoch ms or ISO-8601" }),
   subject: repeated(subjectFilter).openapi({ type: "array", items: { type: "string" }, description: "repeatable; wildcards" }),
   type: repeated(subjectFilter).openapi({ type: "array", items: { type: "string" }, description: "alias of subject" }),
   source: z.string().max(256).optional(),

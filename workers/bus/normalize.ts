@@ -21,7 +21,8 @@ export function parseInstant(value: string | number): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-const instant = z.union([z.number(), z.string()]).transform((v, ctx) => {
+/** A time as epoch ms, epoch seconds or ISO-8601 (number or string, so query parameters fit too) → epoch ms. */
+export const InstantSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const ms = parseInstant(v);
   if (ms === null) {
     ctx.addIssue({ code: "custom", message: "must be epoch milliseconds or an ISO-8601 time" });
@@ -35,7 +36,7 @@ export const InputEventSchema = z.looseObject({
   correlation_id: z.string().min(1).max(256).optional(),
   type: z.string().min(1).max(256),
   source: z.string().min(1).max(256),
-  timestamp: instant.optional(),
+  timestamp: InstantSchema.optional(),
   version: z.number().int().min(1).max(1_000_000).default(1),
   metadata: z.record(z.string().max(256), z.string().max(8192)).default({}),
   payload: z.unknown(),

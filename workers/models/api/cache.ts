@@ -8,6 +8,7 @@ import { and, eq, gt } from "drizzle-orm";
 import { createDb } from "../../platform/db/client";
 import { inferenceCache } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
+import { sha256Hex } from "../../platform/sha256";
 import type { ChatResult } from "../types";
 
 /** How long past its TTL an entry may still be served as stale. */
@@ -30,9 +31,8 @@ export interface CachedAnswer {
 }
 
 /** SHA-256 of the request's canonical JSON (key order fixed by construction). */
-export async function cacheKey(parts: Record<string, unknown>): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(parts)));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+export function cacheKey(parts: Record<string, unknown>): Promise<string> {
+  return sha256Hex(JSON.stringify(parts));
 }
 
 export async function readCache(env: Pick<Env, "DB">, key: string, opts: { now: number; maxAgeS?: number | undefined; stale?: boolean }): Promise<CachedAnswer | null> {

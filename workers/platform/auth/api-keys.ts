@@ -9,15 +9,12 @@ import { createDb } from "../db/client";
 import { apiKeys, type ApiKeyRow } from "../db/schema";
 import type { Env } from "../env";
 import { AppError } from "../errors";
+import { sha256Hex } from "../sha256";
 
 export const API_KEY_PREFIX = "bpk_";
 const LOOKUP_TTL_MS = 10_000;
 const LAST_USED_EVERY_MS = 60_000;
 const cache = new Map<string, { row: ApiKeyRow | null; until: number }>();
-
-function toHex(buf: ArrayBuffer): string {
-  return Array.from(new Uint8Array(buf), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function base64url(bytes: Uint8Array): string {
   let s = "";
@@ -25,8 +22,8 @@ function base64url(bytes: Uint8Array): string {
   return btoa(s).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-export async function hashKey(key: string): Promise<string> {
-  return toHex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(key)));
+export function hashKey(key: string): Promise<string> {
+  return sha256Hex(key);
 }
 
 export function isApiKey(credential: string): boolean {

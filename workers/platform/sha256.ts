@@ -1,0 +1,7 @@
+/**
+ * SHA-256 as lowercase hex: API-key hashes and cache keys both need it.
+ */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}

@@ -107,7 +107,9 @@ export function nextClaimable(sql: SqlStorage, rank: number, integration?: strin
   const heads: string[] = [];
   const args: SqlStorageValue[] = [];
   for (let r = 0; r <= rank; r++) {
-    heads.push(`SELECT * FROM (SELECT * FROM work_items WHERE ${filter}status = 'pending' AND skill_rank = ? ORDER BY priority DESC, created_at LIMIT 1)`);
+    heads.push(
+      `SELECT * FROM (SELECT * FROM work_items WHERE ${filter}status = 'pending' AND skill_rank = ? ORDER BY priority DESC, created_at LIMIT 1)`,
+    );
     if (integration) args.push(integration);
     args.push(r);
   }
@@ -130,7 +132,12 @@ export function listWorkItems(sql: SqlStorage, f: WorkItemFilter): WorkItem[] {
 /** Records a claim; its id, strictly increasing for the registry's whole life, is the fencing token. */
 export function recordClaim(sql: SqlStorage, workItemId: string, botzId: string, now: number): number {
   return sql
-    .exec<{ fencing_token: number }>("INSERT INTO claims (work_item_id, botz_id, claimed_at) VALUES (?, ?, ?) RETURNING fencing_token", workItemId, botzId, now)
+    .exec<{ fencing_token: number }>(
+      "INSERT INTO claims (work_item_id, botz_id, claimed_at) VALUES (?, ?, ?) RETURNING fencing_token",
+      workItemId,
+      botzId,
+      now,
+    )
     .one().fencing_token;
 }
 
@@ -139,4 +146,3 @@ export function countBy(sql: SqlStorage, query: string): Record<string, number> 
   for (const r of sql.exec<{ k: string; n: number }>(query).toArray()) out[r.k] = r.n;
   return out;
 }
-

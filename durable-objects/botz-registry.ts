@@ -5,7 +5,18 @@
  * the alarm requeues expired leases, marks silent instances stale and flushes the event outbox.
  */
 import { DurableObject } from "cloudflare:workers";
-import type { Claim, ClaimInput, CompleteInput, HeartbeatInput, Instance, NewWorkItem, RegisterInput, Stats, WorkItem, WorkItemFilter } from "../workers/botz/model";
+import type {
+  Claim,
+  ClaimInput,
+  CompleteInput,
+  HeartbeatInput,
+  Instance,
+  NewWorkItem,
+  RegisterInput,
+  Stats,
+  WorkItem,
+  WorkItemFilter,
+} from "../workers/botz/model";
 import { skillRank, type SkillLevel } from "../workers/botz/model";
 import { createEvent } from "../workers/platform/bus/envelope";
 import { Outbox } from "../workers/platform/bus/outbox";
@@ -13,7 +24,17 @@ import { readConfig, type BotzSettings } from "../workers/platform/config";
 import { flushNow } from "../workers/platform/metrics/recorder";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
-import { countBy, instanceRow, listWorkItems, nextClaimable, recordClaim, SCHEMA, toInstance, toWorkItem, workItemRow } from "./botz-registry-store";
+import {
+  countBy,
+  instanceRow,
+  listWorkItems,
+  nextClaimable,
+  recordClaim,
+  SCHEMA,
+  toInstance,
+  toWorkItem,
+  workItemRow,
+} from "./botz-registry-store";
 
 const SOURCE = "botz-gateway";
 const CLAIM_HISTORY_MS = 7 * 24 * 3600_000;
@@ -42,20 +63,44 @@ export class BotzRegistry extends DurableObject<Env> {
   async register(input: RegisterInput, traceparent?: string): Promise<{ instance: Instance; created: boolean }> {
     const now = this.clock();
     const created = this.ctx.storage.transactionSync(() => {
-      const existing = this.sql.exec("SELECT botz_id FROM instances WHERE instance_id = ?", input.instance_id).toArray()[0];
-      const values = [input.botz_name, input.skill_level, skillRank(input.skill_level), JSON.stringify(input.available_mcp_tools), input.runner_host ?? null, input.config_path ?? null, JSON.stringify(input.metadata)];
+      const existing = this.sql
+        .exec("SELECT botz_id FROM instances WHERE instance_id = ?", input.instance_id)
+        .toArray()[0];
+      const values = [
+        input.botz_name,
+        input.skill_level,
+        skillRank(input.skill_level),
+        JSON.stringify(input.available_mcp_tools),
+        input.runner_host ?? null,
+        input.config_path ?? null,
+        JSON.stringify(input.metadata),
+      ];
       if (existing) {
         this.sql.exec(
           "UPDATE instances SET botz_name = ?, skill_level = ?, skill_rank = ?, available_mcp_tools = ?, runner_host = ?, config_path = ?, metadata = ?, status = 'active', last_heartbeat_at = ?, updated_at = ? WHERE instance_id = ?",
-          ...values, now, now, input.instance_id,
+          ...values,
+          now,
+          now,
+          input.instance_id,
         );
       } else {
         this.sql.exec(
           "INSERT INTO instances (botz_name, skill_level, skill_rank, available_mcp_tools, runner_host, config_path, metadata, botz_id, instance_id, status, registered_at, last_heartbeat_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
-          ...values, input.botz_id, input.instance_id, now, now, now,
+          ...values,
+          input.botz_id,
+          input.instance_id,
+          now,
+          now,
+          now,
         );
       }
-      const payload = { botz_id: input.botz_id, instance_id: input.instance_id, botz_name: input.botz_name, skill_level: input.skill_level, created: !existing };
+      const payload = {
+        botz_id: input.botz_id,
+        instance_id: input.instance_id,
+        botz_name: input.botz_name,
+        skill_level: input.skill_level,
+        created: !existing,
+      };
       this.outbox.add(createEvent({ type: "botz.registered.v1", source: SOURCE, payload, traceparent, now }));
       return !existing;
     });
@@ -70,12 +115,24 @@ export class BotzRegistry extends DurableObject<Env> {
     const extended = this.ctx.storage.transactionSync(() => {
       const status = input.status ?? (row.status === "stale" ? "active" : row.status);
       const current = input.current_work_item_id === undefined ? row.current_work_item_id : input.current_work_item_id;
-      this.sql.exec("UPDATE instances SET status = ?, current_work_item_id = ?, last_heartbeat_at = ?, updated_at = ? WHERE botz_id = ?", status, current ?? null, now, now, input.botz_id);
+      this.sql.exec(
+        "UPDATE instances SET status = ?, current_work_item_id = ?, last_heartbeat_at = ?, updated_at = ? WHERE botz_id = ?",
+        status,
+        current ?? null,
+        now,
+        now,
+        input.botz_id,
+      );
       // Counted with RETURNING: rowsWritten also counts index entries.
-      return this.sql.exec(
-        "UPDATE work_items SET lease_expires_at = ?, updated_at = ? WHERE status = 'claimed' AND claimed_by = ? AND lease_expires_at > ? RETURNING 1",
-        now + this.settings.leaseMs, now, input.botz_id, now,
-      ).toArray().length;
+      return this.sql
+        .exec(
+          "UPDATE work_items SET lease_expires_at = ?, updated_at = ? WHERE status = 'claimed' AND claimed_by = ? AND lease_expires_at > ? RETURNING 1",
+          now + this.settings.leaseMs,
+          now,
+          input.botz_id,
+          now,
+        )
+        .toArray().length;
     });
     // A revived instance can go stale again; the alarm works out the rest when it fires.
     await this.ensureAlarm(now + this.settings.staleThresholdMs);
@@ -87,14 +144,24 @@ export class BotzRegistry extends DurableObject<Env> {
     return row ? { ok: true, instance: toInstance(row) } : fail(404, "botz_not_found", `no BoTZ instance '${botzId}'`);
   }
 
-  listInstances(filter: { status?: string | undefined; skill_level?: SkillLevel | undefined; limit: number; offset: number }): Instance[] {
+  listInstances(filter: {
+    status?: string | undefined;
+    skill_level?: SkillLevel | undefined;
+    limit: number;
+    offset: number;
+  }): Instance[] {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
     if (filter.status) (where.push("status = ?"), args.push(filter.status));
     if (filter.skill_level) (where.push("skill_level = ?"), args.push(filter.skill_level));
     const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
     return this.sql
-      .exec(`SELECT * FROM instances ${clause} ORDER BY registered_at, botz_id LIMIT ? OFFSET ?`, ...args, filter.limit, filter.offset)
+      .exec(
+        `SELECT * FROM instances ${clause} ORDER BY registered_at, botz_id LIMIT ? OFFSET ?`,
+        ...args,
+        filter.limit,
+        filter.offset,
+      )
       .toArray()
       .map(toInstance);
   }
@@ -106,7 +173,16 @@ export class BotzRegistry extends DurableObject<Env> {
         const id = crypto.randomUUID();
         this.sql.exec(
           "INSERT INTO work_items (work_item_id, title, description, integration_name, required_skill_level, skill_rank, priority, payload, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
-          id, item.title, item.description ?? null, item.integration_name ?? null, item.required_skill_level, skillRank(item.required_skill_level), item.priority, JSON.stringify(item.payload ?? null), now, now,
+          id,
+          item.title,
+          item.description ?? null,
+          item.integration_name ?? null,
+          item.required_skill_level,
+          skillRank(item.required_skill_level),
+          item.priority,
+          JSON.stringify(item.payload ?? null),
+          now,
+          now,
         );
         return id;
       }),
@@ -128,14 +204,23 @@ export class BotzRegistry extends DurableObject<Env> {
       const instance = instanceRow(this.sql, input.botz_id);
       if (!instance) return fail(404, "botz_not_found", `no BoTZ instance '${input.botz_id}'`);
       const rank = Number(instance.skill_rank);
-      let item = input.work_item_id ? workItemRow(this.sql, input.work_item_id) : nextClaimable(this.sql, rank, input.integration_name);
+      let item = input.work_item_id
+        ? workItemRow(this.sql, input.work_item_id)
+        : nextClaimable(this.sql, rank, input.integration_name);
       if (input.work_item_id) {
         if (!item) return fail(404, "work_item_not_found", `no work item '${input.work_item_id}'`);
         if (item.status === "claimed" && Number(item.lease_expires_at) <= now) item = this.expire(item, now);
-        if (item.status === "claimed") return fail(409, "already_claimed", "work item is held by another claimer", { claimed_by: item.claimed_by });
-        if (item.status !== "pending") return fail(409, "not_claimable", `work item is ${String(item.status)}`, { status: item.status });
+        if (item.status === "claimed")
+          return fail(409, "already_claimed", "work item is held by another claimer", { claimed_by: item.claimed_by });
+        if (item.status !== "pending")
+          return fail(409, "not_claimable", `work item is ${String(item.status)}`, { status: item.status });
         if (Number(item.skill_rank) > rank) {
-          return fail(403, "skill_too_low", `requires ${String(item.required_skill_level)}, instance is ${String(instance.skill_level)}`, { required_skill_level: item.required_skill_level, skill_level: instance.skill_level });
+          return fail(
+            403,
+            "skill_too_low",
+            `requires ${String(item.required_skill_level)}, instance is ${String(instance.skill_level)}`,
+            { required_skill_level: item.required_skill_level, skill_level: instance.skill_level },
+          );
         }
       }
       if (!item) return fail(404, "no_claimable_item", "no pending work item this instance may claim");
@@ -144,13 +229,49 @@ export class BotzRegistry extends DurableObject<Env> {
       const lease = now + this.settings.leaseMs;
       this.sql.exec(
         "UPDATE work_items SET status = 'claimed', claimed_by = ?, session_id = ?, fencing_token = ?, lease_expires_at = ?, claimed_at = ?, attempts = attempts + 1, updated_at = ? WHERE work_item_id = ?",
-        input.botz_id, input.session_id ?? null, token, lease, now, now, id,
+        input.botz_id,
+        input.session_id ?? null,
+        token,
+        lease,
+        now,
+        now,
+        id,
       );
       // A claim is a sign of life: a stale claimer is active again.
-      this.sql.exec("UPDATE instances SET current_work_item_id = ?, last_heartbeat_at = ?, status = CASE status WHEN 'stale' THEN 'active' ELSE status END WHERE botz_id = ?", id, now, input.botz_id);
-      const workItem = toWorkItem({ ...item, status: "claimed", claimed_by: input.botz_id, session_id: input.session_id ?? null, fencing_token: token, lease_expires_at: lease, claimed_at: now, attempts: Number(item.attempts) + 1, updated_at: now });
-      const claim: Claim = { work_item_id: id, botz_id: input.botz_id, fencing_token: token, lease_expires_at: new Date(lease).toISOString(), required_skill_level: workItem.required_skill_level, attempt: workItem.attempts, work_item: workItem };
-      const payload = { work_item_id: id, botz_id: input.botz_id, fencing_token: token, lease_expires_at: claim.lease_expires_at, session_id: input.session_id ?? null, integration_name: workItem.integration_name };
+      this.sql.exec(
+        "UPDATE instances SET current_work_item_id = ?, last_heartbeat_at = ?, status = CASE status WHEN 'stale' THEN 'active' ELSE status END WHERE botz_id = ?",
+        id,
+        now,
+        input.botz_id,
+      );
+      const workItem = toWorkItem({
+        ...item,
+        status: "claimed",
+        claimed_by: input.botz_id,
+        session_id: input.session_id ?? null,
+        fencing_token: token,
+        lease_expires_at: lease,
+        claimed_at: now,
+        attempts: Number(item.attempts) + 1,
+        updated_at: now,
+      });
+      const claim: Claim = {
+        work_item_id: id,
+        botz_id: input.botz_id,
+        fencing_token: token,
+        lease_expires_at: new Date(lease).toISOString(),
+        required_skill_level: workItem.required_skill_level,
+        attempt: workItem.attempts,
+        work_item: workItem,
+      };
+      const payload = {
+        work_item_id: id,
+        botz_id: input.botz_id,
+        fencing_token: token,
+        lease_expires_at: claim.lease_expires_at,
+        session_id: input.session_id ?? null,
+        integration_name: workItem.integration_name,
+      };
       this.outbox.add(createEvent({ type: "botz.workitem.claimed.v1", source: SOURCE, payload, traceparent, now }));
       return { ok: true, claim };
     });
@@ -164,20 +285,51 @@ export class BotzRegistry extends DurableObject<Env> {
       let item = workItemRow(this.sql, input.work_item_id);
       if (!item) return fail(404, "work_item_not_found", `no work item '${input.work_item_id}'`);
       if (item.status === "claimed" && Number(item.lease_expires_at) <= now) item = this.expire(item, now);
-      if (item.status !== "claimed" || item.claimed_by !== input.botz_id || Number(item.fencing_token) !== input.fencing_token) {
-        return fail(409, "stale_claim", "this claim no longer holds the work item (lease expired, requeued or completed)", {
-          status: item.status,
-          current_fencing_token: item.fencing_token,
-        });
+      if (
+        item.status !== "claimed" ||
+        item.claimed_by !== input.botz_id ||
+        Number(item.fencing_token) !== input.fencing_token
+      ) {
+        return fail(
+          409,
+          "stale_claim",
+          "this claim no longer holds the work item (lease expired, requeued or completed)",
+          {
+            status: item.status,
+            current_fencing_token: item.fencing_token,
+          },
+        );
       }
       const claimedAt = Number(item.claimed_at);
       this.sql.exec(
         "UPDATE work_items SET status = ?, result = ?, error = ?, completed_at = ?, lease_expires_at = NULL, updated_at = ? WHERE work_item_id = ?",
-        input.status, JSON.stringify(input.result ?? null), input.error ?? null, now, now, input.work_item_id,
+        input.status,
+        JSON.stringify(input.result ?? null),
+        input.error ?? null,
+        now,
+        now,
+        input.work_item_id,
       );
-      this.sql.exec("UPDATE claims SET ended_at = ?, outcome = ? WHERE fencing_token = ?", now, input.status, input.fencing_token);
-      this.sql.exec("UPDATE instances SET current_work_item_id = NULL, last_heartbeat_at = ? WHERE botz_id = ? AND current_work_item_id = ?", now, input.botz_id, input.work_item_id);
-      const payload = { work_item_id: input.work_item_id, botz_id: input.botz_id, fencing_token: input.fencing_token, status: input.status, error: input.error ?? null, duration_ms: now - claimedAt };
+      this.sql.exec(
+        "UPDATE claims SET ended_at = ?, outcome = ? WHERE fencing_token = ?",
+        now,
+        input.status,
+        input.fencing_token,
+      );
+      this.sql.exec(
+        "UPDATE instances SET current_work_item_id = NULL, last_heartbeat_at = ? WHERE botz_id = ? AND current_work_item_id = ?",
+        now,
+        input.botz_id,
+        input.work_item_id,
+      );
+      const payload = {
+        work_item_id: input.work_item_id,
+        botz_id: input.botz_id,
+        fencing_token: input.fencing_token,
+        status: input.status,
+        error: input.error ?? null,
+        duration_ms: now - claimedAt,
+      };
       this.outbox.add(createEvent({ type: "botz.workitem.completed.v1", source: SOURCE, payload, traceparent, now }));
       return { ok: true, work_item: toWorkItem(workItemRow(this.sql, input.work_item_id) ?? item) };
     });
@@ -190,9 +342,17 @@ export class BotzRegistry extends DurableObject<Env> {
     const byStatus = countBy(this.sql, "SELECT status AS k, COUNT(*) AS n FROM instances GROUP BY status");
     const bySkill = countBy(this.sql, "SELECT skill_level AS k, COUNT(*) AS n FROM instances GROUP BY skill_level");
     const items = countBy(this.sql, "SELECT status AS k, COUNT(*) AS n FROM work_items GROUP BY status");
-    const pairs = this.sql.exec<{ status: string; skill_level: string; count: number }>("SELECT status, skill_level, COUNT(*) AS count FROM instances GROUP BY status, skill_level").toArray();
-    const claimsLastHour = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM claims WHERE claimed_at > ?", now - 3600_000).one().n;
-    const mean = this.sql.exec<{ m: number | null }>("SELECT AVG(ended_at - claimed_at) AS m FROM claims WHERE outcome = 'completed'").one().m;
+    const pairs = this.sql
+      .exec<{ status: string; skill_level: string; count: number }>(
+        "SELECT status, skill_level, COUNT(*) AS count FROM instances GROUP BY status, skill_level",
+      )
+      .toArray();
+    const claimsLastHour = this.sql
+      .exec<{ n: number }>("SELECT COUNT(*) AS n FROM claims WHERE claimed_at > ?", now - 3600_000)
+      .one().n;
+    const mean = this.sql
+      .exec<{ m: number | null }>("SELECT AVG(ended_at - claimed_at) AS m FROM claims WHERE outcome = 'completed'")
+      .one().m;
     const sum = (r: Record<string, number>) => Object.values(r).reduce((a, b) => a + b, 0);
     return {
       instances: { total: sum(byStatus), by_status: byStatus, by_skill_level: bySkill },
@@ -233,28 +393,58 @@ export class BotzRegistry extends DurableObject<Env> {
     const exhausted = Number(item.attempts) >= this.settings.maxClaimAttempts;
     if (exhausted) {
       const error = `lease expired on attempt ${String(item.attempts)} of ${this.settings.maxClaimAttempts}`;
-      this.sql.exec("UPDATE work_items SET status = 'failed', error = ?, claimed_by = NULL, lease_expires_at = NULL, completed_at = ?, updated_at = ? WHERE work_item_id = ?", error, now, now, id);
-      const payload = { work_item_id: id, botz_id: item.claimed_by, fencing_token: item.fencing_token, status: "failed", error, duration_ms: null };
+      this.sql.exec(
+        "UPDATE work_items SET status = 'failed', error = ?, claimed_by = NULL, lease_expires_at = NULL, completed_at = ?, updated_at = ? WHERE work_item_id = ?",
+        error,
+        now,
+        now,
+        id,
+      );
+      const payload = {
+        work_item_id: id,
+        botz_id: item.claimed_by,
+        fencing_token: item.fencing_token,
+        status: "failed",
+        error,
+        duration_ms: null,
+      };
       this.outbox.add(createEvent({ type: "botz.workitem.completed.v1", source: SOURCE, payload, now }));
     } else {
-      this.sql.exec("UPDATE work_items SET status = 'pending', claimed_by = NULL, session_id = NULL, lease_expires_at = NULL, updated_at = ? WHERE work_item_id = ?", now, id);
+      this.sql.exec(
+        "UPDATE work_items SET status = 'pending', claimed_by = NULL, session_id = NULL, lease_expires_at = NULL, updated_at = ? WHERE work_item_id = ?",
+        now,
+        id,
+      );
     }
-    this.sql.exec("UPDATE claims SET ended_at = ?, outcome = 'expired' WHERE fencing_token = ?", now, item.fencing_token);
-    this.sql.exec("UPDATE instances SET current_work_item_id = NULL WHERE botz_id = ? AND current_work_item_id = ?", item.claimed_by, id);
+    this.sql.exec(
+      "UPDATE claims SET ended_at = ?, outcome = 'expired' WHERE fencing_token = ?",
+      now,
+      item.fencing_token,
+    );
+    this.sql.exec(
+      "UPDATE instances SET current_work_item_id = NULL WHERE botz_id = ? AND current_work_item_id = ?",
+      item.claimed_by,
+      id,
+    );
     return workItemRow(this.sql, id) ?? item;
   }
 
   private sweep(now: number): { requeued: number; failed: number; stale: number } {
     let requeued = 0;
     let failed = 0;
-    for (const item of this.sql.exec("SELECT * FROM work_items WHERE status = 'claimed' AND lease_expires_at <= ?", now).toArray()) {
+    for (const item of this.sql
+      .exec("SELECT * FROM work_items WHERE status = 'claimed' AND lease_expires_at <= ?", now)
+      .toArray()) {
       if (this.expire(item, now).status === "failed") failed++;
       else requeued++;
     }
-    const stale = this.sql.exec(
-      "UPDATE instances SET status = 'stale', updated_at = ? WHERE status != 'stale' AND last_heartbeat_at <= ? RETURNING 1",
-      now, now - this.settings.staleThresholdMs,
-    ).toArray().length;
+    const stale = this.sql
+      .exec(
+        "UPDATE instances SET status = 'stale', updated_at = ? WHERE status != 'stale' AND last_heartbeat_at <= ? RETURNING 1",
+        now,
+        now - this.settings.staleThresholdMs,
+      )
+      .toArray().length;
     this.sql.exec("DELETE FROM claims WHERE claimed_at < ? AND ended_at IS NOT NULL", now - CLAIM_HISTORY_MS);
     return { requeued, failed, stale };
   }
@@ -268,8 +458,12 @@ export class BotzRegistry extends DurableObject<Env> {
 
   /** After a sweep: the alarm for the earliest of outbox due, a lease expiring, an instance going stale. */
   private async scheduleNext(now: number): Promise<void> {
-    const lease = this.sql.exec<{ t: number | null }>("SELECT MIN(lease_expires_at) AS t FROM work_items WHERE status = 'claimed'").one().t;
-    const beat = this.sql.exec<{ t: number | null }>("SELECT MIN(last_heartbeat_at) AS t FROM instances WHERE status != 'stale'").one().t;
+    const lease = this.sql
+      .exec<{ t: number | null }>("SELECT MIN(lease_expires_at) AS t FROM work_items WHERE status = 'claimed'")
+      .one().t;
+    const beat = this.sql
+      .exec<{ t: number | null }>("SELECT MIN(last_heartbeat_at) AS t FROM instances WHERE status != 'stale'")
+      .one().t;
     const candidates = [this.outbox.nextDueAt(), lease, beat === null ? null : beat + this.settings.staleThresholdMs];
     const due = candidates.filter((t): t is number => t !== null).reduce((a, b) => Math.min(a, b), Infinity);
     if (due !== Infinity) await this.ensureAlarm(Math.max(due, now));

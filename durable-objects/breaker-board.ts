@@ -8,7 +8,14 @@
 import { DurableObject } from "cloudflare:workers";
 import { type ComponentState, type OutcomeReport, reportSchema } from "../workers/platform/breaker/board";
 import { policyFor } from "../workers/platform/breaker/policy";
-import { type BreakerState, type BreakerStateName, initialState, justOpened, record, settle } from "../workers/platform/breaker/state-machine";
+import {
+  type BreakerState,
+  type BreakerStateName,
+  initialState,
+  justOpened,
+  record,
+  settle,
+} from "../workers/platform/breaker/state-machine";
 import { errorEvent } from "../workers/platform/bus/error-event";
 import { Outbox } from "../workers/platform/bus/outbox";
 import type { Env } from "../workers/platform/env";
@@ -35,11 +42,26 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS breakers (
   updated_at INTEGER NOT NULL
 )`;
 
-type Row = { component: string; state: string; failures: number; opened_at: number | null; probes: number; successes: number; probe_at: number | null };
+type Row = {
+  component: string;
+  state: string;
+  failures: number;
+  opened_at: number | null;
+  probes: number;
+  successes: number;
+  probe_at: number | null;
+};
 
 function toState(row: Row): BreakerState {
   const state: BreakerStateName = row.state === "open" || row.state === "half_open" ? row.state : "closed";
-  return { state, failures: row.failures, openedAt: row.opened_at, probes: row.probes, successes: row.successes, probeAt: row.probe_at };
+  return {
+    state,
+    failures: row.failures,
+    openedAt: row.opened_at,
+    probes: row.probes,
+    successes: row.successes,
+    probeAt: row.probe_at,
+  };
 }
 
 interface Opening {
@@ -75,9 +97,12 @@ export class BreakerBoard extends DurableObject<Env> {
       return fail(400, "invalid_input", `outcomes.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`);
     }
     const now = this.clock();
-    const sorted = parsed.data.map((o) => ({ ...o, at: Math.min(o.at, now + MAX_CLOCK_SKEW_MS) })).sort((a, b) => a.at - b.at);
+    const sorted = parsed.data
+      .map((o) => ({ ...o, at: Math.min(o.at, now + MAX_CLOCK_SKEW_MS) }))
+      .sort((a, b) => a.at - b.at);
     const openings = this.ctx.storage.transactionSync(() => this.apply(sorted, now));
-    for (const o of openings) increment(errorRate, { component: o.component, severity: "ERROR", error_type: "circuit_open" });
+    for (const o of openings)
+      increment(errorRate, { component: o.component, severity: "ERROR", error_type: "circuit_open" });
     if (openings.length > 0) await this.ensureAlarm(now + OUTBOX_FLUSH_DELAY_MS);
     return { ok: true, states: this.states() };
   }
@@ -118,7 +143,13 @@ export class BreakerBoard extends DurableObject<Env> {
       // The board never sees admissions: an outcome after the timeout is a probe's.
       const next = record(settle(prev, policy, o.at), policy, o.outcome, o.at);
       if (justOpened(prev, next)) {
-        const opening = { component: o.component, from: settle(prev, policy, o.at).state, at: o.at, timeoutMs: policy.timeoutMs, error: o.error };
+        const opening = {
+          component: o.component,
+          from: settle(prev, policy, o.at).state,
+          at: o.at,
+          timeoutMs: policy.timeoutMs,
+          error: o.error,
+        };
         openings.push(opening);
         this.outbox.add(this.openedEvent(opening, policy.failureThreshold));
       }
@@ -128,7 +159,14 @@ export class BreakerBoard extends DurableObject<Env> {
       this.sql.exec(
         "INSERT INTO breakers (component, state, failures, opened_at, probes, successes, probe_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) " +
           "ON CONFLICT(component) DO UPDATE SET state = excluded.state, failures = excluded.failures, opened_at = excluded.opened_at, probes = excluded.probes, successes = excluded.successes, probe_at = excluded.probe_at, updated_at = excluded.updated_at",
-        component, s.state, s.failures, s.openedAt, s.probes, s.successes, s.probeAt, now,
+        component,
+        s.state,
+        s.failures,
+        s.openedAt,
+        s.probes,
+        s.successes,
+        s.probeAt,
+        now,
       );
     }
     return openings;
@@ -141,7 +179,11 @@ export class BreakerBoard extends DurableObject<Env> {
 
   private openedEvent(o: Opening, threshold: number) {
     const why = o.from === "half_open" ? "a half-open probe failed" : `${threshold} consecutive failures`;
-    const context: Record<string, string> = { breaker_component: o.component, from_state: o.from, timeout_ms: String(o.timeoutMs) };
+    const context: Record<string, string> = {
+      breaker_component: o.component,
+      from_state: o.from,
+      timeout_ms: String(o.timeoutMs),
+    };
     if (o.error) context.last_error = o.error;
     return errorEvent({
       sourceComponent: SOURCE,

@@ -56,7 +56,13 @@ export function send(ws: WebSocket, frame: string): boolean {
 }
 
 export function jobFrame(job: JobRow, now: number): string {
-  const head = { type: "job", job_id: job.job_id, seq: job.seq, kind: job.kind, timeout_ms: Math.max(0, job.deadline_at - now) };
+  const head = {
+    type: "job",
+    job_id: job.job_id,
+    seq: job.seq,
+    kind: job.kind,
+    timeout_ms: Math.max(0, job.deadline_at - now),
+  };
   // The request is stored as JSON already: spliced in rather than parsed and serialised again.
   return `${JSON.stringify(head).slice(0, -1)},"request":${job.request}}`;
 }
@@ -66,7 +72,10 @@ export function cancelFrame(jobId: string, reason: string): string {
 }
 
 export function errorFrame(code: string, message: string, details?: unknown): string {
-  const frame: HubMessage = { type: "error", error: details === undefined ? { code, message } : { code, message, details } };
+  const frame: HubMessage = {
+    type: "error",
+    error: details === undefined ? { code, message } : { code, message, details },
+  };
   return JSON.stringify(frame);
 }
 

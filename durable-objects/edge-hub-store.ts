@@ -56,14 +56,23 @@ export class JobStore {
     const row = this.sql
       .exec<{ seq: number }>(
         "INSERT INTO jobs (job_id, kind, request, status, deadline_at, created_at) VALUES (?, ?, ?, 'sent', ?, ?) RETURNING seq",
-        jobId, kind, request, deadlineAt, now,
+        jobId,
+        kind,
+        request,
+        deadlineAt,
+        now,
       )
       .one();
     return row.seq;
   }
 
   get(jobId: string): JobRow | null {
-    return this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM jobs WHERE job_id = ?", jobId).toArray().map(toJob)[0] ?? null;
+    return (
+      this.sql
+        .exec<Record<string, SqlStorageValue>>("SELECT * FROM jobs WHERE job_id = ?", jobId)
+        .toArray()
+        .map(toJob)[0] ?? null
+    );
   }
 
   /** The device took the job: it is no longer resent on reconnect. Unknown or repeated acks change nothing. */
@@ -77,30 +86,66 @@ export class JobStore {
 
   /** Stores a chunk once; false when that index was already stored (a resend). */
   addChunk(jobId: string, index: number, data: string): boolean {
-    return this.sql.exec("INSERT INTO chunks (job_id, idx, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1", jobId, index, data).toArray().length > 0;
+    return (
+      this.sql
+        .exec(
+          "INSERT INTO chunks (job_id, idx, data) VALUES (?, ?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+          jobId,
+          index,
+          data,
+        )
+        .toArray().length > 0
+    );
   }
 
   chunks(jobId: string, sinceIndex: number): { idx: number; data: string }[] {
-    return this.sql.exec<{ idx: number; data: string }>("SELECT idx, data FROM chunks WHERE job_id = ? AND idx >= ? ORDER BY idx", jobId, sinceIndex).toArray();
+    return this.sql
+      .exec<{ idx: number; data: string }>(
+        "SELECT idx, data FROM chunks WHERE job_id = ? AND idx >= ? ORDER BY idx",
+        jobId,
+        sinceIndex,
+      )
+      .toArray();
   }
 
-  finish(jobId: string, now: number, failure?: { reason: JobFailure; message: string; status?: number | undefined }): boolean {
+  finish(
+    jobId: string,
+    now: number,
+    failure?: { reason: JobFailure; message: string; status?: number | undefined },
+  ): boolean {
     const changed = failure
       ? this.sql.exec(
           `UPDATE jobs SET status = 'failed', failure = ?, message = ?, error_status = ?, finished_at = ? WHERE job_id = ? AND ${OPEN} RETURNING 1`,
-          failure.reason, failure.message, failure.status ?? null, now, jobId,
+          failure.reason,
+          failure.message,
+          failure.status ?? null,
+          now,
+          jobId,
         )
-      : this.sql.exec(`UPDATE jobs SET status = 'done', finished_at = ? WHERE job_id = ? AND ${OPEN} RETURNING 1`, now, jobId);
+      : this.sql.exec(
+          `UPDATE jobs SET status = 'done', finished_at = ? WHERE job_id = ? AND ${OPEN} RETURNING 1`,
+          now,
+          jobId,
+        );
     return changed.toArray().length > 0;
   }
 
   /** Jobs the device has not acked and that still have time: what a reconnecting device is sent again. */
   unacked(now: number): JobRow[] {
-    return this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM jobs WHERE status = 'sent' AND deadline_at > ? ORDER BY seq", now).toArray().map(toJob);
+    return this.sql
+      .exec<Record<string, SqlStorageValue>>(
+        "SELECT * FROM jobs WHERE status = 'sent' AND deadline_at > ? ORDER BY seq",
+        now,
+      )
+      .toArray()
+      .map(toJob);
   }
 
   expired(now: number): JobRow[] {
-    return this.sql.exec<Record<string, SqlStorageValue>>(`SELECT * FROM jobs WHERE ${OPEN} AND deadline_at <= ? ORDER BY seq`, now).toArray().map(toJob);
+    return this.sql
+      .exec<Record<string, SqlStorageValue>>(`SELECT * FROM jobs WHERE ${OPEN} AND deadline_at <= ? ORDER BY seq`, now)
+      .toArray()
+      .map(toJob);
   }
 
   openCount(): number {
@@ -109,7 +154,10 @@ export class JobStore {
 
   /** Forgets finished jobs (and their chunks) once late readers have had their chance. */
   purgeFinished(before: number): void {
-    this.sql.exec("DELETE FROM chunks WHERE job_id IN (SELECT job_id FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ?)", before);
+    this.sql.exec(
+      "DELETE FROM chunks WHERE job_id IN (SELECT job_id FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ?)",
+      before,
+    );
     this.sql.exec("DELETE FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ?", before);
   }
 
@@ -120,18 +168,24 @@ export class JobStore {
         `SELECT (SELECT MIN(deadline_at) FROM jobs WHERE ${OPEN}) AS deadline, (SELECT MIN(finished_at) FROM jobs WHERE finished_at IS NOT NULL) AS finished`,
       )
       .one();
-    const candidates = [row.deadline, row.finished === null ? null : row.finished + retainMs].filter((t): t is number => t !== null);
+    const candidates = [row.deadline, row.finished === null ? null : row.finished + retainMs].filter(
+      (t): t is number => t !== null,
+    );
     return candidates.length === 0 ? null : Math.min(...candidates);
   }
 
   device(): DeviceRow | null {
-    return this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM device WHERE id = 1").toArray().map(toDevice)[0] ?? null;
+    return (
+      this.sql.exec<Record<string, SqlStorageValue>>("SELECT * FROM device WHERE id = 1").toArray().map(toDevice)[0] ??
+      null
+    );
   }
 
   connected(deviceId: string, now: number): void {
     this.sql.exec(
       "INSERT INTO device (id, device_id, connected_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET device_id = excluded.device_id, connected_at = excluded.connected_at",
-      deviceId, now,
+      deviceId,
+      now,
     );
   }
 

@@ -27,7 +27,16 @@ import {
 } from "./edge-hub-socket";
 import { isOpen, JobStore, type JobRow } from "./edge-hub-store";
 import { chunkLine, DONE_LINE, errorLine, JobStreams } from "./edge-hub-streams";
-import { deviceIdSchema, deviceMessageSchema, PING, PONG, submitJobSchema, type DeviceMessage, type JobFailure, type SubmitJobInput } from "./protocol";
+import {
+  deviceIdSchema,
+  deviceMessageSchema,
+  PING,
+  PONG,
+  submitJobSchema,
+  type DeviceMessage,
+  type JobFailure,
+  type SubmitJobInput,
+} from "./protocol";
 
 /** Finished jobs stay readable this long, for a reader that subscribes after the device already answered. */
 const RETAIN_MS = 60_000;
@@ -84,11 +93,14 @@ export class EdgeHub extends DurableObject<Env> {
     const parsed = submitJobSchema.safeParse(input);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return fail(400, "invalid_input", `${issue?.path.join(".") ?? "input"}: ${issue?.message ?? "invalid"}`, { issues: parsed.error.issues });
+      return fail(400, "invalid_input", `${issue?.path.join(".") ?? "input"}: ${issue?.message ?? "invalid"}`, {
+        issues: parsed.error.issues,
+      });
     }
     const now = this.clock();
     const ws = liveSocket(this.ctx, now);
-    if (!ws) return fail(503, "device_offline", `edge device '${this.store.device()?.device_id ?? "?"}' is not connected`);
+    if (!ws)
+      return fail(503, "device_offline", `edge device '${this.store.device()?.device_id ?? "?"}' is not connected`);
     const { kind, request, deadlineMs } = parsed.data;
     const jobId = crypto.randomUUID();
     const seq = this.store.insert(jobId, kind, JSON.stringify(request), now, now + deadlineMs);
@@ -105,7 +117,12 @@ export class EdgeHub extends DurableObject<Env> {
   /** The job's answer as NDJSON lines: stored chunks from `sinceIndex`, then live ones, then `done` or `error`. */
   streamJob(jobId: string, sinceIndex = 0): ReadableStream<Uint8Array> {
     const args = streamArgsSchema.safeParse({ jobId, sinceIndex });
-    if (!args.success) return this.streams.open("", [], errorLine("unknown_job", "streamJob needs a job id and an integer sinceIndex >= 0"));
+    if (!args.success)
+      return this.streams.open(
+        "",
+        [],
+        errorLine("unknown_job", "streamJob needs a job id and an integer sinceIndex >= 0"),
+      );
     const job = this.store.get(args.data.jobId);
     if (!job) return this.streams.open(args.data.jobId, [], errorLine("unknown_job", `no job '${args.data.jobId}'`));
     const replay = this.store.chunks(job.job_id, args.data.sinceIndex).map((c) => chunkLine(c.idx, c.data));
@@ -125,13 +142,18 @@ export class EdgeHub extends DurableObject<Env> {
   override fetch(request: Request): Response {
     const url = new URL(request.url);
     const deviceId = deviceIdSchema.safeParse(url.searchParams.get("device_id"));
-    if (url.pathname !== "/connect" || !deviceId.success) return Response.json(errorBody("invalid_input", "expected /connect?device_id=<device id>"), { status: 400 });
+    if (url.pathname !== "/connect" || !deviceId.success)
+      return Response.json(errorBody("invalid_input", "expected /connect?device_id=<device id>"), { status: 400 });
     if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-      return Response.json(errorBody("upgrade_required", "connect with a WebSocket upgrade"), { status: 426, headers: { upgrade: "websocket" } });
+      return Response.json(errorBody("upgrade_required", "connect with a WebSocket upgrade"), {
+        status: 426,
+        headers: { upgrade: "websocket" },
+      });
     }
     const now = this.clock();
     // One live connection per device: an older socket is usually a dead one the agent already gave up on.
-    for (const old of this.ctx.getWebSockets(DEVICE_TAG)) closeQuietly(old, SUPERSEDED_CLOSE, "superseded by a newer connection");
+    for (const old of this.ctx.getWebSockets(DEVICE_TAG))
+      closeQuietly(old, SUPERSEDED_CLOSE, "superseded by a newer connection");
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [DEVICE_TAG]);
@@ -157,8 +179,16 @@ export class EdgeHub extends DurableObject<Env> {
     }
     const parsed = deviceMessageSchema.safeParse(data);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ field: ["message", ...i.path.map(String)].join("."), message: i.message }));
-      send(ws, errorFrame("invalid_message", `${issues[0]?.field ?? "message"}: ${issues[0]?.message ?? "invalid"}`, { issues }));
+      const issues = parsed.error.issues.map((i) => ({
+        field: ["message", ...i.path.map(String)].join("."),
+        message: i.message,
+      }));
+      send(
+        ws,
+        errorFrame("invalid_message", `${issues[0]?.field ?? "message"}: ${issues[0]?.message ?? "invalid"}`, {
+          issues,
+        }),
+      );
       return;
     }
     this.handle(ws, parsed.data);
@@ -176,7 +206,12 @@ export class EdgeHub extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = this.clock();
     for (const job of this.store.expired(now)) {
-      if (this.finishJob(job.job_id, { reason: "timeout", message: "the device did not finish the job within its time budget" })) {
+      if (
+        this.finishJob(job.job_id, {
+          reason: "timeout",
+          message: "the device did not finish the job within its time budget",
+        })
+      ) {
         this.broadcast(cancelFrame(job.job_id, "deadline exceeded"));
       }
     }
@@ -190,7 +225,10 @@ export class EdgeHub extends DurableObject<Env> {
       case "hello": {
         const expected = attachmentOf(ws)?.device_id;
         if (msg.device_id !== expected) {
-          send(ws, errorFrame("device_mismatch", `this connection is for device '${expected ?? "?"}', not '${msg.device_id}'`));
+          send(
+            ws,
+            errorFrame("device_mismatch", `this connection is for device '${expected ?? "?"}', not '${msg.device_id}'`),
+          );
           closeQuietly(ws, 1008, "device_id mismatch");
           return;
         }
@@ -217,7 +255,8 @@ export class EdgeHub extends DurableObject<Env> {
         if (this.openJob(ws, msg.job_id)) this.finishJob(msg.job_id);
         return;
       case "error":
-        if (this.openJob(ws, msg.job_id)) this.finishJob(msg.job_id, { reason: "device_error", message: msg.message, status: msg.status });
+        if (this.openJob(ws, msg.job_id))
+          this.finishJob(msg.job_id, { reason: "device_error", message: msg.message, status: msg.status });
         return;
     }
   }
@@ -232,7 +271,10 @@ export class EdgeHub extends DurableObject<Env> {
     return isOpen(job) ? job : null;
   }
 
-  private finishJob(jobId: string, failure?: { reason: JobFailure; message: string; status?: number | undefined }): boolean {
+  private finishJob(
+    jobId: string,
+    failure?: { reason: JobFailure; message: string; status?: number | undefined },
+  ): boolean {
     if (!this.store.finish(jobId, this.clock(), failure)) return false;
     this.streams.end(jobId, failure ? errorLine(failure.reason, failure.message, failure.status) : DONE_LINE);
     return true;

@@ -36,7 +36,8 @@ export class StreamLog {
     for (const statement of SCHEMA) sql.exec(statement);
     // sqlite_sequence remembers the highest seq ever issued, even after pruning emptied the table: a cursor
     // handed out once is never reused for another event.
-    const issued = sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'log'").toArray()[0]?.seq ?? 0;
+    const issued =
+      sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'log'").toArray()[0]?.seq ?? 0;
     const stored = sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM log").one().seq ?? 0;
     this.lastSeq = Math.max(issued, stored);
   }
@@ -59,7 +60,12 @@ export class StreamLog {
         const inserted = this.sql
           .exec(
             "INSERT INTO log (seq, event_id, subject, correlation_id, received_at, frame) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING seq",
-            seq, event.event_id, event.type, event.correlation_id, now, frame,
+            seq,
+            event.event_id,
+            event.type,
+            event.correlation_id,
+            now,
+            frame,
           )
           .toArray();
         if (inserted.length > 0) {
@@ -80,15 +86,35 @@ export class StreamLog {
     const columns = "seq, subject, correlation_id, frame";
     const cursor =
       correlationId === undefined
-        ? this.sql.exec<Record<keyof LogRow, SqlStorageValue>>(`SELECT ${columns} FROM log WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
-        : this.sql.exec<Record<keyof LogRow, SqlStorageValue>>(`SELECT ${columns} FROM log WHERE correlation_id = ? AND seq > ? ORDER BY seq LIMIT ?`, correlationId, seq, limit);
-    return cursor.toArray().map((r) => ({ seq: Number(r.seq), subject: String(r.subject), correlation_id: String(r.correlation_id), frame: String(r.frame) }));
+        ? this.sql.exec<Record<keyof LogRow, SqlStorageValue>>(
+            `SELECT ${columns} FROM log WHERE seq > ? ORDER BY seq LIMIT ?`,
+            seq,
+            limit,
+          )
+        : this.sql.exec<Record<keyof LogRow, SqlStorageValue>>(
+            `SELECT ${columns} FROM log WHERE correlation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+            correlationId,
+            seq,
+            limit,
+          );
+    return cursor
+      .toArray()
+      .map((r) => ({
+        seq: Number(r.seq),
+        subject: String(r.subject),
+        correlation_id: String(r.correlation_id),
+        frame: String(r.frame),
+      }));
   }
 
   /** Deletes at most `limit` rows received before `beforeMs`, oldest first; returns how many went. */
   pruneChunk(beforeMs: number, limit: number): number {
     return this.sql
-      .exec("DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE received_at < ? ORDER BY received_at, seq LIMIT ?) RETURNING 1", beforeMs, limit)
+      .exec(
+        "DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE received_at < ? ORDER BY received_at, seq LIMIT ?) RETURNING 1",
+        beforeMs,
+        limit,
+      )
       .toArray().length;
   }
 

@@ -67,10 +67,13 @@ const INTERNAL_ORIGIN = "https://event-stream.internal";
 export function subscribeRequest(options: SubscribeOptions): Request {
   const url = new URL("/subscribe", INTERNAL_ORIGIN);
   for (const p of options.filter.patterns) url.searchParams.append("pattern", p);
-  if (options.filter.correlation_id !== undefined) url.searchParams.set("correlation_id", options.filter.correlation_id);
+  if (options.filter.correlation_id !== undefined)
+    url.searchParams.set("correlation_id", options.filter.correlation_id);
   if (options.since !== undefined) url.searchParams.set("since", String(options.since));
   if (options.subprotocol) url.searchParams.set("subprotocol", STREAM_SUBPROTOCOL);
-  const headers: Record<string, string> = options.websocket ? { upgrade: "websocket" } : { accept: "text/event-stream" };
+  const headers: Record<string, string> = options.websocket
+    ? { upgrade: "websocket" }
+    : { accept: "text/event-stream" };
   return new Request(url, { headers });
 }
 
@@ -84,7 +87,9 @@ const forwardedSchema = z.object({
 });
 
 /** Parses a forwarded subscribe request inside the object (the object trusts nothing it is handed). */
-export function parseSubscribe(request: Request): { ok: true; options: SubscribeOptions } | { ok: false; message: string } {
+export function parseSubscribe(
+  request: Request,
+): { ok: true; options: SubscribeOptions } | { ok: false; message: string } {
   const url = new URL(request.url);
   const parsed = forwardedSchema.safeParse({
     pattern: url.searchParams.getAll("pattern"),
@@ -115,7 +120,10 @@ export const PING = JSON.stringify({ type: "ping" });
 export const PONG = JSON.stringify({ type: "pong" });
 
 export function errorFrame(code: string, message: string, details?: unknown): string {
-  return JSON.stringify({ type: "error", error: details === undefined ? { code, message } : { code, message, details } });
+  return JSON.stringify({
+    type: "error",
+    error: details === undefined ? { code, message } : { code, message, details },
+  });
 }
 
 /** The live frame both transports carry: `{"seq":n,"event":{...}}`, built once per event and logged as is. */

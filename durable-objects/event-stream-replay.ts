@@ -17,7 +17,13 @@ export interface ReplaySink {
   goLive(): void;
 }
 
-export async function replay(log: StreamLog, since: number, filter: StreamFilter, batchSize: number, sink: ReplaySink): Promise<void> {
+export async function replay(
+  log: StreamLog,
+  since: number,
+  filter: StreamFilter,
+  batchSize: number,
+  sink: ReplaySink,
+): Promise<void> {
   let cursor = since;
   for (;;) {
     const rows = log.after(cursor, batchSize, filter.correlation_id);

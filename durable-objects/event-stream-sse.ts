@@ -26,7 +26,10 @@ export class SseSubscriber {
     this.readable = readable;
     this.writer = writable.getWriter();
     // Rejects when the client goes away (the readable side is cancelled): that is the disconnect signal.
-    this.writer.closed.then(() => this.gone(), () => this.gone());
+    this.writer.closed.then(
+      () => this.gone(),
+      () => this.gone(),
+    );
   }
 
   send(row: LogRow): void {

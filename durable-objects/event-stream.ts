@@ -69,7 +69,9 @@ export class EventStream extends DurableObject<Env> {
     const parsed = appendSchema.safeParse(events);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return fail(400, "invalid_input", `events.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`, { issues: parsed.error.issues });
+      return fail(400, "invalid_input", `events.${issue?.path.join(".") ?? ""}: ${issue?.message ?? "invalid"}`, {
+        issues: parsed.error.issues,
+      });
     }
     // The original objects are logged, not zod's output: extra keys a publisher kept must reach subscribers.
     const { results, fresh } = this.log.append(events, this.clock());
@@ -79,7 +81,8 @@ export class EventStream extends DurableObject<Env> {
 
   async prune(beforeMs: number, maxRows: number): Promise<Result<{ deleted: number; more: boolean }>> {
     const parsed = pruneSchema.safeParse({ beforeMs, maxRows });
-    if (!parsed.success) return fail(400, "invalid_input", "prune needs integer beforeMs >= 0 and maxRows in 1..1000000");
+    if (!parsed.success)
+      return fail(400, "invalid_input", "prune needs integer beforeMs >= 0 and maxRows in 1..1000000");
     let deleted = 0;
     while (deleted < maxRows) {
       const chunk = Math.min(PRUNE_CHUNK, maxRows - deleted);
@@ -101,7 +104,8 @@ export class EventStream extends DurableObject<Env> {
   }
 
   override async fetch(request: Request): Promise<Response> {
-    if (new URL(request.url).pathname !== "/subscribe") return Response.json(errorBody("not_found", "no such stream endpoint"), { status: 404 });
+    if (new URL(request.url).pathname !== "/subscribe")
+      return Response.json(errorBody("not_found", "no such stream endpoint"), { status: 404 });
     const parsed = parseSubscribe(request);
     if (!parsed.ok) return Response.json(errorBody("invalid_input", parsed.message), { status: 400 });
     return parsed.options.websocket ? this.subscribeWebSocket(parsed.options) : this.subscribeSse(parsed.options);
@@ -121,8 +125,15 @@ export class EventStream extends DurableObject<Env> {
     }
     const parsed = clientMessageSchema.safeParse(data);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ field: ["message", ...i.path.map(String)].join("."), message: i.message }));
-      ws.send(errorFrame("invalid_message", `${issues[0]?.field ?? "message"}: ${issues[0]?.message ?? "invalid"}`, { issues }));
+      const issues = parsed.error.issues.map((i) => ({
+        field: ["message", ...i.path.map(String)].join("."),
+        message: i.message,
+      }));
+      ws.send(
+        errorFrame("invalid_message", `${issues[0]?.field ?? "message"}: ${issues[0]?.message ?? "invalid"}`, {
+          issues,
+        }),
+      );
       return;
     }
     ws.send(PONG);
@@ -220,7 +231,11 @@ export class EventStream extends DurableObject<Env> {
       );
     }
     return new Response(sub.readable, {
-      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache, no-transform", "x-accel-buffering": "no" },
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache, no-transform",
+        "x-accel-buffering": "no",
+      },
     });
   }
 }

@@ -38,7 +38,11 @@ export const jobMessageSchema = z.object({
 });
 
 /** Stop the job (budget exceeded or the caller went away); further chunks for it are ignored. */
-export const cancelMessageSchema = z.object({ type: z.literal("cancel"), job_id: jobIdSchema, reason: z.string().optional() });
+export const cancelMessageSchema = z.object({
+  type: z.literal("cancel"),
+  job_id: jobIdSchema,
+  reason: z.string().optional(),
+});
 
 /** The hub could not use a device message; the connection stays open. */
 export const hubErrorMessageSchema = z.object({
@@ -46,7 +50,11 @@ export const hubErrorMessageSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
 
-export const hubMessageSchema = z.discriminatedUnion("type", [jobMessageSchema, cancelMessageSchema, hubErrorMessageSchema]);
+export const hubMessageSchema = z.discriminatedUnion("type", [
+  jobMessageSchema,
+  cancelMessageSchema,
+  hubErrorMessageSchema,
+]);
 
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 export type CancelMessage = z.infer<typeof cancelMessageSchema>;
@@ -63,10 +71,20 @@ export const deviceMessageSchema = z.discriminatedUnion("type", [
    * replays a job after a reconnect must replay the same chunks. An embed answer may be split across chunks
    * (each with part of `embeddings`) to stay under the WebSocket message limit.
    */
-  z.object({ type: z.literal("chunk"), job_id: jobIdSchema, index: z.number().int().nonnegative(), data: ollamaObjectSchema }),
+  z.object({
+    type: z.literal("chunk"),
+    job_id: jobIdSchema,
+    index: z.number().int().nonnegative(),
+    data: ollamaObjectSchema,
+  }),
   z.object({ type: z.literal("done"), job_id: jobIdSchema }),
   /** The job failed on the device; `status` is Ollama's HTTP status when it answered with one (404: model not pulled). */
-  z.object({ type: z.literal("error"), job_id: jobIdSchema, message: z.string().max(2000), status: z.number().int().min(100).max(599).optional() }),
+  z.object({
+    type: z.literal("error"),
+    job_id: jobIdSchema,
+    message: z.string().max(2000),
+    status: z.number().int().min(100).max(599).optional(),
+  }),
 ]);
 
 export type DeviceMessage = z.infer<typeof deviceMessageSchema>;
@@ -80,7 +98,12 @@ export type JobFailure = (typeof JOB_FAILURES)[number];
 export const jobStreamLineSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("chunk"), index: z.number().int().nonnegative(), data: ollamaObjectSchema }),
   z.object({ type: z.literal("done") }),
-  z.object({ type: z.literal("error"), reason: z.enum(JOB_FAILURES), message: z.string(), status: z.number().int().optional() }),
+  z.object({
+    type: z.literal("error"),
+    reason: z.enum(JOB_FAILURES),
+    message: z.string(),
+    status: z.number().int().optional(),
+  }),
 ]);
 
 export type JobStreamLine = z.infer<typeof jobStreamLineSchema>;
@@ -95,5 +118,9 @@ export interface SubmitJobInput {
 export const submitJobSchema = z.object({
   kind: z.enum(JOB_KINDS),
   request: z.looseObject({ model: z.string().min(1) }),
-  deadlineMs: z.number().int().min(1).max(15 * 60_000),
+  deadlineMs: z
+    .number()
+    .int()
+    .min(1)
+    .max(15 * 60_000),
 });

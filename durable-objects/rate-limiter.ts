@@ -54,7 +54,8 @@ function invalidInput(limits: BucketLimits, cost: number): string | null {
   if (!isPositiveInt(limits.capacity)) return "capacity must be a positive integer";
   if (!isPositiveInt(limits.burst_per_second)) return "burst_per_second must be a positive integer";
   if (!isPositiveInt(Math.round(limits.refill_per_hour * 24))) return "refill_per_hour must be whole tokens per day";
-  if (!isPositiveInt(cost) || cost > Math.min(limits.capacity, limits.burst_per_second)) return "cost must be a positive integer no larger than either bucket";
+  if (!isPositiveInt(cost) || cost > Math.min(limits.capacity, limits.burst_per_second))
+    return "cost must be a positive integer no larger than either bucket";
   return null;
 }
 
@@ -102,15 +103,35 @@ export class RateLimiter extends DurableObject<Env> {
     if (short.length > 0) {
       // Both must hold the cost, so the wait is the longer one; that bucket is the one to report.
       const binding = short.map((b) => ({ b, wait: waitFor(b, need) })).reduce((x, y) => (y.wait > x.wait ? y : x));
-      return { ok: true, allowed: false, remaining: this.remaining(buckets).remaining, retry_after_ms: binding.wait, limit: binding.b.capacity / UNITS, bucket: binding.b.name };
+      return {
+        ok: true,
+        allowed: false,
+        remaining: this.remaining(buckets).remaining,
+        retry_after_ms: binding.wait,
+        limit: binding.b.capacity / UNITS,
+        bucket: binding.b.name,
+      };
     }
     for (const b of buckets) b.tokens -= need;
     const [sustained, burst] = buckets;
     const fullAt = now + Math.max(...buckets.map((b) => waitFor(b, b.capacity)));
-    this.sql.exec("INSERT OR REPLACE INTO buckets (id, sustained, burst, at, full_at) VALUES (1, ?, ?, ?, ?)", sustained.tokens, burst.tokens, now, fullAt);
+    this.sql.exec(
+      "INSERT OR REPLACE INTO buckets (id, sustained, burst, at, full_at) VALUES (1, ?, ?, ?, ?)",
+      sustained.tokens,
+      burst.tokens,
+      now,
+      fullAt,
+    );
     const { remaining, bucket } = this.remaining(buckets);
     await this.ensureAlarm(fullAt - now);
-    return { ok: true, allowed: true, remaining, retry_after_ms: 0, limit: bucket.capacity / UNITS, bucket: bucket.name };
+    return {
+      ok: true,
+      allowed: true,
+      remaining,
+      retry_after_ms: 0,
+      limit: bucket.capacity / UNITS,
+      bucket: bucket.name,
+    };
   }
 
   /** A full pair of buckets is what a fresh key gets, so an idle key's row can go. */

@@ -69,7 +69,11 @@ export function requestRow(sql: SqlStorage, requestId: string): Row | undefined 
 }
 
 export function grantedAmount(sql: SqlStorage, type: ResourceType): number {
-  return sql.exec<{ n: number | null }>("SELECT SUM(amount) AS n FROM grants WHERE type = ? AND released_at IS NULL", type).one().n ?? 0;
+  return (
+    sql
+      .exec<{ n: number | null }>("SELECT SUM(amount) AS n FROM grants WHERE type = ? AND released_at IS NULL", type)
+      .one().n ?? 0
+  );
 }
 
 /**
@@ -83,7 +87,10 @@ export function waitingQueue(sql: SqlStorage, type: ResourceType, now: number, a
         MIN(?, priority_rank + CAST(MAX(0, ? - requested_at) / ? AS INTEGER)) AS effective_rank
       FROM requests WHERE type = ? AND status = 'waiting'
       ORDER BY effective_rank DESC, requested_at, seq`,
-      MAX_RANK, now, agingMs, type,
+      MAX_RANK,
+      now,
+      agingMs,
+      type,
     )
     .toArray()
     .map((r) => ({
@@ -133,8 +140,12 @@ export function toRequestView(r: Row, grant: Grant | null, waiter: Waiter | null
 
 /** When the next grant expires or the oldest waiter times out; null when neither exists. */
 export function nextDeadline(sql: SqlStorage, maxWaitMs: number): number | null {
-  const expiry = sql.exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM grants WHERE released_at IS NULL").one().t;
-  const oldest = sql.exec<{ t: number | null }>("SELECT MIN(requested_at) AS t FROM requests WHERE status = 'waiting'").one().t;
+  const expiry = sql
+    .exec<{ t: number | null }>("SELECT MIN(expires_at) AS t FROM grants WHERE released_at IS NULL")
+    .one().t;
+  const oldest = sql
+    .exec<{ t: number | null }>("SELECT MIN(requested_at) AS t FROM requests WHERE status = 'waiting'")
+    .one().t;
   const candidates = [expiry, oldest === null ? null : oldest + maxWaitMs].filter((t): t is number => t !== null);
   return candidates.length ? Math.min(...candidates) : null;
 }

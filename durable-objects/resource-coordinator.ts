@@ -7,7 +7,15 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { readResourceSettings, type ResourceSettings } from "../workers/bus/resources/config";
-import type { Grant, RequestOutcome, RequestView, ResourceRequestInput, ResourceStatus, ResourceType, Waiter } from "../workers/bus/resources/model";
+import type {
+  Grant,
+  RequestOutcome,
+  RequestView,
+  ResourceRequestInput,
+  ResourceStatus,
+  ResourceType,
+  Waiter,
+} from "../workers/bus/resources/model";
 import { priorityRank, RESOURCE_TYPES } from "../workers/bus/resources/model";
 import { createEvent } from "../workers/platform/bus/envelope";
 import { Outbox } from "../workers/platform/bus/outbox";
@@ -15,7 +23,18 @@ import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
 import { flushNow } from "../workers/platform/metrics/recorder";
 import type { WaitingRow } from "./resource-coordinator-store";
-import { grantedAmount, grantRow, nextDeadline, prune, requestRow, SCHEMA, toGrant, toRequestView, toWaiter, waitingQueue } from "./resource-coordinator-store";
+import {
+  grantedAmount,
+  grantRow,
+  nextDeadline,
+  prune,
+  requestRow,
+  SCHEMA,
+  toGrant,
+  toRequestView,
+  toWaiter,
+  waitingQueue,
+} from "./resource-coordinator-store";
 
 const SOURCE = "resource-coordinator";
 /** Events wait this long for company: one alarm then sends many in one sendBatch. */
@@ -52,19 +71,35 @@ export class ResourceCoordinator extends DurableObject<Env> {
     const now = this.clock();
     const capacity = this.settings.capacities[input.type];
     if (input.amount > capacity) {
-      return fail(422, "exceeds_capacity", `${input.type} amount ${input.amount} exceeds the capacity of ${capacity}`, { type: input.type, amount: input.amount, capacity });
+      return fail(422, "exceeds_capacity", `${input.type} amount ${input.amount} exceeds the capacity of ${capacity}`, {
+        type: input.type,
+        amount: input.amount,
+        capacity,
+      });
     }
     const requestId = crypto.randomUUID();
     const notify = this.ctx.storage.transactionSync(() => {
       const settled = this.settle(now);
       this.sql.exec(
         "INSERT INTO requests (request_id, component, type, amount, duration_ms, priority, priority_rank, requested_at, status, traceparent, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)",
-        requestId, input.component, input.type, input.amount, input.duration_ms, input.priority, priorityRank(input.priority), now, traceparent ?? null, now,
+        requestId,
+        input.component,
+        input.type,
+        input.amount,
+        input.duration_ms,
+        input.priority,
+        priorityRank(input.priority),
+        now,
+        traceparent ?? null,
+        now,
       );
       return [...settled, ...this.drain(input.type, now)];
     });
     // The caller registers before any await, so no release can slip in between and grant it unseen.
-    const outcome = notify.includes(requestId) || timeoutMs <= 0 ? Promise.resolve(this.outcomeOf(requestId)) : this.waitFor(requestId, timeoutMs);
+    const outcome =
+      notify.includes(requestId) || timeoutMs <= 0
+        ? Promise.resolve(this.outcomeOf(requestId))
+        : this.waitFor(requestId, timeoutMs);
     await this.afterChange(now, notify);
     return outcome;
   }
@@ -77,7 +112,10 @@ export class ResourceCoordinator extends DurableObject<Env> {
       if (!row) return { result: fail(404, "grant_not_found", `no grant '${grantId}'`), notify };
       if (row.released_at !== null) {
         const grant = toGrant(row);
-        return { result: fail(409, `grant_${grant.status}`, `grant '${grantId}' is already ${grant.status}`, { grant }), notify };
+        return {
+          result: fail(409, `grant_${grant.status}`, `grant '${grantId}' is already ${grant.status}`, { grant }),
+          notify,
+        };
       }
       this.sql.exec("UPDATE grants SET released_at = ?, end_reason = 'released' WHERE grant_id = ?", now, grantId);
       const grant = toGrant(grantRow(this.sql, grantId) ?? row);
@@ -97,7 +135,15 @@ export class ResourceCoordinator extends DurableObject<Env> {
       const row = requestRow(this.sql, requestId);
       if (!row) return { result: fail(404, "request_not_found", `no resource request '${requestId}'`), notify };
       if (row.status !== "waiting") {
-        return { result: fail(409, `request_${String(row.status)}`, `request '${requestId}' is ${String(row.status)}, not waiting`, { grant_id: row.grant_id }), notify };
+        return {
+          result: fail(
+            409,
+            `request_${String(row.status)}`,
+            `request '${requestId}' is ${String(row.status)}, not waiting`,
+            { grant_id: row.grant_id },
+          ),
+          notify,
+        };
       }
       this.sql.exec("UPDATE requests SET status = 'cancelled', updated_at = ? WHERE request_id = ?", now, requestId);
       const request = this.view(requestId, now);
@@ -112,12 +158,17 @@ export class ResourceCoordinator extends DurableObject<Env> {
 
   async getRequest(requestId: string): Promise<Result<{ request: RequestView }>> {
     const now = await this.settleNow();
-    return requestRow(this.sql, requestId) ? { ok: true, request: this.view(requestId, now) } : fail(404, "request_not_found", `no resource request '${requestId}'`);
+    return requestRow(this.sql, requestId)
+      ? { ok: true, request: this.view(requestId, now) }
+      : fail(404, "request_not_found", `no resource request '${requestId}'`);
   }
 
   async status(): Promise<ResourceStatus> {
     const now = await this.settleNow();
-    const grants = this.sql.exec("SELECT * FROM grants WHERE released_at IS NULL ORDER BY type, granted_at, grant_id").toArray().map(toGrant);
+    const grants = this.sql
+      .exec("SELECT * FROM grants WHERE released_at IS NULL ORDER BY type, granted_at, grant_id")
+      .toArray()
+      .map(toGrant);
     const waiters: Waiter[] = [];
     const resources = RESOURCE_TYPES.map((type) => {
       const queue = waitingQueue(this.sql, type, now, this.settings.agingMs);
@@ -153,11 +204,18 @@ export class ResourceCoordinator extends DurableObject<Env> {
   /** Expires due grants and over-long waits, then serves every queue; returns the requests whose state moved. */
   private settle(now: number): string[] {
     const moved: string[] = [];
-    for (const row of this.sql.exec("SELECT * FROM grants WHERE released_at IS NULL AND expires_at <= ?", now).toArray()) {
+    for (const row of this.sql
+      .exec("SELECT * FROM grants WHERE released_at IS NULL AND expires_at <= ?", now)
+      .toArray()) {
       this.sql.exec("UPDATE grants SET released_at = ?, end_reason = 'expired' WHERE grant_id = ?", now, row.grant_id);
       this.announce("resources.expired.v1", toGrant({ ...row, released_at: now, end_reason: "expired" }), now);
     }
-    const overdue = this.sql.exec<{ request_id: string }>("SELECT request_id FROM requests WHERE status = 'waiting' AND requested_at <= ?", now - this.settings.maxWaitMs).toArray();
+    const overdue = this.sql
+      .exec<{ request_id: string }>(
+        "SELECT request_id FROM requests WHERE status = 'waiting' AND requested_at <= ?",
+        now - this.settings.maxWaitMs,
+      )
+      .toArray();
     for (const { request_id } of overdue) this.expireRequest(request_id, now, "waited longer than the maximum wait");
     moved.push(...overdue.map((r) => r.request_id));
     for (const type of RESOURCE_TYPES) moved.push(...this.drain(type, now));
@@ -188,9 +246,21 @@ export class ResourceCoordinator extends DurableObject<Env> {
     const grantId = crypto.randomUUID();
     this.sql.exec(
       "INSERT INTO grants (grant_id, request_id, component, type, amount, priority, granted_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      grantId, w.request_id, w.component, w.type, w.amount, w.priority, now, now + w.duration_ms,
+      grantId,
+      w.request_id,
+      w.component,
+      w.type,
+      w.amount,
+      w.priority,
+      now,
+      now + w.duration_ms,
     );
-    this.sql.exec("UPDATE requests SET status = 'granted', grant_id = ?, updated_at = ? WHERE request_id = ?", grantId, now, w.request_id);
+    this.sql.exec(
+      "UPDATE requests SET status = 'granted', grant_id = ?, updated_at = ? WHERE request_id = ?",
+      grantId,
+      now,
+      w.request_id,
+    );
     const row = grantRow(this.sql, grantId);
     if (row) this.announce("resources.granted.v1", toGrant(row), now, w.traceparent ?? undefined);
   }
@@ -201,8 +271,15 @@ export class ResourceCoordinator extends DurableObject<Env> {
   }
 
   /** Adds a resource event to the outbox; one request's events share its id as their correlation id. */
-  private announce(type: string, payload: Grant | (RequestView & { reason?: string }), now: number, traceparent?: string): void {
-    this.outbox.add(createEvent({ type, source: SOURCE, payload, correlationId: payload.request_id, traceparent, now }));
+  private announce(
+    type: string,
+    payload: Grant | (RequestView & { reason?: string }),
+    now: number,
+    traceparent?: string,
+  ): void {
+    this.outbox.add(
+      createEvent({ type, source: SOURCE, payload, correlationId: payload.request_id, traceparent, now }),
+    );
   }
 
   private view(requestId: string, now: number): RequestView {
@@ -224,8 +301,11 @@ export class ResourceCoordinator extends DurableObject<Env> {
   private outcomeOf(requestId: string): Result<RequestOutcome> {
     const view = this.view(requestId, this.clock());
     if (view.status === "granted" && view.grant) return { ok: true, outcome: "granted", grant: view.grant };
-    if (view.status === "waiting") return { ok: true, outcome: "waiting", request_id: requestId, position: view.position ?? 0 };
-    return fail(409, `request_${view.status}`, `request '${requestId}' was ${view.status} before it was granted`, { request_id: requestId });
+    if (view.status === "waiting")
+      return { ok: true, outcome: "waiting", request_id: requestId, position: view.position ?? 0 };
+    return fail(409, `request_${view.status}`, `request '${requestId}' was ${view.status} before it was granted`, {
+      request_id: requestId,
+    });
   }
 
   private waitFor(requestId: string, timeoutMs: number): Promise<Result<RequestOutcome>> {
@@ -266,7 +346,10 @@ export class ResourceCoordinator extends DurableObject<Env> {
   /** The alarm for the earliest of: outbox due (after a short batching delay), a grant expiring, a wait running out. */
   private async scheduleNext(now: number): Promise<void> {
     const due = this.outbox.nextDueAt();
-    const candidates = [due === null ? null : Math.max(due, now + OUTBOX_FLUSH_DELAY_MS), nextDeadline(this.sql, this.settings.maxWaitMs)];
+    const candidates = [
+      due === null ? null : Math.max(due, now + OUTBOX_FLUSH_DELAY_MS),
+      nextDeadline(this.sql, this.settings.maxWaitMs),
+    ];
     const at = candidates.filter((t): t is number => t !== null).reduce((a, b) => Math.min(a, b), Infinity);
     if (at !== Infinity) await this.ensureAlarm(Math.max(at, now));
   }

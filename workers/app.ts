@@ -81,14 +81,24 @@ export function createApp() {
   app.route("/", openAiRoutes);
   app.route("/", logRoutes);
 
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT or API key" });
-  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", { type: "apiKey", in: "header", name: "x-api-key" });
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    bearerFormat: "JWT or API key",
+  });
+  app.openAPIRegistry.registerComponent("securitySchemes", "apiKey", {
+    type: "apiKey",
+    in: "header",
+    name: "x-api-key",
+  });
   app.doc31("/openapi.json", {
     openapi: "3.1.0",
     info: {
       title: "botplane",
       version: "0.1.0",
-      description: `Control plane for a fleet of bots. Scopes: ${Object.entries(SCOPES).map(([k, v]) => `\`${k}\` — ${v}`).join("; ")}.`,
+      description: `Control plane for a fleet of bots. Scopes: ${Object.entries(SCOPES)
+        .map(([k, v]) => `\`${k}\` — ${v}`)
+        .join("; ")}.`,
     },
   });
 

@@ -18,5 +18,13 @@ export async function scheduled(controller: ScheduledController, env: Env, ctx: 
   const retention = await sweepRetention(env, controller.scheduledTime);
   const inferenceCache = await pruneInferenceCache(env, controller.scheduledTime);
   ctx.waitUntil(flushNow(env));
-  log.info("tick", { cron: controller.cron, scheduled_time: new Date(controller.scheduledTime).toISOString(), botz, resources, breakers, retention, inference_cache: inferenceCache });
+  log.info("tick", {
+    cron: controller.cron,
+    scheduled_time: new Date(controller.scheduledTime).toISOString(),
+    botz,
+    resources,
+    breakers,
+    retention,
+    inference_cache: inferenceCache,
+  });
 }

@@ -8,8 +8,18 @@ import { loadConfig } from "./config.ts";
 
 try {
   const config = loadConfig(process.env);
-  console.log(JSON.stringify({ level: "INFO", component: "edge-agent", message: "configured", device: config.EDGE_DEVICE_ID, botplane: config.BOTPLANE_URL }));
-  console.log(JSON.stringify({ level: "WARN", component: "edge-agent", message: "EdgeHub connection not built yet; exiting" }));
+  console.log(
+    JSON.stringify({
+      level: "INFO",
+      component: "edge-agent",
+      message: "configured",
+      device: config.EDGE_DEVICE_ID,
+      botplane: config.BOTPLANE_URL,
+    }),
+  );
+  console.log(
+    JSON.stringify({ level: "WARN", component: "edge-agent", message: "EdgeHub connection not built yet; exiting" }),
+  );
 } catch (err) {
   console.error(err instanceof Error ? err.message : String(err));
   process.exitCode = 2;

@@ -17,12 +17,32 @@ export function busPlan(origin, token, { latencyRate, latencyMs, publishMs }) {
     // The floor for the @8 rows; healthz@50 (run.mjs) is the floor for the @50 ones.
     ["healthz@8", origin, { path: "/healthz", connections: 8 }],
     // Latency first: the throughput scenarios leave a queue backlog that would sit in its way.
-    ["publish-latency", origin, { kind: "publish-latency", connections: 8, headers, ratePerS: latencyRate, durationMs: latencyMs, bus: true }],
+    [
+      "publish-latency",
+      origin,
+      { kind: "publish-latency", connections: 8, headers, ratePerS: latencyRate, durationMs: latencyMs, bus: true },
+    ],
     // Shorter than the other scenarios: a batch run leaves a backlog of ~50k events the consumer must drain.
-    ["publish-single@8", origin, { kind: "publish", batch: 1, connections: 8, headers, durationMs: publishMs, bus: true }],
-    ["publish-single@50", origin, { kind: "publish", batch: 1, connections: 50, headers, durationMs: publishMs, bus: true }],
-    ["publish-batch@8", origin, { kind: "publish", batch: BATCH, connections: 8, headers, durationMs: publishMs, bus: true }],
-    ["publish-batch@50", origin, { kind: "publish", batch: BATCH, connections: 50, headers, durationMs: publishMs, bus: true }],
+    [
+      "publish-single@8",
+      origin,
+      { kind: "publish", batch: 1, connections: 8, headers, durationMs: publishMs, bus: true },
+    ],
+    [
+      "publish-single@50",
+      origin,
+      { kind: "publish", batch: 1, connections: 50, headers, durationMs: publishMs, bus: true },
+    ],
+    [
+      "publish-batch@8",
+      origin,
+      { kind: "publish", batch: BATCH, connections: 8, headers, durationMs: publishMs, bus: true },
+    ],
+    [
+      "publish-batch@50",
+      origin,
+      { kind: "publish", batch: BATCH, connections: 50, headers, durationMs: publishMs, bus: true },
+    ],
   ];
 }
 
@@ -31,7 +51,9 @@ export function busPlan(origin, token, { latencyRate, latencyMs, publishMs }) {
  * would make this a 429 test. Returns when the change is in force everywhere (the limits' cache bound).
  */
 export async function raisePublishLimits(origin, token) {
-  const body = { limits: [{ key: "publish:*", capacity: 1_000_000, refill_rate: "1000000/second", burst_capacity: 100_000 }] };
+  const body = {
+    limits: [{ key: "publish:*", capacity: 1_000_000, refill_rate: "1000000/second", burst_capacity: 100_000 }],
+  };
   const res = await fetch(`${origin}/api/v1/config/rate_limits`, {
     method: "PUT",
     headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
@@ -91,7 +113,8 @@ export async function drainCheck(mf, scenarios, maxMs) {
   if (runs.length === 0) return null;
   const expected = runs.reduce((n, s) => n + s.accepted_total, 0);
   const db = await mf.getD1Database("DB", "botplane");
-  const count = async () => (await db.prepare("SELECT COUNT(*) AS n FROM events WHERE subject = 'bench.load.v1'").first()).n;
+  const count = async () =>
+    (await db.prepare("SELECT COUNT(*) AS n FROM events WHERE subject = 'bench.load.v1'").first()).n;
   const started = Date.now();
   const first = await count();
   let stored = first;
@@ -100,7 +123,9 @@ export async function drainCheck(mf, scenarios, maxMs) {
     stored = await count();
   }
   const seconds = (Date.now() - started) / 1000;
-  const deadLetters = (await db.prepare("SELECT COUNT(*) AS n FROM dead_letters WHERE subject = 'bench.load.v1'").first()).n;
+  const deadLetters = (
+    await db.prepare("SELECT COUNT(*) AS n FROM dead_letters WHERE subject = 'bench.load.v1'").first()
+  ).n;
   return {
     expected,
     stored,
@@ -115,24 +140,35 @@ export async function drainCheck(mf, scenarios, maxMs) {
 export function busFailures(scenarios, drain) {
   const failures = [];
   if (drain && drain.stored < drain.expected) {
-    failures.push(`history holds ${drain.stored} of ${drain.expected} accepted bench.load.v1 events after ${drain.drain_seconds} s (${drain.dead_letters} dead-lettered)`);
+    failures.push(
+      `history holds ${drain.stored} of ${drain.expected} accepted bench.load.v1 events after ${drain.drain_seconds} s (${drain.dead_letters} dead-lettered)`,
+    );
   }
   for (const [name, s] of Object.entries(scenarios)) {
     if (!s || s.error) continue;
     if (s.kind === "publish") {
-      if (s.rejected_total > 0) failures.push(`${name}: ${s.rejected_total} event(s) rejected in batches ${JSON.stringify(s.rejection_samples)}`);
-      if (s.malformed_responses > 0) failures.push(`${name}: ${s.malformed_responses} batch answer(s) without a matching accepted/rejected count`);
+      if (s.rejected_total > 0)
+        failures.push(
+          `${name}: ${s.rejected_total} event(s) rejected in batches ${JSON.stringify(s.rejection_samples)}`,
+        );
+      if (s.malformed_responses > 0)
+        failures.push(`${name}: ${s.malformed_responses} batch answer(s) without a matching accepted/rejected count`);
       if (!(s.events_per_s > 0)) failures.push(`${name}: no event accepted`);
     }
     if (s.kind === "publish-latency") {
       if (s.lost > 0) failures.push(`${name}: ${s.lost} accepted event(s) never reached the subscriber`);
-      if (s.duplicated > 0 || s.duplicate_seqs > 0) failures.push(`${name}: ${s.duplicated} event(s) delivered more than once (${s.duplicate_seqs} repeated seq)`);
+      if (s.duplicated > 0 || s.duplicate_seqs > 0)
+        failures.push(`${name}: ${s.duplicated} event(s) delivered more than once (${s.duplicate_seqs} repeated seq)`);
       if (s.unexpected > 0) failures.push(`${name}: ${s.unexpected} event(s) delivered whose publish was not accepted`);
       if (s.accepted === 0) failures.push(`${name}: no event accepted`);
       if (s.history?.duplicates > 0) failures.push(`${name}: ${s.history.duplicates} event(s) stored twice in history`);
-      else if (s.history && s.history.stored < s.accepted) failures.push(`${name}: history holds ${s.history.stored} of ${s.accepted} accepted events after ${s.history.waited_s} s`);
+      else if (s.history && s.history.stored < s.accepted)
+        failures.push(
+          `${name}: history holds ${s.history.stored} of ${s.accepted} accepted events after ${s.history.waited_s} s`,
+        );
       if (s.history?.error) failures.push(`${name}: history check failed: ${s.history.error}`);
-      if (s.socket_closed_early) failures.push(`${name}: subscriber socket closed early ${JSON.stringify(s.socket_closed_early)}`);
+      if (s.socket_closed_early)
+        failures.push(`${name}: subscriber socket closed early ${JSON.stringify(s.socket_closed_early)}`);
     }
   }
   return failures;
@@ -142,12 +178,19 @@ export function busFailures(scenarios, drain) {
 export function busRows(row, r) {
   const latency = r["publish-latency"];
   // The latency row's baseline is the publish request itself (POST → 202), measured in the same scenario.
-  const publishBase = latency && !latency.error ? { rps: latency.rate_per_s, latency_ms: latency.publish_latency_ms } : null;
+  const publishBase =
+    latency && !latency.error ? { rps: latency.rate_per_s, latency_ms: latency.publish_latency_ms } : null;
   row("healthz @8", r["healthz@8"], "rps");
   row("publish single @8 (ev/s)", r["publish-single@8"], "rps", r["healthz@8"], "healthz @8");
   row("publish single @50 (ev/s)", r["publish-single@50"], "rps", r["healthz@50"], "healthz @50");
   row("publish batch100 @8 (ev/s)", r["publish-batch@8"], "events_per_s", r["publish-single@8"], "publish single @8");
-  row("publish batch100 @50 (ev/s)", r["publish-batch@50"], "events_per_s", r["publish-single@50"], "publish single @50");
+  row(
+    "publish batch100 @50 (ev/s)",
+    r["publish-batch@50"],
+    "events_per_s",
+    r["publish-single@50"],
+    "publish single @50",
+  );
   row(`publish→subscriber (ev/s)`, latency, "rps", publishBase, "its publish POST→202");
 }
 
@@ -172,16 +215,27 @@ export function busSummary(r, drain) {
     out.push(
       `durable path: history holds ${drain.stored} of ${drain.expected} accepted bench.load.v1 events; the backlog left by the last publish ` +
         `scenario (${drain.backlog_at_end}) drained in ${fmt(drain.drain_seconds, 1)} s` +
-        (drain.drain_events_per_s == null ? "" : ` (${drain.drain_events_per_s} events/s through the queue consumer alone)`) +
+        (drain.drain_events_per_s == null
+          ? ""
+          : ` (${drain.drain_events_per_s} events/s through the queue consumer alone)`) +
         `; ${drain.dead_letters} dead-lettered`,
     );
   }
-  const singles = [["publish-single@8", "healthz@8"], ["publish-single@50", "healthz@50"]]
+  const singles = [
+    ["publish-single@8", "healthz@8"],
+    ["publish-single@50", "healthz@50"],
+  ]
     .filter(([n, f]) => r[n] && !r[n].error && r[f] && !r[f].error)
-    .map(([n, f]) => `${n.split("@")[1]} conns ${fmt((r[n].rps / r[f].rps) * 100)}% of healthz (${fmt(r[n].rps)} vs ${fmt(r[f].rps)} req/s)`);
-  if (singles.length) out.push(`single-event publish vs /healthz floor: ${singles.join(", ")}; ` +
-      `each publish pays auth, a RateLimiter DO round trip, the queue send and the EventStream append, and its consumer work (history insert, ` +
-      `stream re-append) runs in the same workerd`);
+    .map(
+      ([n, f]) =>
+        `${n.split("@")[1]} conns ${fmt((r[n].rps / r[f].rps) * 100)}% of healthz (${fmt(r[n].rps)} vs ${fmt(r[f].rps)} req/s)`,
+    );
+  if (singles.length)
+    out.push(
+      `single-event publish vs /healthz floor: ${singles.join(", ")}; ` +
+        `each publish pays auth, a RateLimiter DO round trip, the queue send and the EventStream append, and its consumer work (history insert, ` +
+        `stream re-append) runs in the same workerd`,
+    );
   const l = r["publish-latency"];
   if (l?.error) out.push(`publish→subscriber latency FAILED: ${l.error}`);
   else if (l) {

@@ -15,7 +15,9 @@ const ANSWER = JSON.stringify({
   object: "chat.completion",
   created: 1_700_000_000,
   model: "bench-model",
-  choices: [{ index: 0, message: { role: "assistant", content: "hello from the bench upstream" }, finish_reason: "stop" }],
+  choices: [
+    { index: 0, message: { role: "assistant", content: "hello from the bench upstream" }, finish_reason: "stop" },
+  ],
   usage: { prompt_tokens: 1, completion_tokens: 5, total_tokens: 6 },
 });
 const ANSWER_HEADERS = { "content-type": "application/json", "content-length": Buffer.byteLength(ANSWER) };
@@ -34,7 +36,9 @@ export async function startFakeUpstream() {
         return;
       }
       counts.other++;
-      const body = JSON.stringify({ error: { message: `no route ${req.method} ${req.url}`, type: "invalid_request_error" } });
+      const body = JSON.stringify({
+        error: { message: `no route ${req.method} ${req.url}`, type: "invalid_request_error" },
+      });
       res.writeHead(404, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
       res.end(body);
     });

@@ -14,9 +14,7 @@ export class FloorWriter extends DurableObject {
 
   /** One INSERT, synchronous inside the object (like a claim's read-modify-write with no await). */
   write(who) {
-    return this.ctx.storage.sql
-      .exec("INSERT INTO hits (who, at) VALUES (?, ?) RETURNING id", who, Date.now())
-      .one().id;
+    return this.ctx.storage.sql.exec("INSERT INTO hits (who, at) VALUES (?, ?) RETURNING id", who, Date.now()).one().id;
   }
 }
 

@@ -14,7 +14,10 @@ const TARGET_P50_MS = 1;
 const TARGET_P99_MS = 5;
 const TARGET_THROUGHPUT_PCT = 80;
 const CHAT_BODY = JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "hi" }] });
-const INFERENCE_BODY = JSON.stringify({ function_name: FUNCTION, input: { messages: [{ role: "user", content: "hi" }] } });
+const INFERENCE_BODY = JSON.stringify({
+  function_name: FUNCTION,
+  input: { messages: [{ role: "user", content: "hi" }] },
+});
 
 /** The TOML botplane is given: one provider, one model, one function with one variant (nothing to fall back to). */
 function gatewayToml(upstreamBaseUrl) {
@@ -57,19 +60,45 @@ export async function configureGateway(origin, adminToken, inferToken, upstreamB
   try {
     body = JSON.parse(text);
   } catch {}
-  if (res.status !== 200 || !Array.isArray(body?.content)) throw new Error(`probe POST /inference: HTTP ${res.status} ${text.slice(0, 300)}`);
+  if (res.status !== 200 || !Array.isArray(body?.content))
+    throw new Error(`probe POST /inference: HTTP ${res.status} ${text.slice(0, 300)}`);
   return { function_name: FUNCTION, server_timing: res.headers.get("server-timing"), probe: body };
 }
 
 /** Scenario names, in run order, each with its load.mjs config (merged over the common one). */
 export function gatewayPlan(urls, upstreamOrigin, inferToken, { rate, openMs, closedMs }) {
-  const direct = { path: "/v1/chat/completions", body: CHAT_BODY, check: "choices", headers: { authorization: "Bearer x" } };
+  const direct = {
+    path: "/v1/chat/completions",
+    body: CHAT_BODY,
+    check: "choices",
+    headers: { authorization: "Bearer x" },
+  };
   const passthrough = { path: "/v1/chat/completions", body: CHAT_BODY, check: "choices" };
-  const gateway = { path: "/inference", body: INFERENCE_BODY, check: "content", headers: { authorization: `Bearer ${inferToken}` } };
+  const gateway = {
+    path: "/inference",
+    body: INFERENCE_BODY,
+    check: "content",
+    headers: { authorization: `Bearer ${inferToken}` },
+  };
   // Every chat scenario starts once workerd is idle: each inference's log row is written in a later batch, and
   // one scenario's leftover work must not land in the next one's figures.
-  const open = { kind: "chat", loop: "open", connections: 16, ratePerS: rate, durationMs: openMs, chat: true, quiet: true };
-  const closed = (connections) => ({ kind: "chat", loop: "closed", connections, durationMs: closedMs, chat: true, quiet: true });
+  const open = {
+    kind: "chat",
+    loop: "open",
+    connections: 16,
+    ratePerS: rate,
+    durationMs: openMs,
+    chat: true,
+    quiet: true,
+  };
+  const closed = (connections) => ({
+    kind: "chat",
+    loop: "closed",
+    connections,
+    durationMs: closedMs,
+    chat: true,
+    quiet: true,
+  });
   const r = `${rate}rps`;
   return [
     // Latency first, before any closed-loop run leaves work behind.
@@ -90,7 +119,8 @@ export function gatewayFailures(scenarios) {
   const failures = [];
   for (const [name, s] of Object.entries(scenarios)) {
     if (!s || s.error || s.kind !== "chat") continue;
-    if (s.bad_answers > 0) failures.push(`${name}: ${s.bad_answers} answer(s) without a completion ${JSON.stringify(s.non_200_samples)}`);
+    if (s.bad_answers > 0)
+      failures.push(`${name}: ${s.bad_answers} answer(s) without a completion ${JSON.stringify(s.non_200_samples)}`);
     if (!(s.count > 0)) failures.push(`${name}: no request answered`);
     // One upstream call per request: a retry, a fallback or a cached answer would make this something else.
     if (s.upstream_calls_per_request != null && Math.abs(s.upstream_calls_per_request - 1) > 0.01)
@@ -106,21 +136,30 @@ const diff = (a, b) => (a != null && b != null ? a - b : null);
 export function gatewayFigures(r, rate) {
   const ok = (s) => (s && !s.error ? s : null);
   const [up, pt, gw] = ["upstream", "passthrough", "gateway"].map((t) => ok(r[`${t}-open@${rate}rps`]));
-  const latency = gw && pt ? {
-    rate_per_s: rate,
-    p50_overhead_ms: round(diff(gw.latency_ms.p50, pt.latency_ms.p50)),
-    p99_overhead_ms: round(diff(gw.latency_ms.p99, pt.latency_ms.p99)),
-    p50_target_ms: TARGET_P50_MS,
-    p99_target_ms: TARGET_P99_MS,
-    passthrough_over_upstream_p50_ms: up ? round(diff(pt.latency_ms.p50, up.latency_ms.p50)) : null,
-    passthrough_over_upstream_p99_ms: up ? round(diff(pt.latency_ms.p99, up.latency_ms.p99)) : null,
-    srv_us_per_req: { gateway: gw.server_cpu_us_per_req, passthrough: pt.server_cpu_us_per_req },
-  } : null;
+  const latency =
+    gw && pt
+      ? {
+          rate_per_s: rate,
+          p50_overhead_ms: round(diff(gw.latency_ms.p50, pt.latency_ms.p50)),
+          p99_overhead_ms: round(diff(gw.latency_ms.p99, pt.latency_ms.p99)),
+          p50_target_ms: TARGET_P50_MS,
+          p99_target_ms: TARGET_P99_MS,
+          passthrough_over_upstream_p50_ms: up ? round(diff(pt.latency_ms.p50, up.latency_ms.p50)) : null,
+          passthrough_over_upstream_p99_ms: up ? round(diff(pt.latency_ms.p99, up.latency_ms.p99)) : null,
+          srv_us_per_req: { gateway: gw.server_cpu_us_per_req, passthrough: pt.server_cpu_us_per_req },
+        }
+      : null;
   const throughput = {};
   for (const c of [50, 200]) {
     const g = ok(r[`gateway@${c}`]);
     const p = ok(r[`passthrough@${c}`]);
-    if (g && p) throughput[c] = { gateway_rps: g.rps, passthrough_rps: p.rps, pct_of_floor: round(pctOf(g.rps, p.rps), 1), srv_us_per_req: { gateway: g.server_cpu_us_per_req, passthrough: p.server_cpu_us_per_req } };
+    if (g && p)
+      throughput[c] = {
+        gateway_rps: g.rps,
+        passthrough_rps: p.rps,
+        pct_of_floor: round(pctOf(g.rps, p.rps), 1),
+        srv_us_per_req: { gateway: g.server_cpu_us_per_req, passthrough: p.server_cpu_us_per_req },
+      };
   }
   return { latency, throughput, throughput_target_pct: TARGET_THROUGHPUT_PCT };
 }
@@ -143,8 +182,22 @@ export function gatewayRows(row, r, rate) {
   const latencyVs = (s, base) => `p50 ${signed(diff(s.latency_ms.p50, base.latency_ms.p50))} ms`;
   const o = `${rate}rps`;
   row(`upstream direct, ${rate}/s open`, r[`upstream-open@${o}`], "rps");
-  row(`pass-through Worker, ${rate}/s open`, r[`passthrough-open@${o}`], "rps", r[`upstream-open@${o}`], "upstream direct, open", latencyVs);
-  row(`/inference, ${rate}/s open`, r[`gateway-open@${o}`], "rps", r[`passthrough-open@${o}`], "pass-through, open", latencyVs);
+  row(
+    `pass-through Worker, ${rate}/s open`,
+    r[`passthrough-open@${o}`],
+    "rps",
+    r[`upstream-open@${o}`],
+    "upstream direct, open",
+    latencyVs,
+  );
+  row(
+    `/inference, ${rate}/s open`,
+    r[`gateway-open@${o}`],
+    "rps",
+    r[`passthrough-open@${o}`],
+    "pass-through, open",
+    latencyVs,
+  );
   for (const c of [50, 200]) {
     row(`upstream direct @${c}`, r[`upstream-direct@${c}`], "rps");
     row(`pass-through Worker @${c}`, r[`passthrough@${c}`], "rps", r[`upstream-direct@${c}`], `upstream direct @${c}`);
@@ -157,7 +210,9 @@ const verdict = (ok) => (ok ? "met" : "NOT met");
 /** Lines under the table: overhead over the floor, throughput as % of the floor's, against the targets. */
 export function gatewaySummary(r, figures, upstreamCalls) {
   const out = [];
-  const failed = Object.entries(r).filter(([n, s]) => s?.error && /^(gateway|passthrough|upstream)/.test(n)).map(([n]) => n);
+  const failed = Object.entries(r)
+    .filter(([n, s]) => s?.error && /^(gateway|passthrough|upstream)/.test(n))
+    .map(([n]) => n);
   if (failed.length) out.push(`model gateway scenarios FAILED: ${failed.join(", ")}`);
   const l = figures.latency;
   if (l) {
@@ -171,12 +226,18 @@ export function gatewaySummary(r, figures, upstreamCalls) {
   const t = Object.entries(figures.throughput);
   if (t.length) {
     out.push(
-      `gateway throughput vs pass-through floor: ${t.map(([c, x]) => `@${c} ${fmt(x.pct_of_floor)}% (${fmt(x.gateway_rps)} vs ${fmt(x.passthrough_rps)} req/s, ` +
-        `${fmt(x.srv_us_per_req.gateway)} vs ${fmt(x.srv_us_per_req.passthrough)} srv µs/req)`).join(", ")} ` +
+      `gateway throughput vs pass-through floor: ${t
+        .map(
+          ([c, x]) =>
+            `@${c} ${fmt(x.pct_of_floor)}% (${fmt(x.gateway_rps)} vs ${fmt(x.passthrough_rps)} req/s, ` +
+            `${fmt(x.srv_us_per_req.gateway)} vs ${fmt(x.srv_us_per_req.passthrough)} srv µs/req)`,
+        )
+        .join(", ")} ` +
         `(target >= ${TARGET_THROUGHPUT_PCT}%: ${verdict(t.every(([, x]) => x.pct_of_floor >= TARGET_THROUGHPUT_PCT))}); each inference's log row is also ` +
         `inserted into D1 in batches from waitUntil — in this workerd, on the same core`,
     );
   }
-  if (upstreamCalls != null) out.push(`fake upstream (orchestrator process) answered ${upstreamCalls} chat completions in all`);
+  if (upstreamCalls != null)
+    out.push(`fake upstream (orchestrator process) answered ${upstreamCalls} chat completions in all`);
   return out;
 }

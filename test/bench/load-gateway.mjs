@@ -127,8 +127,13 @@ export async function runChatOpen(cfg, client, kit) {
       max: count ? kit.round(lat[count - 1]) : null,
       mean: count ? kit.round(lat.reduce((a, b) => a + b, 0) / count) : null,
     },
-    schedule_lag_ms: { p50: kit.percentile(lag, 50), p99: kit.percentile(lag, 99), max: lag.length ? kit.round(lag[lag.length - 1]) : null },
-    generator_cpu_pct: own && cpuA && cpuB ? kit.round(((own.user + own.system) / 1000 / (cpuB.at - cpuA.at)) * 100, 1) : null,
+    schedule_lag_ms: {
+      p50: kit.percentile(lag, 50),
+      p99: kit.percentile(lag, 99),
+      max: lag.length ? kit.round(lag[lag.length - 1]) : null,
+    },
+    generator_cpu_pct:
+      own && cpuA && cpuB ? kit.round(((own.user + own.system) / 1000 / (cpuB.at - cpuA.at)) * 100, 1) : null,
     ...kit.cpuFigures(cpuA, cpuB, count),
   };
 }

@@ -75,7 +75,10 @@ export async function runPublish(cfg, client, kit) {
     events_per_request: batch,
     events_per_s: kit.round(acceptedMeasured / stats.seconds, 1),
     // Per accepted event rather than per request, so batch and single-event rows compare.
-    server_cpu_us_per_event: stats.server_cpu_us_per_req == null ? null : Math.round((stats.server_cpu_us_per_req * stats.count) / Math.max(1, acceptedMeasured)),
+    server_cpu_us_per_event:
+      stats.server_cpu_us_per_req == null
+        ? null
+        : Math.round((stats.server_cpu_us_per_req * stats.count) / Math.max(1, acceptedMeasured)),
     accepted_total: acceptedTotal,
     rejected_total: rejectedTotal,
     malformed_responses: malformed,
@@ -93,7 +96,18 @@ function probeUpgrade(url, headers) {
   return new Promise((resolve) => {
     const u = new URL(url.replace(/^ws/, "http"));
     const r = http.request(
-      { host: u.hostname, port: u.port, path: u.pathname + u.search, headers: { ...headers, connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": randomBytes(16).toString("base64") } },
+      {
+        host: u.hostname,
+        port: u.port,
+        path: u.pathname + u.search,
+        headers: {
+          ...headers,
+          connection: "Upgrade",
+          upgrade: "websocket",
+          "sec-websocket-version": "13",
+          "sec-websocket-key": randomBytes(16).toString("base64"),
+        },
+      },
       (res) => {
         let text = "";
         res.setEncoding("utf8");
@@ -185,7 +199,11 @@ export async function runLatency(cfg, client, kit) {
   let maxLagMs = 0;
   const sendOne = async (i, conn) => {
     const sent = process.hrtime.bigint();
-    const body = JSON.stringify({ type: LATENCY_SUBJECT, source: "bench", payload: { run, i, sent_at_ns: String(sent) } });
+    const body = JSON.stringify({
+      type: LATENCY_SUBJECT,
+      source: "bench",
+      payload: { run, i, sent_at_ns: String(sent) },
+    });
     try {
       const res = await client.send(conn, { method: "POST", path: "/api/v1/events", headers, body, wantBody: true });
       byStatus[res.status] = (byStatus[res.status] ?? 0) + 1;
@@ -240,7 +258,13 @@ export async function runLatency(cfg, client, kit) {
   }
   measured.sort((a, b) => a - b);
   publishLat.sort((a, b) => a - b);
-  const pct = (arr) => ({ p50: kit.percentile(arr, 50), p95: kit.percentile(arr, 95), p99: kit.percentile(arr, 99), max: arr.length ? kit.round(arr[arr.length - 1]) : null, mean: arr.length ? kit.round(arr.reduce((a, b) => a + b, 0) / arr.length) : null });
+  const pct = (arr) => ({
+    p50: kit.percentile(arr, 50),
+    p95: kit.percentile(arr, 95),
+    p99: kit.percentile(arr, 99),
+    max: arr.length ? kit.round(arr[arr.length - 1]) : null,
+    mean: arr.length ? kit.round(arr.reduce((a, b) => a + b, 0) / arr.length) : null,
+  });
   const measuredSeconds = Math.max(1e-9, cfg.durationMs / 1000);
   return {
     kind: "publish-latency",
@@ -280,7 +304,8 @@ export async function runLatency(cfg, client, kit) {
     network_errors: netErrors,
     non_200_samples: other.samples,
     ...kit.cpuFigures(cpuA, cpuB, measured.length),
-    generator_cpu_pct: own && cpuA && cpuB ? kit.round(((own.user + own.system) / 1000 / (cpuB.at - cpuA.at)) * 100, 1) : null,
+    generator_cpu_pct:
+      own && cpuA && cpuB ? kit.round(((own.user + own.system) / 1000 / (cpuB.at - cpuA.at)) * 100, 1) : null,
     live_seconds: kit.round(liveSeconds),
   };
 }
@@ -305,9 +330,19 @@ async function countHistory(cfg, client, run, kit) {
   for (let page = 0; page < 50; page++) {
     const q = new URLSearchParams({ subject: LATENCY_SUBJECT, limit: "1000" });
     if (cursor) q.set("cursor", cursor);
-    const res = await client.send(0, { method: "GET", path: `/api/v1/events?${q}`, headers: cfg.headers ?? {}, wantBody: true });
+    const res = await client.send(0, {
+      method: "GET",
+      path: `/api/v1/events?${q}`,
+      headers: cfg.headers ?? {},
+      wantBody: true,
+    });
     const body = kit.parseJson(res.text);
-    if (res.status !== 200 || !Array.isArray(body?.events)) return { stored: seen.size, duplicates, error: `GET /api/v1/events: HTTP ${res.status} ${String(res.text).slice(0, 300)}` };
+    if (res.status !== 200 || !Array.isArray(body?.events))
+      return {
+        stored: seen.size,
+        duplicates,
+        error: `GET /api/v1/events: HTTP ${res.status} ${String(res.text).slice(0, 300)}`,
+      };
     for (const e of body.events) {
       if (e?.payload?.run !== run) continue;
       if (seen.has(e.payload.i)) duplicates++;

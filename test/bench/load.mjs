@@ -418,8 +418,7 @@ async function runClaims(cfg, client) {
       if (res.status === 404 && b?.error?.code === "no_claimable_item") {
         noneLeft++;
         if (measured) noneLeftMeasured++;
-      }
-      else (otherBodies[res.status] ??= []).length < 3 && otherBodies[res.status].push(res.text?.slice(0, 300));
+      } else (otherBodies[res.status] ??= []).length < 3 && otherBodies[res.status].push(res.text?.slice(0, 300));
     }
   };
   // Let background work from seeding (bus events, queue consumer writes) settle before the clock starts.
@@ -508,11 +507,15 @@ async function main() {
     // The bus scenarios live in load-publish.mjs; they get this file's machinery rather than importing it.
     const kit = { closedLoop, cpuSample, cpuFigures, percentile, round, parseJson };
     const result =
-      cfg.kind === "claims" ? await runClaims(cfg, client)
-      : cfg.kind === "publish" ? await runPublish(cfg, client, kit)
-      : cfg.kind === "publish-latency" ? await runLatency(cfg, client, kit)
-      : cfg.kind === "chat" ? await (cfg.loop === "open" ? runChatOpen : runChatClosed)(cfg, client, kit)
-      : await runPlain(cfg, client);
+      cfg.kind === "claims"
+        ? await runClaims(cfg, client)
+        : cfg.kind === "publish"
+          ? await runPublish(cfg, client, kit)
+          : cfg.kind === "publish-latency"
+            ? await runLatency(cfg, client, kit)
+            : cfg.kind === "chat"
+              ? await (cfg.loop === "open" ? runChatOpen : runChatClosed)(cfg, client, kit)
+              : await runPlain(cfg, client);
     result.client = client.name;
     result.name = cfg.name;
     process.stdout.write(JSON.stringify(result) + "\n");

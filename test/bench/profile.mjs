@@ -57,7 +57,8 @@ export function summarizeProfile(profile, top = 25) {
   const dt = profile.timeDeltas;
   for (let i = 0; i < profile.samples.length; i++) {
     const node = byId.get(profile.samples[i]);
-    const key = `${areaOf(node)} ${node.callFrame.url ? `${node.callFrame.url.split("/").pop()}:${node.callFrame.lineNumber + 1}` : ""}`.trim();
+    const key =
+      `${areaOf(node)} ${node.callFrame.url ? `${node.callFrame.url.split("/").pop()}:${node.callFrame.lineNumber + 1}` : ""}`.trim();
     self.set(key, (self.get(key) ?? 0) + (dt[i + 1] ?? 0));
   }
   const totalUs = profile.endTime - profile.startTime;

@@ -40,10 +40,25 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { builtinModules, createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { busFailures, busPlan, busRows, busSummary, drainCheck, raisePublishLimits, waitForQuiet } from "./bus-bench.mjs";
+import {
+  busFailures,
+  busPlan,
+  busRows,
+  busSummary,
+  drainCheck,
+  raisePublishLimits,
+  waitForQuiet,
+} from "./bus-bench.mjs";
 import { startFakeUpstream } from "./fake-upstream.mjs";
 import { startProfile, summarizeProfile } from "./profile.mjs";
-import { configureGateway, gatewayFailures, gatewayFigures, gatewayPlan, gatewayRows, gatewaySummary } from "./gateway-bench.mjs";
+import {
+  configureGateway,
+  gatewayFailures,
+  gatewayFigures,
+  gatewayPlan,
+  gatewayRows,
+  gatewaySummary,
+} from "./gateway-bench.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..", "..");
@@ -106,7 +121,8 @@ function workerdPids() {
       } catch {}
     }
     const isMine = (pid) => {
-      for (let p = pid, hops = 0; p > 1 && hops < 20; p = parents.get(p) ?? 0, hops++) if (p === process.pid) return true;
+      for (let p = pid, hops = 0; p > 1 && hops < 20; p = parents.get(p) ?? 0, hops++)
+        if (p === process.pid) return true;
       return false;
     };
     return [...names].filter(([pid, comm]) => comm === "workerd" && isMine(pid)).map(([pid]) => pid);
@@ -259,7 +275,16 @@ async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl }
     await mf.dispose().catch(() => {});
     removeStorageSync();
   };
-  return { mf, dispose, removeStorageSync, urls, logCounts, errorSamples, logSamples, storage: storageDir ? `${storageDir} (removed afterwards)` : "miniflare temporary directory (disk)" };
+  return {
+    mf,
+    dispose,
+    removeStorageSync,
+    urls,
+    logCounts,
+    errorSamples,
+    logSamples,
+    storage: storageDir ? `${storageDir} (removed afterwards)` : "miniflare temporary directory (disk)",
+  };
 }
 
 /** Applies d1-migrations/*.sql in name order, one batch per file, split on drizzle's breakpoint marker. */
@@ -314,7 +339,8 @@ function runLoad(config) {
     child.on("error", reject);
     child.on("close", (code, signal) => {
       currentChild = null;
-      if (code !== 0) return reject(new Error(`load.mjs (${config.name}) exited ${code ?? signal}${why ? `: ${why}` : ""}`));
+      if (code !== 0)
+        return reject(new Error(`load.mjs (${config.name}) exited ${code ?? signal}${why ? `: ${why}` : ""}`));
       try {
         resolvePromise(JSON.parse(out.trim().split("\n").pop()));
       } catch (err) {
@@ -405,7 +431,14 @@ async function raceProbe(origin, token, claimers, items = 20, racers = 8) {
   if (create.status !== 201 || !Array.isArray(created?.work_item_ids)) {
     return { error: `create race items: HTTP ${create.status} ${JSON.stringify(created)?.slice(0, 300)}` };
   }
-  const result = { items: created.work_item_ids.length, racers, multiple_winners: 0, no_winner: 0, loser_statuses: {}, examples: [] };
+  const result = {
+    items: created.work_item_ids.length,
+    racers,
+    multiple_winners: 0,
+    no_winner: 0,
+    loser_statuses: {},
+    examples: [],
+  };
   for (const id of created.work_item_ids) {
     const answers = await Promise.all(
       claimers.slice(0, racers).map(async (c) => {
@@ -422,9 +455,11 @@ async function raceProbe(origin, token, claimers, items = 20, racers = 8) {
     if (winners === 0) result.no_winner++;
     for (const a of answers.filter((a) => a.status !== 200)) {
       result.loser_statuses[a.status] = (result.loser_statuses[a.status] ?? 0) + 1;
-      if (a.status !== 409 && result.examples.length < 3) result.examples.push({ work_item_id: id, ...a, text: a.text.slice(0, 300) });
+      if (a.status !== 409 && result.examples.length < 3)
+        result.examples.push({ work_item_id: id, ...a, text: a.text.slice(0, 300) });
     }
-    if ((winners !== 1) && result.examples.length < 3) result.examples.push({ work_item_id: id, answers: answers.map((a) => a.status) });
+    if (winners !== 1 && result.examples.length < 3)
+      result.examples.push({ work_item_id: id, answers: answers.map((a) => a.status) });
   }
   return result;
 }
@@ -475,18 +510,36 @@ function printTable(report) {
   row("registry read @50", r["registry-read@50"], "rps", r["do-write-floor@50"], "do-write floor @50");
   gatewayRows(row, r, GATEWAY_RATE);
   busRows(row, r);
-  const head = ["scenario", "req/s", "p50 ms", "p99 ms", "srv µs/req", "srv cores", "gen cpu%", "other cores", "baseline (same run)", "req/s", "p50 ms", "p99 ms", "vs base"];
+  const head = [
+    "scenario",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "srv µs/req",
+    "srv cores",
+    "gen cpu%",
+    "other cores",
+    "baseline (same run)",
+    "req/s",
+    "p50 ms",
+    "p99 ms",
+    "vs base",
+  ];
   const BASE_COL = head.indexOf("baseline (same run)");
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((x) => String(x[i]).length)));
   const line = (cells) =>
-    cells.map((c, i) => (i === 0 || i === BASE_COL ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
+    cells
+      .map((c, i) => (i === 0 || i === BASE_COL ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i])))
+      .join("  ");
   const out = [];
   out.push("");
   out.push(`botplane bench — ${report.runtime}`);
   out.push(`storage: ${report.storage}`);
-  out.push(`load: ${report.load_client}, separate process, closed loop, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per scenario ` +
-    `(publish: ${PUBLISH_MS} ms; publish→subscriber: open loop, ${LATENCY_RATE}/s for ${LATENCY_MS} ms; chat: ${GATEWAY_MS} ms, ` +
-    `open loop ${GATEWAY_RATE}/s for ${GATEWAY_OPEN_MS} ms), ${report.host} only; fake model upstream: Node HTTP in the orchestrator process`);
+  out.push(
+    `load: ${report.load_client}, separate process, closed loop, ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms per scenario ` +
+      `(publish: ${PUBLISH_MS} ms; publish→subscriber: open loop, ${LATENCY_RATE}/s for ${LATENCY_MS} ms; chat: ${GATEWAY_MS} ms, ` +
+      `open loop ${GATEWAY_RATE}/s for ${GATEWAY_OPEN_MS} ms), ${report.host} only; fake model upstream: Node HTTP in the orchestrator process`,
+  );
   out.push("");
   out.push(line(head));
   out.push(widths.map((w) => "-".repeat(w)).join("  "));
@@ -512,23 +565,40 @@ function printTable(report) {
         `other statuses ${JSON.stringify(others)}, ` +
         `seeded ${c.seed.instances} instances + ${c.seed.work_items} items in ${fmt(c.seed.seconds, 1)} s`,
     );
-    out.push(`double claims: ${c.checks.double_claims}    skill violations: ${c.checks.skill_violations}    ` +
-      `GET cross-check: ${report.cross_check.failures} of ${report.cross_check.checked} sampled claims wrong`);
+    out.push(
+      `double claims: ${c.checks.double_claims}    skill violations: ${c.checks.skill_violations}    ` +
+        `GET cross-check: ${report.cross_check.failures} of ${report.cross_check.checked} sampled claims wrong`,
+    );
     const rp = report.race_probe;
     if (rp)
-      out.push(rp.error ? `explicit-id race probe FAILED: ${rp.error}` :
-        `explicit-id races: ${rp.items} items x ${rp.racers} racers: ${rp.multiple_winners} with two winners, ` +
-        `${rp.no_winner} with none, losers answered ${JSON.stringify(rp.loser_statuses)}`);
+      out.push(
+        rp.error
+          ? `explicit-id race probe FAILED: ${rp.error}`
+          : `explicit-id races: ${rp.items} items x ${rp.racers} racers: ${rp.multiple_winners} with two winners, ` +
+              `${rp.no_winner} with none, losers answered ${JSON.stringify(rp.loser_statuses)}`,
+      );
     const extra = c.checks;
-    if (extra.skill_field_mismatches || extra.missing_work_item_id || extra.wrong_owner_in_response || extra.unknown_work_item_ids)
-      out.push(`also: ${extra.skill_field_mismatches} response skill != created, ${extra.missing_work_item_id} without work_item_id, ` +
-        `${extra.wrong_owner_in_response} response botz_id != claimer, ${extra.unknown_work_item_ids} unknown ids`);
+    if (
+      extra.skill_field_mismatches ||
+      extra.missing_work_item_id ||
+      extra.wrong_owner_in_response ||
+      extra.unknown_work_item_ids
+    )
+      out.push(
+        `also: ${extra.skill_field_mismatches} response skill != created, ${extra.missing_work_item_id} without work_item_id, ` +
+          `${extra.wrong_owner_in_response} response botz_id != claimer, ${extra.unknown_work_item_ids} unknown ids`,
+      );
   } else if (c?.error) out.push(`claims scenario FAILED: ${c.error}`);
   else out.push(`claims scenario skipped: ${report.botplane_skipped ?? "?"}`);
   out.push(...gatewaySummary(r, report.gateway, report.gateway.upstream_chat_calls));
   out.push(...busSummary(r, report.publish_durable_path?.error ? null : report.publish_durable_path));
-  const saturated = Object.entries(r).filter(([, s]) => s?.generator_cpu_pct > 85).map(([n]) => n);
-  if (saturated.length) out.push(`WARNING: load generator near one full core in ${saturated.join(", ")}: those figures are generator-bound`);
+  const saturated = Object.entries(r)
+    .filter(([, s]) => s?.generator_cpu_pct > 85)
+    .map(([n]) => n);
+  if (saturated.length)
+    out.push(
+      `WARNING: load generator near one full core in ${saturated.join(", ")}: those figures are generator-bound`,
+    );
   out.push(`worker log lines by level: ${JSON.stringify(report.worker_logs)}`);
   out.push(`verdict: ${report.ok ? "OK" : "FAIL — " + report.failures.join("; ")}`);
   out.push("");
@@ -613,8 +683,11 @@ async function main() {
       ["do-write-floor@1", urls["do-write-floor"], { path: "/", connections: 1 }],
       ["do-write-floor@50", urls["do-write-floor"], { path: "/", connections: 50 }],
     ];
-    const chatPlan = gatewayPlan(urls, upstream.origin, inferToken, { rate: GATEWAY_RATE, openMs: GATEWAY_OPEN_MS, closedMs: GATEWAY_MS })
-      .filter(([, origin]) => origin !== undefined);
+    const chatPlan = gatewayPlan(urls, upstream.origin, inferToken, {
+      rate: GATEWAY_RATE,
+      openMs: GATEWAY_OPEN_MS,
+      closedMs: GATEWAY_MS,
+    }).filter(([, origin]) => origin !== undefined);
     if (botplaneScript === null) plan.push(...chatPlan);
     else {
       plan.push(
@@ -632,7 +705,11 @@ async function main() {
         ],
         // Where a claim's time goes: the same auth, validation and registry round trip with a one-row read
         // and no write, no outbox event, no queue traffic.
-        ["registry-read@50", urls.botplane, { path: "/v1/botz/instances?limit=1", connections: 50, headers: { authorization: `Bearer ${token}` } }],
+        [
+          "registry-read@50",
+          urls.botplane,
+          { path: "/v1/botz/instances?limit=1", connections: 50, headers: { authorization: `Bearer ${token}` } },
+        ],
         ...chatPlan,
         ...busPlan(urls.botplane, token, { latencyRate: LATENCY_RATE, latencyMs: LATENCY_MS, publishMs: PUBLISH_MS }),
       );
@@ -669,13 +746,15 @@ async function main() {
       let settle = null;
       if (extra.bus || extra.quiet) {
         settle = await waitForQuiet(serverPids, QUIET_MS);
-        if (extra.bus && publishLimit) await new Promise((r) => setTimeout(r, Math.max(0, publishLimit.inForceAt - Date.now())));
+        if (extra.bus && publishLimit)
+          await new Promise((r) => setTimeout(r, Math.max(0, publishLimit.inForceAt - Date.now())));
         if (settle && !settle.quiet) log(`${name}: workerd still busy after ${QUIET_MS} ms; running anyway`);
       }
       log(`running ${name} ...`);
       const upstreamBefore = upstream.counts.chat;
       try {
-        const stopProfile = PROFILE === name ? await startProfile((await runtime.mf.getInspectorURL()).href, "botplane") : null;
+        const stopProfile =
+          PROFILE === name ? await startProfile((await runtime.mf.getInspectorURL()).href, "botplane") : null;
         scenarios[name] = await runLoad(scenarioConfig(name, origin, extra));
         if (stopProfile) {
           const profile = await stopProfile();
@@ -701,10 +780,14 @@ async function main() {
         }
         const bad = Object.entries(statuses);
         if (bad.length || Object.keys(s.network_errors).length) {
-          failures.push(`${name}: unexpected answers ${JSON.stringify(Object.fromEntries(bad))} ${JSON.stringify(s.network_errors)}`);
+          failures.push(
+            `${name}: unexpected answers ${JSON.stringify(Object.fromEntries(bad))} ${JSON.stringify(s.network_errors)}`,
+          );
           if (s.non_200_samples) log(`${name} non-200 samples: ${JSON.stringify(s.non_200_samples)}`);
         }
-        log(`${name}: ${s.events_per_s ?? s.rps} ${s.kind?.startsWith("publish") ? "events" : "req"}/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms`);
+        log(
+          `${name}: ${s.events_per_s ?? s.rps} ${s.kind?.startsWith("publish") ? "events" : "req"}/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms`,
+        );
       } catch (err) {
         scenarios[name] = { error: err.message };
         failures.push(`${name}: ${err.message}`);
@@ -719,10 +802,16 @@ async function main() {
     if (c && !c.error) {
       if (c.checks.double_claims > 0) failures.push(`${c.checks.double_claims} double claim(s)`);
       if (c.checks.skill_violations > 0) failures.push(`${c.checks.skill_violations} claim(s) above skill`);
-      if (c.checks.missing_work_item_id > 0) failures.push(`${c.checks.missing_work_item_id} claim(s) without work_item_id`);
-      if (c.checks.skill_field_mismatches > 0) failures.push(`${c.checks.skill_field_mismatches} claim response(s) with a required_skill_level other than the item's`);
-      if (c.checks.wrong_owner_in_response > 0) failures.push(`${c.checks.wrong_owner_in_response} claim response(s) naming another botz_id`);
-      if (c.checks.unknown_work_item_ids > 0) failures.push(`${c.checks.unknown_work_item_ids} claim(s) of ids the bench never created`);
+      if (c.checks.missing_work_item_id > 0)
+        failures.push(`${c.checks.missing_work_item_id} claim(s) without work_item_id`);
+      if (c.checks.skill_field_mismatches > 0)
+        failures.push(
+          `${c.checks.skill_field_mismatches} claim response(s) with a required_skill_level other than the item's`,
+        );
+      if (c.checks.wrong_owner_in_response > 0)
+        failures.push(`${c.checks.wrong_owner_in_response} claim response(s) naming another botz_id`);
+      if (c.checks.unknown_work_item_ids > 0)
+        failures.push(`${c.checks.unknown_work_item_ids} claim(s) of ids the bench never created`);
       if (c.claims_total === 0) failures.push("no successful claim at all");
       crossCheck = await crossCheckSample(urls.botplane, token, c.claims).catch((err) => ({
         checked: 0,
@@ -736,11 +825,14 @@ async function main() {
         if (race.multiple_winners) failures.push(`${race.multiple_winners} explicit-id race(s) with two winners`);
         if (race.no_winner) failures.push(`${race.no_winner} explicit-id race(s) with no winner`);
         const non409 = Object.entries(race.loser_statuses).filter(([k]) => k !== "409");
-        if (non409.length) failures.push(`race losers answered ${JSON.stringify(Object.fromEntries(non409))} instead of 409`);
+        if (non409.length)
+          failures.push(`race losers answered ${JSON.stringify(Object.fromEntries(non409))} instead of 409`);
       }
     }
 
-    const drain = await drainCheck(runtime.mf, scenarios, DRAIN_MS).catch((err) => ({ error: String(err?.message ?? err) }));
+    const drain = await drainCheck(runtime.mf, scenarios, DRAIN_MS).catch((err) => ({
+      error: String(err?.message ?? err),
+    }));
     if (drain?.error) failures.push(`durable-path check failed: ${drain.error}`);
     failures.push(...busFailures(scenarios, drain?.error ? null : drain));
     failures.push(...gatewayFailures(scenarios));
@@ -756,14 +848,35 @@ async function main() {
       node: process.versions.node,
       host: HOST,
       load_client: Object.values(scenarios).find((s) => s.client)?.client ?? CLIENT,
-      build: botplaneScript === null ? null : "esbuild " + pkgVersion("esbuild") + " bundle + wrangler.toml bindings via unstable_getMiniflareWorkerOptions",
+      build:
+        botplaneScript === null
+          ? null
+          : "esbuild " +
+            pkgVersion("esbuild") +
+            " bundle + wrangler.toml bindings via unstable_getMiniflareWorkerOptions",
       storage: runtime.storage,
       migrations,
       botplane_skipped: botplaneSkipped,
-      settings: { duration_ms: DURATION_MS, warmup_ms: WARMUP_MS, items: ITEMS, instances: INSTANCES, claimers: CLAIMERS, publish_ms: PUBLISH_MS, latency_rate_per_s: LATENCY_RATE, latency_ms: LATENCY_MS, gateway_rate_per_s: GATEWAY_RATE, gateway_open_ms: GATEWAY_OPEN_MS, gateway_ms: GATEWAY_MS },
+      settings: {
+        duration_ms: DURATION_MS,
+        warmup_ms: WARMUP_MS,
+        items: ITEMS,
+        instances: INSTANCES,
+        claimers: CLAIMERS,
+        publish_ms: PUBLISH_MS,
+        latency_rate_per_s: LATENCY_RATE,
+        latency_ms: LATENCY_MS,
+        gateway_rate_per_s: GATEWAY_RATE,
+        gateway_open_ms: GATEWAY_OPEN_MS,
+        gateway_ms: GATEWAY_MS,
+      },
       publish_rate_limit: publishLimit?.limit ?? null,
       publish_durable_path: drain,
-      gateway: { config: gatewayConfig, upstream_chat_calls: upstream.counts.chat, ...gatewayFigures(scenarios, GATEWAY_RATE) },
+      gateway: {
+        config: gatewayConfig,
+        upstream_chat_calls: upstream.counts.chat,
+        ...gatewayFigures(scenarios, GATEWAY_RATE),
+      },
       scenarios,
       claims_vs_floor_pct:
         c && !c.error && floor50 && !floor50.error ? Math.round((c.claims_per_s / floor50.rps) * 1000) / 10 : null,

@@ -13,7 +13,9 @@ describe("edge-agent loadConfig", () => {
   });
 
   it("should name every bad variable", ({ expect }) => {
-    expect(() => loadConfig({ EDGE_DEVICE_ID: "Bad Id", STATUS_LED_PIN: "99" })).toThrow(/EDGE_DEVICE_ID.*EDGE_DEVICE_TOKEN.*STATUS_LED_PIN|EDGE_DEVICE_ID/);
+    expect(() => loadConfig({ EDGE_DEVICE_ID: "Bad Id", STATUS_LED_PIN: "99" })).toThrow(
+      /EDGE_DEVICE_ID.*EDGE_DEVICE_TOKEN.*STATUS_LED_PIN|EDGE_DEVICE_ID/,
+    );
     expect(() => loadConfig({ EDGE_DEVICE_ID: "Bad Id", STATUS_LED_PIN: "99" })).toThrow(/STATUS_LED_PIN/);
   });
 

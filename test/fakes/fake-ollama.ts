@@ -63,7 +63,10 @@ async function play(res: ServerResponse, script: OllamaScript, streaming: boolea
   const status = script.status ?? 200;
   const contentType = status === 200 && streaming ? "application/x-ndjson" : "application/json; charset=utf-8";
   res.writeHead(status, { "content-type": contentType, ...script.headers });
-  const lines = script.body !== undefined ? [script.body] : (script.lines ?? []).map((l) => `${typeof l === "string" ? l : JSON.stringify(l)}\n`);
+  const lines =
+    script.body !== undefined
+      ? [script.body]
+      : (script.lines ?? []).map((l) => `${typeof l === "string" ? l : JSON.stringify(l)}\n`);
   const parts: Buffer[] = [];
   if (script.chunk_bytes) {
     const all = Buffer.from(lines.join(""), "utf8");
@@ -83,35 +86,83 @@ function stamp(model: string) {
 
 /** Ollama's final statistics: durations in nanoseconds, usage as prompt_eval_count / eval_count. */
 function stats(promptTokens: number, evalTokens: number) {
-  return { total_duration: 5_000_000, load_duration: 1_000_000, prompt_eval_count: promptTokens, prompt_eval_duration: 1_000_000, eval_count: evalTokens, eval_duration: 3_000_000 };
+  return {
+    total_duration: 5_000_000,
+    load_duration: 1_000_000,
+    prompt_eval_count: promptTokens,
+    prompt_eval_duration: 1_000_000,
+    eval_count: evalTokens,
+    eval_duration: 3_000_000,
+  };
 }
 
-type ChatBody = { model: string; stream?: boolean; messages?: { role: string; content?: string }[]; tools?: { function: { name: string } }[]; format?: unknown };
+type ChatBody = {
+  model: string;
+  stream?: boolean;
+  messages?: { role: string; content?: string }[];
+  tools?: { function: { name: string } }[];
+  format?: unknown;
+};
 
 /** The unscripted answer: echo the last user message (or call the first offered tool), like a real model would shape it. */
 function defaultChat(body: ChatBody, streaming: boolean): OllamaScript {
   const last = [...(body.messages ?? [])].reverse().find((m) => m.role === "user")?.content ?? "";
-  const promptTokens = (body.messages ?? []).reduce((n, m) => n + (m.content ?? "").split(/\s+/).filter(Boolean).length, 0);
+  const promptTokens = (body.messages ?? []).reduce(
+    (n, m) => n + (m.content ?? "").split(/\s+/).filter(Boolean).length,
+    0,
+  );
   const tool = body.tools?.[0]?.function.name;
   if (tool) {
-    const message = { role: "assistant", content: "", tool_calls: [{ function: { name: tool, arguments: { query: last } } }] };
+    const message = {
+      role: "assistant",
+      content: "",
+      tool_calls: [{ function: { name: tool, arguments: { query: last } } }],
+    };
     return { lines: [{ ...stamp(body.model), message, done_reason: "stop", done: true, ...stats(promptTokens, 10) }] };
   }
   const text = body.format !== undefined ? JSON.stringify({ echo: last }) : `echo: ${last}`;
-  if (!streaming) return { lines: [{ ...stamp(body.model), message: { role: "assistant", content: text }, done_reason: "stop", done: true, ...stats(promptTokens, text.length) }] };
+  if (!streaming)
+    return {
+      lines: [
+        {
+          ...stamp(body.model),
+          message: { role: "assistant", content: text },
+          done_reason: "stop",
+          done: true,
+          ...stats(promptTokens, text.length),
+        },
+      ],
+    };
   const words = text.split(/(?<= )/);
   return {
     lines: [
       ...words.map((w) => ({ ...stamp(body.model), message: { role: "assistant", content: w }, done: false })),
-      { ...stamp(body.model), message: { role: "assistant", content: "" }, done_reason: "stop", done: true, ...stats(promptTokens, words.length) },
+      {
+        ...stamp(body.model),
+        message: { role: "assistant", content: "" },
+        done_reason: "stop",
+        done: true,
+        ...stats(promptTokens, words.length),
+      },
     ],
   };
 }
 
 function defaultEmbed(body: { model: string; input?: string | string[] }): OllamaScript {
   const inputs = typeof body.input === "string" ? [body.input] : (body.input ?? []);
-  const vector = (text: string) => Array.from({ length: EMBED_DIMENSIONS }, (_, i) => ((text.length * 31 + i * 17) % 100) / 100);
-  return { lines: [{ model: body.model, embeddings: inputs.map(vector), total_duration: 1_000_000, load_duration: 100_000, prompt_eval_count: inputs.length * 3 }] };
+  const vector = (text: string) =>
+    Array.from({ length: EMBED_DIMENSIONS }, (_, i) => ((text.length * 31 + i * 17) % 100) / 100);
+  return {
+    lines: [
+      {
+        model: body.model,
+        embeddings: inputs.map(vector),
+        total_duration: 1_000_000,
+        load_duration: 100_000,
+        prompt_eval_count: inputs.length * 3,
+      },
+    ],
+  };
 }
 
 export interface FakeOllama {
@@ -138,7 +189,9 @@ export async function startFakeOllama(): Promise<FakeOllama> {
       return;
     }
     if (req.method === "GET" && url.pathname === "/__requests") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(recorded.get(url.searchParams.get("model") ?? "") ?? []));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify(recorded.get(url.searchParams.get("model") ?? "") ?? []));
       return;
     }
     if (req.method === "GET" && url.pathname === "/api/version") {
@@ -146,7 +199,14 @@ export async function startFakeOllama(): Promise<FakeOllama> {
       return;
     }
     if (req.method === "GET" && url.pathname === "/api/tags") {
-      const models = [...PULLED].map((name) => ({ name, model: name, modified_at: new Date(0).toISOString(), size: 1, digest: "0", details: {} }));
+      const models = [...PULLED].map((name) => ({
+        name,
+        model: name,
+        modified_at: new Date(0).toISOString(),
+        size: 1,
+        digest: "0",
+        details: {},
+      }));
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ models }));
       return;
     }
@@ -166,7 +226,12 @@ export async function startFakeOllama(): Promise<FakeOllama> {
     const streaming = url.pathname === "/api/chat" && body.stream !== false;
     const script = scripts.get(body.model);
     if (script) return play(res, script, streaming);
-    if (!PULLED.has(body.model)) return play(res, { status: 404, lines: [{ error: `model "${body.model}" not found, try pulling it first` }] }, false);
+    if (!PULLED.has(body.model))
+      return play(
+        res,
+        { status: 404, lines: [{ error: `model "${body.model}" not found, try pulling it first` }] },
+        false,
+      );
     return play(res, url.pathname === "/api/chat" ? defaultChat(body, streaming) : defaultEmbed(body), streaming);
   }
 

@@ -13,7 +13,10 @@ const key = new TextEncoder().encode(SECRET);
 
 describe("JWT verification", () => {
   it("should reject an expired token with 401", async ({ expect }) => {
-    const expired = await new SignJWT({ scopes: ["admin"] }).setProtectedHeader({ alg: "HS256" }).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(key);
+    const expired = await new SignJWT({ scopes: ["admin"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(key);
     const res = await call("/v1/stats", { token: expired });
     expect(res.status).toBe(401);
     expect((await json<{ error: { message: string } }>(res)).error.message).toMatch(/expired/);
@@ -36,9 +39,24 @@ describe("JWT verification", () => {
 
   it("should check iss and aud when they are configured", async ({ expect }) => {
     const configured = { ...env, AUTH_JWT_ISSUER: "https://issuer.test", AUTH_JWT_AUDIENCE: "botplane" };
-    const good = await new SignJWT({ scopes: ["botz:read"] }).setProtectedHeader({ alg: "HS256" }).setIssuer("https://issuer.test").setAudience("botplane").setSubject("alice").setExpirationTime("1h").sign(key);
-    const wrongIss = await new SignJWT({ scopes: ["botz:read"] }).setProtectedHeader({ alg: "HS256" }).setIssuer("https://evil.test").setAudience("botplane").setExpirationTime("1h").sign(key);
-    const noAud = await new SignJWT({ scopes: ["botz:read"] }).setProtectedHeader({ alg: "HS256" }).setIssuer("https://issuer.test").setExpirationTime("1h").sign(key);
+    const good = await new SignJWT({ scopes: ["botz:read"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("https://issuer.test")
+      .setAudience("botplane")
+      .setSubject("alice")
+      .setExpirationTime("1h")
+      .sign(key);
+    const wrongIss = await new SignJWT({ scopes: ["botz:read"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("https://evil.test")
+      .setAudience("botplane")
+      .setExpirationTime("1h")
+      .sign(key);
+    const noAud = await new SignJWT({ scopes: ["botz:read"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setIssuer("https://issuer.test")
+      .setExpirationTime("1h")
+      .sign(key);
     expect((await principalFromJwt(good, configured)).sub).toBe("alice");
     await expect(principalFromJwt(wrongIss, configured)).rejects.toMatchObject({ status: 401 });
     await expect(principalFromJwt(noAud, configured)).rejects.toMatchObject({ status: 401 });
@@ -62,9 +80,13 @@ describe("API keys", () => {
     const created = await createKey(["botz:read"]);
     expect(created.key).toMatch(/^bpk_[A-Za-z0-9_-]{43}$/);
     expect(created.key.startsWith(created.prefix)).toBe(true);
-    const row = await env.DB.prepare("SELECT * FROM api_keys WHERE id = ?").bind(created.id).first<Record<string, unknown>>();
+    const row = await env.DB.prepare("SELECT * FROM api_keys WHERE id = ?")
+      .bind(created.id)
+      .first<Record<string, unknown>>();
     expect(JSON.stringify(row)).not.toContain(created.key);
-    const list = await json<{ api_keys: Record<string, unknown>[] }>(await call("/v1/admin/api-keys", { token: await ADMIN() }));
+    const list = await json<{ api_keys: Record<string, unknown>[] }>(
+      await call("/v1/admin/api-keys", { token: await ADMIN() }),
+    );
     expect(JSON.stringify(list)).not.toContain(created.key);
     expect(list.api_keys.some((k) => k.id === created.id)).toBe(true);
   });
@@ -79,7 +101,16 @@ describe("API keys", () => {
   it("should record the last use off the request path", async ({ expect }) => {
     const { id, key } = await createKey(["metrics:read"]);
     expect((await call("/metrics", { token: key })).status).toBe(200);
-    await expect.poll(async () => (await env.DB.prepare("SELECT last_used_at FROM api_keys WHERE id = ?").bind(id).first<{ last_used_at: number | null }>())?.last_used_at).toBeTypeOf("number");
+    await expect
+      .poll(
+        async () =>
+          (
+            await env.DB.prepare("SELECT last_used_at FROM api_keys WHERE id = ?")
+              .bind(id)
+              .first<{ last_used_at: number | null }>()
+          )?.last_used_at,
+      )
+      .toBeTypeOf("number");
   });
 
   it("should refuse a revoked key at once and 404 a second revoke", async ({ expect }) => {
@@ -94,7 +125,10 @@ describe("API keys", () => {
 
   it("should refuse an unknown key and an expiry in the past", async ({ expect }) => {
     expect((await call("/v1/stats", { token: "bpk_nope" })).status).toBe(401);
-    const res = await call("/v1/admin/api-keys", { token: await ADMIN(), body: { name: "old", scopes: ["botz:read"], expires_at: "2001-01-01T00:00:00Z" } });
+    const res = await call("/v1/admin/api-keys", {
+      token: await ADMIN(),
+      body: { name: "old", scopes: ["botz:read"], expires_at: "2001-01-01T00:00:00Z" },
+    });
     expect(res.status).toBe(400);
     expect((await json<{ error: { message: string } }>(res)).error.message).toContain("body.expires_at");
   });

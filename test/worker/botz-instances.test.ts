@@ -20,14 +20,29 @@ describe("POST /v1/botz/register", () => {
     const instanceId = uniqueId("crush-ailab");
     const res = await call("/v1/botz/register", {
       token: await ADMIN(),
-      body: { botz_name: "pmoves-crush", instance_id: instanceId, skill_level: "tac_enabled", available_mcp_tools: ["read", "write", "bash"], runner_host: "ai-lab", config_path: "./crush.json", version: "1.2.0" },
+      body: {
+        botz_name: "pmoves-crush",
+        instance_id: instanceId,
+        skill_level: "tac_enabled",
+        available_mcp_tools: ["read", "write", "bash"],
+        runner_host: "ai-lab",
+        config_path: "./crush.json",
+        version: "1.2.0",
+      },
     });
     expect(res.status).toBe(201);
-    const body = await json<{ botz_id: string; created: boolean; heartbeat_interval_s: number; instance: Instance }>(res);
+    const body = await json<{ botz_id: string; created: boolean; heartbeat_interval_s: number; instance: Instance }>(
+      res,
+    );
     expect(body.botz_id).toBe(await botzIdFor(instanceId));
     expect(body.created).toBe(true);
     expect(body.heartbeat_interval_s).toBe(30);
-    expect(body.instance).toMatchObject({ status: "active", skill_level: "tac_enabled", available_mcp_tools: ["read", "write", "bash"], runner_host: "ai-lab" });
+    expect(body.instance).toMatchObject({
+      status: "active",
+      skill_level: "tac_enabled",
+      available_mcp_tools: ["read", "write", "bash"],
+      runner_host: "ai-lab",
+    });
     expect(body.instance.metadata).toEqual({ version: "1.2.0" });
   });
 
@@ -35,7 +50,10 @@ describe("POST /v1/botz/register", () => {
     const auth = await ADMIN();
     const instanceId = uniqueId("again");
     const first = await registerBot("basic", auth, instanceId);
-    const res = await call("/v1/botz/register", { token: auth, body: { botz_name: "renamed", instance_id: instanceId, skill_level: "agentic" } });
+    const res = await call("/v1/botz/register", {
+      token: auth,
+      body: { botz_name: "renamed", instance_id: instanceId, skill_level: "agentic" },
+    });
     expect(res.status).toBe(200);
     const body = await json<{ botz_id: string; created: boolean; instance: Instance & { botz_name: string } }>(res);
     expect(body).toMatchObject({ botz_id: first, created: false });
@@ -45,7 +63,10 @@ describe("POST /v1/botz/register", () => {
   });
 
   it("should name the missing field", async ({ expect }) => {
-    const res = await call("/v1/botz/register", { token: await ADMIN(), body: { botz_name: "x", skill_level: "basic" } });
+    const res = await call("/v1/botz/register", {
+      token: await ADMIN(),
+      body: { botz_name: "x", skill_level: "basic" },
+    });
     expect(res.status).toBe(400);
     expect((await json<{ error: { message: string } }>(res)).error.message).toContain("body.instance_id");
   });
@@ -57,7 +78,12 @@ describe("POST /v1/botz/heartbeat", () => {
     const id = await registerBot("basic", auth);
     const res = await call("/v1/botz/heartbeat", { token: auth, body: { botz_id: id, status: "busy" } });
     expect(res.status).toBe(200);
-    expect(await json(res)).toMatchObject({ botz_id: id, status: "busy", heartbeat_interval_s: 30, leases_extended: 0 });
+    expect(await json(res)).toMatchObject({
+      botz_id: id,
+      status: "busy",
+      heartbeat_interval_s: 30,
+      leases_extended: 0,
+    });
   });
 
   it("should answer 404 for an unknown instance", async ({ expect }) => {
@@ -73,10 +99,14 @@ describe("GET /v1/botz/instances", () => {
     const agentic = await registerBot("agentic", auth);
     const basic = await registerBot("basic", auth);
     await call("/v1/botz/heartbeat", { token: auth, body: { botz_id: basic, status: "draining" } });
-    const bySkill = await json<{ instances: Instance[] }>(await call("/v1/botz/instances?skill_level=agentic&limit=500", { token: auth }));
+    const bySkill = await json<{ instances: Instance[] }>(
+      await call("/v1/botz/instances?skill_level=agentic&limit=500", { token: auth }),
+    );
     expect(bySkill.instances.every((i) => i.skill_level === "agentic")).toBe(true);
     expect(bySkill.instances.map((i) => i.botz_id)).toContain(agentic);
-    const byStatus = await json<{ instances: Instance[]; count: number }>(await call("/v1/botz/instances?status=draining", { token: auth }));
+    const byStatus = await json<{ instances: Instance[]; count: number }>(
+      await call("/v1/botz/instances?status=draining", { token: auth }),
+    );
     expect(byStatus.instances.map((i) => i.botz_id)).toEqual([basic]);
     expect(byStatus.count).toBe(1);
   });

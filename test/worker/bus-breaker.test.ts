@@ -14,11 +14,23 @@ describe("bus handler breaker", () => {
     let calls = 0;
     const consumer = createQueueHandler({
       ...busConsumerHooks,
-      handlers: { "outage.test.v1": [{ name: "outage.sink", run: async () => { calls++; throw new Error("downstream is down"); } }] },
+      handlers: {
+        "outage.test.v1": [
+          {
+            name: "outage.sink",
+            run: async () => {
+              calls++;
+              throw new Error("downstream is down");
+            },
+          },
+        ],
+      },
     });
     const deliver = async (attempts: number) => {
       const event = createEvent({ type: "outage.test.v1", source: "t", payload: {} });
-      const batch = createMessageBatch("botplane-bus", [{ id: crypto.randomUUID(), timestamp: new Date(), attempts, body: event }]);
+      const batch = createMessageBatch("botplane-bus", [
+        { id: crypto.randomUUID(), timestamp: new Date(), attempts, body: event },
+      ]);
       const ctx = createExecutionContext();
       await consumer(batch, env, ctx);
       return { event, result: await getQueueResult(batch, ctx) };

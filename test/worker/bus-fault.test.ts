@@ -25,7 +25,11 @@ const flaky = createQueueHandler({
         name: "fault.counter",
         async run(event) {
           if (Math.random() < FAILURE_RATE) throw new Error("injected failure");
-          await env.DB.prepare("INSERT INTO fault_effects (event_id, applied) VALUES (?, 1) ON CONFLICT(event_id) DO UPDATE SET applied = applied + 1").bind(event.event_id).run();
+          await env.DB.prepare(
+            "INSERT INTO fault_effects (event_id, applied) VALUES (?, 1) ON CONFLICT(event_id) DO UPDATE SET applied = applied + 1",
+          )
+            .bind(event.event_id)
+            .run();
         },
       },
     ],
@@ -38,7 +42,10 @@ interface Delivery {
 }
 
 async function deliver(queue: string, deliveries: Delivery[]) {
-  const batch = createMessageBatch(queue, deliveries.map((d) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: d.attempts, body: d.body })));
+  const batch = createMessageBatch(
+    queue,
+    deliveries.map((d) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: d.attempts, body: d.body })),
+  );
   const ctx = createExecutionContext();
   await flaky(batch, env, ctx);
   const result = await getQueueResult(batch, ctx);
@@ -49,7 +56,9 @@ async function deliver(queue: string, deliveries: Delivery[]) {
 describe("bus consumer under a 30% failing handler", () => {
   it("should store every event once and apply each effect exactly once or dead-letter it", async ({ expect }) => {
     await env.DB.exec("CREATE TABLE IF NOT EXISTS fault_effects (event_id TEXT PRIMARY KEY, applied INTEGER NOT NULL)");
-    const events = Array.from({ length: EVENTS }, (_, i) => createEvent({ type: "fault.effect.v1", source: "chaos", payload: { i } }));
+    const events = Array.from({ length: EVENTS }, (_, i) =>
+      createEvent({ type: "fault.effect.v1", source: "chaos", payload: { i } }),
+    );
     let queue: Delivery[] = events.map((body) => ({ body, attempts: 1 }));
     const toDlq: Delivery[] = [];
     let rounds = 0;
@@ -70,10 +79,22 @@ describe("bus consumer under a 30% failing handler", () => {
     for (let i = 0; i < toDlq.length; i += 100) await deliver("botplane-bus-dlq", toDlq.slice(i, i + 100));
 
     const ids = events.map((e) => e.event_id);
-    const history = await env.DB.prepare("SELECT COUNT(*) AS n, COUNT(DISTINCT event_id) AS d FROM events WHERE subject = 'fault.effect.v1'").first<{ n: number; d: number }>();
+    const history = await env.DB.prepare(
+      "SELECT COUNT(*) AS n, COUNT(DISTINCT event_id) AS d FROM events WHERE subject = 'fault.effect.v1'",
+    ).first<{ n: number; d: number }>();
     expect(history).toEqual({ n: EVENTS, d: EVENTS });
-    const effects = new Map((await env.DB.prepare("SELECT event_id, applied FROM fault_effects").all<{ event_id: string; applied: number }>()).results.map((r) => [r.event_id, r.applied]));
-    const dead = new Set((await env.DB.prepare("SELECT event_id FROM dead_letters WHERE subject = 'fault.effect.v1'").all<{ event_id: string }>()).results.map((r) => r.event_id));
+    const effects = new Map(
+      (
+        await env.DB.prepare("SELECT event_id, applied FROM fault_effects").all<{ event_id: string; applied: number }>()
+      ).results.map((r) => [r.event_id, r.applied]),
+    );
+    const dead = new Set(
+      (
+        await env.DB.prepare("SELECT event_id FROM dead_letters WHERE subject = 'fault.effect.v1'").all<{
+          event_id: string;
+        }>()
+      ).results.map((r) => r.event_id),
+    );
     const missing = ids.filter((id) => !effects.has(id) && !dead.has(id));
     const duplicated = ids.filter((id) => (effects.get(id) ?? 0) > 1);
     const both = ids.filter((id) => effects.has(id) && dead.has(id));

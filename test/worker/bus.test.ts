@@ -18,14 +18,21 @@ function message(body: unknown, attempts = 1) {
 }
 
 async function runBatch(queue: string, bodies: unknown[]) {
-  const batch = createMessageBatch(queue, bodies.map((b) => message(b)));
+  const batch = createMessageBatch(
+    queue,
+    bodies.map((b) => message(b)),
+  );
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
   return { batch, result: await getQueueResult(batch, ctx) };
 }
 
 const registerEvent = (instanceId: string, extra: Record<string, unknown> = {}) =>
-  createEvent({ type: "botz.register.v1", source: "crush", payload: { botz_name: "pmoves-crush", instance_id: instanceId, skill_level: "mcp_augmented", ...extra } });
+  createEvent({
+    type: "botz.register.v1",
+    source: "crush",
+    payload: { botz_name: "pmoves-crush", instance_id: instanceId, skill_level: "mcp_augmented", ...extra },
+  });
 
 describe("bus queue consumer", () => {
   it("should register a bot from botz.register.v1 with a botz_id derived from its instance_id", async ({ expect }) => {
@@ -49,18 +56,26 @@ describe("bus queue consumer", () => {
   });
 
   it("should retry a heartbeat that overtook its registration, alone, and ack its batch-mates", async ({ expect }) => {
-    const early = createEvent({ type: "botz.heartbeat.v1", source: "crush", payload: { botz_id: await botzIdFor(uniqueId("not-yet")) } });
+    const early = createEvent({
+      type: "botz.heartbeat.v1",
+      source: "crush",
+      payload: { botz_id: await botzIdFor(uniqueId("not-yet")) },
+    });
     const fine = registerEvent(uniqueId("fine"));
     const { batch, result } = await runBatch("botplane-bus", [early, fine]);
     expect(result.retryMessages.map((m) => m.msgId)).toEqual([batch.messages[0]?.id]);
     expect(result.explicitAcks).toEqual([batch.messages[1]?.id]);
   });
 
-  it("should dead-letter an invalid payload at once, with the field named, instead of retrying it", async ({ expect }) => {
+  it("should dead-letter an invalid payload at once, with the field named, instead of retrying it", async ({
+    expect,
+  }) => {
     const bad = registerEvent(uniqueId("bad"), { skill_level: "wizard" });
     const { result } = await runBatch("botplane-bus", [bad]);
     expect(result.retryMessages).toEqual([]);
-    const row = await env.DB.prepare("SELECT * FROM dead_letters WHERE event_id = ?").bind(bad.event_id).first<{ subject: string; error: string; queue: string }>();
+    const row = await env.DB.prepare("SELECT * FROM dead_letters WHERE event_id = ?")
+      .bind(bad.event_id)
+      .first<{ subject: string; error: string; queue: string }>();
     expect(row).toMatchObject({ subject: "botz.register.v1", queue: "botplane-bus" });
     expect(row?.error).toContain("payload.skill_level");
   });
@@ -68,7 +83,9 @@ describe("bus queue consumer", () => {
   it("should dead-letter a malformed envelope", async ({ expect }) => {
     const marker = uniqueId("malformed");
     await runBatch("botplane-bus", [{ hello: marker }]);
-    const row = await env.DB.prepare("SELECT * FROM dead_letters WHERE body LIKE ?").bind(`%${marker}%`).first<{ error: string }>();
+    const row = await env.DB.prepare("SELECT * FROM dead_letters WHERE body LIKE ?")
+      .bind(`%${marker}%`)
+      .first<{ error: string }>();
     expect(row?.error).toMatch(/invalid envelope/);
   });
 
@@ -76,7 +93,9 @@ describe("bus queue consumer", () => {
     const event = registerEvent(uniqueId("dlq"));
     const { result } = await runBatch("botplane-bus-dlq", [event]);
     expect(result.ackAll).toBe(true);
-    const row = await env.DB.prepare("SELECT queue, subject FROM dead_letters WHERE event_id = ?").bind(event.event_id).first();
+    const row = await env.DB.prepare("SELECT queue, subject FROM dead_letters WHERE event_id = ?")
+      .bind(event.event_id)
+      .first();
     expect(row).toEqual({ queue: "botplane-bus-dlq", subject: "botz.register.v1" });
   });
 
@@ -84,7 +103,9 @@ describe("bus queue consumer", () => {
     const instanceId = uniqueId("via-queue");
     await env.BUS.send(registerEvent(instanceId));
     const id = await botzIdFor(instanceId);
-    await expect.poll(async () => (await call(`/v1/botz/${id}`, { token: await ADMIN() })).status, { timeout: 5000 }).toBe(200);
+    await expect
+      .poll(async () => (await call(`/v1/botz/${id}`, { token: await ADMIN() })).status, { timeout: 5000 })
+      .toBe(200);
   });
 });
 

@@ -10,7 +10,15 @@ import { beforeEach, describe, it } from "vitest";
 import type { BreakerBoard } from "../../durable-objects/breaker-board";
 import { breakerBoard } from "../../workers/platform/breaker/board";
 import { breaker, resetBreakerCache, retryDelaySeconds, syncBreakers } from "../../workers/platform/breaker/breaker";
-import { breakerConfigError, DEFAULT_POLICY, parseDuration, parseOverrides, policyFor, resolvePolicy, SEED_OVERRIDES } from "../../workers/platform/breaker/policy";
+import {
+  breakerConfigError,
+  DEFAULT_POLICY,
+  parseDuration,
+  parseOverrides,
+  policyFor,
+  resolvePolicy,
+  SEED_OVERRIDES,
+} from "../../workers/platform/breaker/policy";
 import { admit, type BreakerState, initialState, record } from "../../workers/platform/breaker/state-machine";
 import type { BreakerPolicy } from "../../workers/platform/breaker/policy";
 import { call, token, uniqueId } from "./helpers";
@@ -76,7 +84,11 @@ describe("circuit breaker state machine", () => {
       admissions.push(r.admission);
     }
     expect(s).toMatchObject({ state: "half_open", probes: 3 });
-    expect(admissions.slice(0, 3)).toEqual([{ allowed: true, probe: true }, { allowed: true, probe: true }, { allowed: true, probe: true }]);
+    expect(admissions.slice(0, 3)).toEqual([
+      { allowed: true, probe: true },
+      { allowed: true, probe: true },
+      { allowed: true, probe: true },
+    ]);
     expect(admissions[3]).toEqual({ allowed: false, retryAfterMs: 1000 });
   });
 
@@ -120,8 +132,16 @@ describe("circuit breaker state machine", () => {
 describe("circuit breaker policies", () => {
   it("should apply the seed's defaults and per-component overrides", ({ expect }) => {
     expect(DEFAULT_POLICY).toEqual({ failureThreshold: 5, timeoutMs: 30_000, halfOpenRequests: 3 });
-    expect(resolvePolicy("claude_advisor", SEED_OVERRIDES)).toEqual({ failureThreshold: 3, timeoutMs: 60_000, halfOpenRequests: 3 });
-    expect(resolvePolicy("memgraph", SEED_OVERRIDES)).toEqual({ failureThreshold: 10, timeoutMs: 15_000, halfOpenRequests: 3 });
+    expect(resolvePolicy("claude_advisor", SEED_OVERRIDES)).toEqual({
+      failureThreshold: 3,
+      timeoutMs: 60_000,
+      halfOpenRequests: 3,
+    });
+    expect(resolvePolicy("memgraph", SEED_OVERRIDES)).toEqual({
+      failureThreshold: 10,
+      timeoutMs: 15_000,
+      halfOpenRequests: 3,
+    });
     expect(resolvePolicy("memgraph.query", SEED_OVERRIDES).failureThreshold).toBe(10);
     expect(resolvePolicy("bus.handler.botz.register", SEED_OVERRIDES)).toEqual(DEFAULT_POLICY);
   });
@@ -141,14 +161,34 @@ describe("circuit breaker policies", () => {
   });
 
   it("should parse durations with a unit and refuse anything else", ({ expect }) => {
-    expect([parseDuration("30s"), parseDuration("500ms"), parseDuration("1m"), parseDuration("1.5m"), parseDuration("2h")]).toEqual([30_000, 500, 60_000, 90_000, 7_200_000]);
-    expect([parseDuration("30"), parseDuration("abc"), parseDuration("0s"), parseDuration("-1s")]).toEqual([null, null, null, null]);
+    expect([
+      parseDuration("30s"),
+      parseDuration("500ms"),
+      parseDuration("1m"),
+      parseDuration("1.5m"),
+      parseDuration("2h"),
+    ]).toEqual([30_000, 500, 60_000, 90_000, 7_200_000]);
+    expect([parseDuration("30"), parseDuration("abc"), parseDuration("0s"), parseDuration("-1s")]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
   });
 
   it("should layer CIRCUIT_BREAKER_OVERRIDES over the seed, by name or dotted prefix", ({ expect }) => {
-    const vars = { CIRCUIT_BREAKER_OVERRIDES: JSON.stringify({ claude_advisor: { failure_threshold: 2 }, "bus.handler": { timeout: "1m", half_open_requests: 1 } }) };
+    const vars = {
+      CIRCUIT_BREAKER_OVERRIDES: JSON.stringify({
+        claude_advisor: { failure_threshold: 2 },
+        "bus.handler": { timeout: "1m", half_open_requests: 1 },
+      }),
+    };
     expect(policyFor(vars, "claude_advisor")).toEqual({ failureThreshold: 2, timeoutMs: 60_000, halfOpenRequests: 3 });
-    expect(policyFor(vars, "bus.handler.botz.register")).toEqual({ failureThreshold: 5, timeoutMs: 60_000, halfOpenRequests: 1 });
+    expect(policyFor(vars, "bus.handler.botz.register")).toEqual({
+      failureThreshold: 5,
+      timeoutMs: 60_000,
+      halfOpenRequests: 1,
+    });
     expect(policyFor(vars, "memgraph")).toEqual({ failureThreshold: 10, timeoutMs: 15_000, halfOpenRequests: 3 });
     expect(breakerConfigError(vars)).toBeNull();
   });
@@ -162,14 +202,23 @@ describe("circuit breaker policies", () => {
         return err as { code: string; message: string };
       }
     };
-    expect(attempt('{"claude_advisor":{"timeout":"soon"}}')).toMatchObject({ code: "invalid_config", message: expect.stringMatching(/CIRCUIT_BREAKER_OVERRIDES: claude_advisor\.timeout: "soon" is not a duration/) });
-    expect(attempt('{"memgraph":{"failure_treshold":3}}')?.message).toMatch(/CIRCUIT_BREAKER_OVERRIDES: memgraph.*failure_treshold/);
+    expect(attempt('{"claude_advisor":{"timeout":"soon"}}')).toMatchObject({
+      code: "invalid_config",
+      message: expect.stringMatching(/CIRCUIT_BREAKER_OVERRIDES: claude_advisor\.timeout: "soon" is not a duration/),
+    });
+    expect(attempt('{"memgraph":{"failure_treshold":3}}')?.message).toMatch(
+      /CIRCUIT_BREAKER_OVERRIDES: memgraph.*failure_treshold/,
+    );
     expect(attempt('{"memgraph":{"failure_threshold":0}}')?.message).toMatch(/memgraph\.failure_threshold/);
     expect(attempt("{not json")?.message).toMatch(/CIRCUIT_BREAKER_OVERRIDES: not JSON/);
   });
 
   it("should keep breaking with the seed's policies when the var is invalid, and say why", ({ expect }) => {
-    const vars = { BREAKERS: env.BREAKERS, LOG_LEVEL: "ERROR", CIRCUIT_BREAKER_OVERRIDES: '{"claude_advisor":{"timeout":30}}' };
+    const vars = {
+      BREAKERS: env.BREAKERS,
+      LOG_LEVEL: "ERROR",
+      CIRCUIT_BREAKER_OVERRIDES: '{"claude_advisor":{"timeout":30}}',
+    };
     const b = breaker(vars, "claude_advisor", () => undefined);
     expect(b.policy).toEqual({ failureThreshold: 3, timeoutMs: 60_000, halfOpenRequests: 3 });
     expect(breakerConfigError(vars)).toMatch(/claude_advisor\.timeout/);
@@ -187,7 +236,9 @@ describe("breaker() across isolates", () => {
     let lookups = 0;
     const counting = {
       LOG_LEVEL: "ERROR",
-      BREAKERS: { getByName: (name: string) => (lookups++, env.BREAKERS.getByName(name)) } as unknown as typeof env.BREAKERS,
+      BREAKERS: {
+        getByName: (name: string) => (lookups++, env.BREAKERS.getByName(name)),
+      } as unknown as typeof env.BREAKERS,
     };
     const d = deferred();
     const b = breaker(counting, component, d.defer);
@@ -225,7 +276,9 @@ describe("breaker() across isolates", () => {
     expect(two.held).toHaveLength(0);
   });
 
-  it("should count consecutive failures across isolates and close for all after the probes succeed", async ({ expect }) => {
+  it("should count consecutive failures across isolates and close for all after the probes succeed", async ({
+    expect,
+  }) => {
     const component = uniqueId("bus.handler.test");
     const t = later();
     const a = deferred();
@@ -277,7 +330,9 @@ describe("BreakerBoard", () => {
   it("should keep breaker states across eviction", async ({ expect }) => {
     const component = uniqueId("bus.handler.test");
     const t = later();
-    const result = await breakerBoard(env).report(Array.from({ length: 5 }, (_, i) => ({ component, outcome: "failure" as const, at: t + i })));
+    const result = await breakerBoard(env).report(
+      Array.from({ length: 5 }, (_, i) => ({ component, outcome: "failure" as const, at: t + i })),
+    );
     expect(result.ok).toBe(true);
 
     await evictDurableObject(rawBoard());
@@ -285,30 +340,53 @@ describe("BreakerBoard", () => {
     expect(await boardState(component)).toMatchObject({ state: "open", openedAt: t + 4 });
   });
 
-  it("should put one ERROR event in its outbox when a breaker opens, and send it from the alarm", async ({ expect }) => {
+  it("should put one ERROR event in its outbox when a breaker opens, and send it from the alarm", async ({
+    expect,
+  }) => {
     const component = uniqueId("bus.handler.test");
     const t = later();
-    const failures = Array.from({ length: 7 }, (_, i) => ({ component, outcome: "failure" as const, at: t + i, error: "connection refused" }));
+    const failures = Array.from({ length: 7 }, (_, i) => ({
+      component,
+      outcome: "failure" as const,
+      at: t + i,
+      error: "connection refused",
+    }));
     await breakerBoard(env).report(failures);
 
     const events = await runInDurableObject(rawBoard(), (_: BreakerBoard, state) =>
-      state.storage.sql.exec<{ event: string }>("SELECT event FROM outbox").toArray().map((r) => JSON.parse(r.event) as { type: string; payload: Record<string, unknown> }),
+      state.storage.sql
+        .exec<{ event: string }>("SELECT event FROM outbox")
+        .toArray()
+        .map((r) => JSON.parse(r.event) as { type: string; payload: Record<string, unknown> }),
     );
     const mine = events.filter((e) => (e.payload.affected_components as string[]).includes(component));
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({
       type: "errors.circuit_breaker",
-      payload: { severity: "ERROR", suggested_action: "CIRCUIT_BREAK", affected_components: [component], context: { error_type: "circuit_open", last_error: "connection refused" } },
+      payload: {
+        severity: "ERROR",
+        suggested_action: "CIRCUIT_BREAK",
+        affected_components: [component],
+        context: { error_type: "circuit_open", last_error: "connection refused" },
+      },
     });
 
     expect(await runDurableObjectAlarm(rawBoard())).toBe(true);
-    const left = await runInDurableObject(rawBoard(), (_: BreakerBoard, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n);
+    const left = await runInDurableObject(
+      rawBoard(),
+      (_: BreakerBoard, state) => state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM outbox").one().n,
+    );
     expect(left).toBe(0);
   });
 
   it("should reject a malformed report naming the field", async ({ expect }) => {
     const result = await breakerBoard(env).report([{ component: "", outcome: "failure", at: 1 }]);
-    expect(result).toMatchObject({ ok: false, status: 400, code: "invalid_input", message: expect.stringContaining("outcomes.0.component") });
+    expect(result).toMatchObject({
+      ok: false,
+      status: 400,
+      code: "invalid_input",
+      message: expect.stringContaining("outcomes.0.component"),
+    });
   });
 });
 
@@ -317,10 +395,14 @@ describe("GET /metrics circuit breaker state", () => {
     await shiftBoardClock();
   });
 
-  it("should show 1 on an open breaker's open series and 0 on its others, and count the opening", async ({ expect }) => {
+  it("should show 1 on an open breaker's open series and 0 on its others, and count the opening", async ({
+    expect,
+  }) => {
     const component = uniqueId("bus.handler.metrics");
     const t = later();
-    await breakerBoard(env).report(Array.from({ length: 5 }, (_, i) => ({ component, outcome: "failure" as const, at: t + i })));
+    await breakerBoard(env).report(
+      Array.from({ length: 5 }, (_, i) => ({ component, outcome: "failure" as const, at: t + i })),
+    );
     await runDurableObjectAlarm(rawBoard());
 
     const res = await call("/metrics", { token: await token(["metrics:read"]) });
@@ -330,7 +412,9 @@ describe("GET /metrics circuit breaker state", () => {
     expect(text).toContain(`botplane_circuit_breaker_state{component="${component}",state="open"} 1`);
     expect(text).toContain(`botplane_circuit_breaker_state{component="${component}",state="closed"} 0`);
     expect(text).toContain(`botplane_circuit_breaker_state{component="${component}",state="half_open"} 0`);
-    expect(text).toContain(`jimbot_error_rate_total{component="${component}",error_type="circuit_open",severity="ERROR"} 1`);
+    expect(text).toContain(
+      `jimbot_error_rate_total{component="${component}",error_type="circuit_open",severity="ERROR"} 1`,
+    );
   });
 
   it("should require a token with metrics:read", async ({ expect }) => {

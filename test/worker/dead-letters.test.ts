@@ -33,7 +33,11 @@ describe("dead letters", () => {
   it("should carry a failing event through retries, the DLQ and a replay without losing it", async ({ expect }) => {
     const instanceId = uniqueId("late-bot");
     const botz_id = await botzIdFor(instanceId);
-    const beat: BusEvent = createEvent({ type: "botz.heartbeat.v1", source: "crush", payload: { botz_id, status: "busy" } });
+    const beat: BusEvent = createEvent({
+      type: "botz.heartbeat.v1",
+      source: "crush",
+      payload: { botz_id, status: "busy" },
+    });
 
     for (let attempt = 1; attempt <= 6; attempt++) {
       const result = await run("botplane-bus", beat, attempt);
@@ -41,57 +45,117 @@ describe("dead letters", () => {
     }
     await run("botplane-bus-dlq", beat, 1);
 
-    const listed = await json<{ dead_letters: DeadLetter[] }>(await call(`/api/v1/dead-letters?event_id=${beat.event_id}`, { token: await token(["events:read"]) }));
+    const listed = await json<{ dead_letters: DeadLetter[] }>(
+      await call(`/api/v1/dead-letters?event_id=${beat.event_id}`, { token: await token(["events:read"]) }),
+    );
     const [letter] = listed.dead_letters;
-    expect(letter).toMatchObject({ event_id: beat.event_id, handler: "botz.heartbeat", attempts: 6, queue: "botplane-bus-dlq", replayed_at: null });
+    expect(letter).toMatchObject({
+      event_id: beat.event_id,
+      handler: "botz.heartbeat",
+      attempts: 6,
+      queue: "botplane-bus-dlq",
+      replayed_at: null,
+    });
     expect(letter?.error).toContain("no BoTZ instance");
 
-    const errors = await env.DB.prepare("SELECT COUNT(*) AS n FROM dead_letters WHERE event_id = ?").bind(beat.event_id).first<{ n: number }>();
+    const errors = await env.DB.prepare("SELECT COUNT(*) AS n FROM dead_letters WHERE event_id = ?")
+      .bind(beat.event_id)
+      .first<{ n: number }>();
     expect(errors?.n).toBe(1);
 
-    await call("/v1/botz/register", { token: await ADMIN(), body: { botz_name: "late", instance_id: instanceId, skill_level: "basic" } });
-    const replay = await call(`/api/v1/dead-letters/${letter?.id}/replay`, { method: "POST", token: await token(["events:replay"]) });
+    await call("/v1/botz/register", {
+      token: await ADMIN(),
+      body: { botz_name: "late", instance_id: instanceId, skill_level: "basic" },
+    });
+    const replay = await call(`/api/v1/dead-letters/${letter?.id}/replay`, {
+      method: "POST",
+      token: await token(["events:replay"]),
+    });
     expect(replay.status).toBe(200);
     expect(await json(replay)).toMatchObject({ replay_count: 1 });
-    await expect.poll(async () => (await json<{ status: string }>(await call(`/v1/botz/${botz_id}`, { token: await ADMIN() }))).status, { timeout: 10_000 }).toBe("busy");
-    const ledger = await env.DB.prepare("SELECT COUNT(*) AS n FROM handler_ledger WHERE event_id = ?").bind(beat.event_id).first<{ n: number }>();
+    await expect
+      .poll(
+        async () =>
+          (await json<{ status: string }>(await call(`/v1/botz/${botz_id}`, { token: await ADMIN() }))).status,
+        { timeout: 10_000 },
+      )
+      .toBe("busy");
+    const ledger = await env.DB.prepare("SELECT COUNT(*) AS n FROM handler_ledger WHERE event_id = ?")
+      .bind(beat.event_id)
+      .first<{ n: number }>();
     expect(ledger?.n).toBe(1);
   });
 
   it("should publish handler failures and dead-letter arrivals as ERROR events", async ({ expect }) => {
-    const beat = createEvent({ type: "botz.heartbeat.v1", source: "crush", payload: { botz_id: await botzIdFor(uniqueId("ghost")) } });
+    const beat = createEvent({
+      type: "botz.heartbeat.v1",
+      source: "crush",
+      payload: { botz_id: await botzIdFor(uniqueId("ghost")) },
+    });
     await run("botplane-bus", beat, 1);
     await run("botplane-bus-dlq", beat, 1);
     const auth = await token(["events:read"]);
     await expect
-      .poll(async () => {
-        const page = await json<{ events: { type: string; payload: { context: Record<string, string> } }[] }>(await call(`/api/v1/events?type=ERROR&limit=1000&order=desc`, { token: auth }));
-        return page.events.filter((e) => e.payload.context.event_id === beat.event_id).map((e) => `${e.type}:${e.payload.context.error_type}`).sort();
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          const page = await json<{ events: { type: string; payload: { context: Record<string, string> } }[] }>(
+            await call(`/api/v1/events?type=ERROR&limit=1000&order=desc`, { token: auth }),
+          );
+          return page.events
+            .filter((e) => e.payload.context.event_id === beat.event_id)
+            .map((e) => `${e.type}:${e.payload.context.error_type}`)
+            .sort();
+        },
+        { timeout: 10_000 },
+      )
       .toEqual(["errors.bus_dead_letters:dead_letter", "errors.bus_handler_botz_heartbeat:handler_failed"]);
   });
 
   it("should replay in bulk by filter and skip what is already replayed", async ({ expect }) => {
     const subject = "botz.heartbeat.v1";
-    const beats = await Promise.all([1, 2, 3].map(async () => createEvent({ type: subject, source: "crush", payload: { botz_id: await botzIdFor(uniqueId("bulk")) } })));
+    const beats = await Promise.all(
+      [1, 2, 3].map(async () =>
+        createEvent({ type: subject, source: "crush", payload: { botz_id: await botzIdFor(uniqueId("bulk")) } }),
+      ),
+    );
     for (const b of beats) await run("botplane-bus-dlq", b, 1);
-    const res = await call("/api/v1/dead-letters/replay", { token: await token(["events:replay"]), body: { subject, limit: 500 } });
+    const res = await call("/api/v1/dead-letters/replay", {
+      token: await token(["events:replay"]),
+      body: { subject, limit: 500 },
+    });
     expect(res.status).toBe(200);
     const body = await json<{ replayed: string[] }>(res);
     expect(body.replayed.length).toBeGreaterThanOrEqual(3);
-    const again = await json<{ replayed: string[] }>(await call("/api/v1/dead-letters/replay", { token: await token(["events:replay"]), body: { subject } }));
+    const again = await json<{ replayed: string[] }>(
+      await call("/api/v1/dead-letters/replay", { token: await token(["events:replay"]), body: { subject } }),
+    );
     expect(again.replayed).toEqual([]);
-    const badTime = await call("/api/v1/dead-letters/replay", { token: await token(["events:replay"]), body: { subject, from: "yesterday" } });
+    const badTime = await call("/api/v1/dead-letters/replay", {
+      token: await token(["events:replay"]),
+      body: { subject, from: "yesterday" },
+    });
     expect(badTime.status).toBe(400);
     expect((await json<{ error: { message: string } }>(badTime)).error.message).toContain("body.from");
   });
 
   it("should refuse to replay a malformed message and 404 an unknown id", async ({ expect }) => {
     await run("botplane-bus", { not: "an envelope", marker: uniqueId("m") }, 1);
-    const list = await json<{ dead_letters: DeadLetter[] }>(await call("/api/v1/dead-letters?queue=botplane-bus&limit=500", { token: await token(["events:read"]) }));
+    const list = await json<{ dead_letters: DeadLetter[] }>(
+      await call("/api/v1/dead-letters?queue=botplane-bus&limit=500", { token: await token(["events:read"]) }),
+    );
     const bad = list.dead_letters.find((d) => d.event_id === null);
-    const res = await call(`/api/v1/dead-letters/${bad?.id}/replay`, { method: "POST", token: await token(["events:replay"]) });
+    const res = await call(`/api/v1/dead-letters/${bad?.id}/replay`, {
+      method: "POST",
+      token: await token(["events:replay"]),
+    });
     expect(res.status).toBe(409);
-    expect((await call(`/api/v1/dead-letters/${crypto.randomUUID()}/replay`, { method: "POST", token: await token(["events:replay"]) })).status).toBe(404);
+    expect(
+      (
+        await call(`/api/v1/dead-letters/${crypto.randomUUID()}/replay`, {
+          method: "POST",
+          token: await token(["events:replay"]),
+        })
+      ).status,
+    ).toBe(404);
   });
 });

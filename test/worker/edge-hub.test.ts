@@ -41,7 +41,10 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
 
 /** The fake device. `answer` (when given) acks each job and replies with its chunks, then `done`. */
 async function connect(id: string, answer?: Answer) {
-  const res = await call(`/api/v1/edge/${id}/connect`, { token: await token(["edge:device"], { sub: id }), headers: { upgrade: "websocket" } });
+  const res = await call(`/api/v1/edge/${id}/connect`, {
+    token: await token(["edge:device"], { sub: id }),
+    headers: { upgrade: "websocket" },
+  });
   const ws = res.webSocket;
   if (res.status !== 101 || !ws) throw new Error(`no upgrade: ${res.status} ${await res.text()}`);
   const frames: Frame[] = [];
@@ -75,7 +78,14 @@ async function connect(id: string, answer?: Answer) {
 const model = "qwen2.5:32b";
 const at = { model, created_at: "2025-01-01T00:00:00Z" };
 const piece = (content: string) => ({ ...at, message: { role: "assistant", content }, done: false });
-const final = { ...at, message: { role: "assistant", content: "" }, done_reason: "stop", done: true, prompt_eval_count: 9, eval_count: 2 };
+const final = {
+  ...at,
+  message: { role: "assistant", content: "" },
+  done_reason: "stop",
+  done: true,
+  prompt_eval_count: 9,
+  eval_count: 2,
+};
 const hello: Answer = () => [piece("Hel"), piece("lo"), final];
 
 function provider(id: string, options: OllamaOptions = {}) {
@@ -83,7 +93,13 @@ function provider(id: string, options: OllamaOptions = {}) {
 }
 
 function chatRequest(extra: Partial<ChatRequest> = {}): ChatRequest {
-  return { model, messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }], params: { temperature: 0 }, signal: AbortSignal.timeout(10_000), ...extra };
+  return {
+    model,
+    messages: [{ role: "user", content: [{ type: "text", text: "hi" }] }],
+    params: { temperature: 0 },
+    signal: AbortSignal.timeout(10_000),
+    ...extra,
+  };
 }
 
 async function failure(work: Promise<unknown>): Promise<ProviderError> {
@@ -98,7 +114,10 @@ async function failure(work: Promise<unknown>): Promise<ProviderError> {
 
 async function readLines(stream: ReadableStream<Uint8Array>): Promise<Record<string, unknown>[]> {
   const text = await new Response(stream).text();
-  return text.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe("EdgeHub through the ollama provider", () => {
@@ -109,7 +128,10 @@ describe("EdgeHub through the ollama provider", () => {
     const first = chunks.next();
     await until(() => device.jobs().length === 1, "the job frame");
     const job = device.jobs()[0] as Job;
-    expect(job).toMatchObject({ kind: "llm.chat", request: { model, stream: true, messages: [{ role: "user", content: "hi" }], options: { temperature: 0 } } });
+    expect(job).toMatchObject({
+      kind: "llm.chat",
+      request: { model, stream: true, messages: [{ role: "user", content: "hi" }], options: { temperature: 0 } },
+    });
     expect(job.timeout_ms).toBeGreaterThan(0);
     device.send({ type: "ack", seq: job.seq });
     device.send({ type: "chunk", job_id: job.job_id, index: 0, data: piece("Hel") });
@@ -129,12 +151,31 @@ describe("EdgeHub through the ollama provider", () => {
   it("should collect a chat answer and an embedding split across chunks", async ({ expect }) => {
     const id = deviceId();
     const device = await connect(id, (job) =>
-      job.kind === "llm.embed" ? [{ model, embeddings: [[1, 0]], prompt_eval_count: 2 }, { model, embeddings: [[0, 1]], prompt_eval_count: 3 }] : hello(job),
+      job.kind === "llm.embed"
+        ? [
+            { model, embeddings: [[1, 0]], prompt_eval_count: 2 },
+            { model, embeddings: [[0, 1]], prompt_eval_count: 3 },
+          ]
+        : hello(job),
     );
     const result = await provider(id).chat(chatRequest());
-    expect(result).toEqual({ content: [{ type: "text", text: "Hello" }], usage: { input_tokens: 9, output_tokens: 2 }, finish_reason: "stop" });
-    const embedded = await provider(id).embed({ model: "qwen3-embedding:4b", input: ["a", "b"], signal: AbortSignal.timeout(5000) });
-    expect(embedded).toEqual({ embeddings: [[1, 0], [0, 1]], usage: { input_tokens: 5 } });
+    expect(result).toEqual({
+      content: [{ type: "text", text: "Hello" }],
+      usage: { input_tokens: 9, output_tokens: 2 },
+      finish_reason: "stop",
+    });
+    const embedded = await provider(id).embed({
+      model: "qwen3-embedding:4b",
+      input: ["a", "b"],
+      signal: AbortSignal.timeout(5000),
+    });
+    expect(embedded).toEqual({
+      embeddings: [
+        [1, 0],
+        [0, 1],
+      ],
+      usage: { input_tokens: 5 },
+    });
     expect(device.jobs().map((j) => [j.kind, j.request])).toEqual([
       ["llm.chat", expect.objectContaining({ stream: true })],
       ["llm.embed", { model: "qwen3-embedding:4b", input: ["a", "b"] }],
@@ -169,10 +210,16 @@ describe("EdgeHub through the ollama provider", () => {
     expect(elapsed).toBeLessThan(3000);
     const job = device.jobs()[0] as Job;
     await until(() => device.frames.some((f) => f.type === "cancel"), "the cancel frame");
-    expect(device.frames.find((f) => f.type === "cancel")).toEqual({ type: "cancel", job_id: job.job_id, reason: "deadline exceeded" });
+    expect(device.frames.find((f) => f.type === "cancel")).toEqual({
+      type: "cancel",
+      job_id: job.job_id,
+      reason: "deadline exceeded",
+    });
     // Chunks that arrive after the cancel are dropped quietly.
     device.reply(job, [piece("late"), final]);
-    expect(await readLines(await edgeHub(env, id).streamJob(job.job_id, 0))).toEqual([expect.objectContaining({ type: "error", reason: "timeout" })]);
+    expect(await readLines(await edgeHub(env, id).streamJob(job.job_id, 0))).toEqual([
+      expect.objectContaining({ type: "error", reason: "timeout" }),
+    ]);
     device.close();
   });
 
@@ -194,7 +241,12 @@ describe("EdgeHub through the ollama provider", () => {
       const frame = JSON.parse(String(e.data)) as Frame;
       if (frame.type !== "job" || !frame.job_id) return;
       const missing = frame.request?.model === "missing:1b";
-      device.send({ type: "error", job_id: frame.job_id, message: missing ? 'model "missing:1b" not found, try pulling it first' : "ollama crashed", ...(missing ? { status: 404 } : {}) });
+      device.send({
+        type: "error",
+        job_id: frame.job_id,
+        message: missing ? 'model "missing:1b" not found, try pulling it first' : "ollama crashed",
+        ...(missing ? { status: 404 } : {}),
+      });
     });
     expect((await failure(provider(id).chat(chatRequest({ model: "missing:1b" })))).kind).toBe("unavailable");
     expect((await failure(provider(id).chat(chatRequest()))).kind).toBe("stream");
@@ -243,23 +295,37 @@ describe("EdgeHub device connection", () => {
     second.close();
   });
 
-  it("should answer 401 without a token, 403 for another device's token or scope, 426 without an upgrade", async ({ expect }) => {
+  it("should answer 401 without a token, 403 for another device's token or scope, 426 without an upgrade", async ({
+    expect,
+  }) => {
     const id = deviceId();
     const path = `/api/v1/edge/${id}/connect`;
     const noToken = await call(path, { headers: { upgrade: "websocket" } });
     expect(noToken.status).toBe(401);
     expect(noToken.webSocket).toBeNull();
-    const otherDevice = await call(path, { token: await token(["edge:device"], { sub: "pi-other" }), headers: { upgrade: "websocket" } });
+    const otherDevice = await call(path, {
+      token: await token(["edge:device"], { sub: "pi-other" }),
+      headers: { upgrade: "websocket" },
+    });
     expect(otherDevice.status).toBe(403);
     expect((await json<{ error: { message: string } }>(otherDevice)).error.message).toContain(id);
-    const admin = await call(path, { token: await token(["admin"], { sub: "root" }), headers: { upgrade: "websocket" } });
+    const admin = await call(path, {
+      token: await token(["admin"], { sub: "root" }),
+      headers: { upgrade: "websocket" },
+    });
     expect(admin.status).toBe(403);
-    const wrongScope = await call(path, { token: await token(["models:infer"], { sub: id }), headers: { upgrade: "websocket" } });
+    const wrongScope = await call(path, {
+      token: await token(["models:infer"], { sub: id }),
+      headers: { upgrade: "websocket" },
+    });
     expect(wrongScope.status).toBe(403);
     const plain = await call(path, { token: await token(["edge:device"], { sub: id }) });
     expect(plain.status).toBe(426);
     expect((await json<{ error: { code: string } }>(plain)).error.code).toBe("upgrade_required");
-    const badId = await call("/api/v1/edge/Bad_Id/connect", { token: await token(["edge:device"], { sub: "Bad_Id" }), headers: { upgrade: "websocket" } });
+    const badId = await call("/api/v1/edge/Bad_Id/connect", {
+      token: await token(["edge:device"], { sub: "Bad_Id" }),
+      headers: { upgrade: "websocket" },
+    });
     expect(badId.status).toBe(400);
     expect((await json<{ error: { message: string } }>(badId)).error.message).toContain("param.device_id");
   });
@@ -274,7 +340,13 @@ describe("EdgeHub device connection", () => {
     device.ws.send(new Uint8Array([1, 2, 3]));
     await until(() => device.frames.filter((f) => f.type === "error").length === 5, "five error frames");
     const errors = device.frames.filter((f) => f.type === "error").map((f) => f.error);
-    expect(errors.map((e) => e?.code)).toEqual(["invalid_json", "invalid_message", "invalid_message", "unknown_job", "invalid_message"]);
+    expect(errors.map((e) => e?.code)).toEqual([
+      "invalid_json",
+      "invalid_message",
+      "invalid_message",
+      "unknown_job",
+      "invalid_message",
+    ]);
     expect(errors[1]?.message).toContain("message.index");
     expect(errors[2]?.message).toContain("message.type");
     // Still connected and serving.
@@ -286,7 +358,12 @@ describe("EdgeHub device connection", () => {
     const id = deviceId();
     const device = await connect(id);
     await until(async () => (await edgeHub(env, id).status()).agent_version !== null, "the hello");
-    expect(await edgeHub(env, id).status()).toMatchObject({ device_id: id, online: true, agent_version: "0.1.0-test", open_jobs: 0 });
+    expect(await edgeHub(env, id).status()).toMatchObject({
+      device_id: id,
+      online: true,
+      agent_version: "0.1.0-test",
+      open_jobs: 0,
+    });
     const closed = new Promise<number>((resolve) => device.ws.addEventListener("close", (e) => resolve(e.code)));
     device.send({ type: "hello", device_id: "pi-impostor", agent_version: "1" });
     expect(await closed).toBe(1008);

@@ -11,6 +11,13 @@ declare namespace Cloudflare {
 declare namespace Cloudflare {
   interface GlobalProps {
     mainModule: typeof import("../../workers/index");
-    durableNamespaces: "BotzRegistry" | "MetricsShard" | "EventStream" | "ResourceCoordinator" | "RateLimiter" | "BreakerBoard" | "EdgeHub";
+    durableNamespaces:
+      | "BotzRegistry"
+      | "MetricsShard"
+      | "EventStream"
+      | "ResourceCoordinator"
+      | "RateLimiter"
+      | "BreakerBoard"
+      | "EdgeHub";
   }
 }

@@ -71,7 +71,10 @@ interface SseFrame {
 
 /** An SSE subscriber: pumps the body and parses messages until closed. */
 async function openSse(query: string, headers: Record<string, string> = {}) {
-  const res = await call(`${PATH}${query}`, { token: await token(["events:read"]), headers: { accept: "text/event-stream", ...headers } });
+  const res = await call(`${PATH}${query}`, {
+    token: await token(["events:read"]),
+    headers: { accept: "text/event-stream", ...headers },
+  });
   if (res.status !== 200 || !res.body) throw new Error(`no stream: ${res.status} ${await res.text()}`);
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
@@ -97,7 +100,8 @@ async function openSse(query: string, headers: Record<string, string> = {}) {
       }
     }
   })().catch(() => undefined);
-  const frames = () => messages.filter((m) => m.data !== undefined).map((m) => ({ ...m, frame: JSON.parse(m.data ?? "") as Frame }));
+  const frames = () =>
+    messages.filter((m) => m.data !== undefined).map((m) => ({ ...m, frame: JSON.parse(m.data ?? "") as Frame }));
   return {
     res,
     messages,
@@ -110,7 +114,8 @@ async function openSse(query: string, headers: Record<string, string> = {}) {
 }
 
 describe("EventStream filters", () => {
-  const matches = (filter: string, subject: string, prefix?: string) => matchesFilter({ patterns: [...patternsFor(filter, prefix)] }, subject, "c");
+  const matches = (filter: string, subject: string, prefix?: string) =>
+    matchesFilter({ patterns: [...patternsFor(filter, prefix)] }, subject, "c");
 
   it("should match NATS wildcards and EventType names as the stream uses them", ({ expect }) => {
     expect(matches("botz.>", "botz.workitem.claimed.v1")).toBe(true);
@@ -164,7 +169,11 @@ describe("GET /api/v1/events/stream over WebSocket", () => {
     await until(() => sub.frames().length >= 1, "the game.state frame");
     await append([event("game.state", {}, correlation)]);
     await until(() => sub.frames().length >= 2, "a second frame");
-    expect(sub.frames()[0]?.event).toMatchObject({ event_id: state.event_id, type: "game.state", payload: { ante: 1 } });
+    expect(sub.frames()[0]?.event).toMatchObject({
+      event_id: state.event_id,
+      type: "game.state",
+      payload: { ante: 1 },
+    });
     expect(sub.frames().every((f) => f.event.type === "game.state")).toBe(true);
     sub.close();
   });
@@ -185,7 +194,12 @@ describe("GET /api/v1/events/stream over WebSocket", () => {
   it("should only deliver the subscribed correlation_id", async ({ expect }) => {
     const ns = uniqueId("corr");
     const sub = await openSocket(`?subject=${ns}.>&correlation_id=${ns}-a`);
-    await append([event(`${ns}.x`, { n: 1 }, `${ns}-b`), event(`${ns}.x`, { n: 2 }, `${ns}-a`), event(`${ns}.y`, { n: 3 }, `${ns}-b`), event(`${ns}.y`, { n: 4 }, `${ns}-a`)]);
+    await append([
+      event(`${ns}.x`, { n: 1 }, `${ns}-b`),
+      event(`${ns}.x`, { n: 2 }, `${ns}-a`),
+      event(`${ns}.y`, { n: 3 }, `${ns}-b`),
+      event(`${ns}.y`, { n: 4 }, `${ns}-a`),
+    ]);
     await until(() => sub.frames().length >= 2, "two frames");
     await append([event(`${ns}.z`, { n: 5 }, `${ns}-a`)]);
     await until(() => sub.frames().length >= 3, "a third frame");
@@ -215,11 +229,16 @@ describe("EventStream append", () => {
     sub.close();
   });
 
-  it("should send a payload over 64 KB as payload_ref, keeping an existing ref and small payloads inline", async ({ expect }) => {
+  it("should send a payload over 64 KB as payload_ref, keeping an existing ref and small payloads inline", async ({
+    expect,
+  }) => {
     const ns = uniqueId("big");
     const sub = await openSocket(`?subject=${ns}.>`);
     const big = event(`${ns}.big`, { blob: "x".repeat(LIVE_PAYLOAD_LIMIT + 10) });
-    const refd = { ...event(`${ns}.refd`, { blob: "y".repeat(LIVE_PAYLOAD_LIMIT + 10) }), payload_ref: "r2://blobs/abc" };
+    const refd = {
+      ...event(`${ns}.refd`, { blob: "y".repeat(LIVE_PAYLOAD_LIMIT + 10) }),
+      payload_ref: "r2://blobs/abc",
+    };
     const small = event(`${ns}.small`, { blob: "z".repeat(1000) });
     const slim = { ...event(`${ns}.slim`), payload: null, payload_ref: "/api/v1/events/slim" };
     await append([big, refd, small, slim]);
@@ -245,7 +264,9 @@ describe("EventStream append", () => {
 });
 
 describe("GET /api/v1/events/stream over SSE", () => {
-  it("should stream live events as SSE messages with id and event, and drop the subscriber on disconnect", async ({ expect }) => {
+  it("should stream live events as SSE messages with id and event, and drop the subscriber on disconnect", async ({
+    expect,
+  }) => {
     const ns = uniqueId("sse");
     const before = (await rpc().stats()).subscribers.sse;
     const sub = await openSse(`?subject=${ns}.>`);
@@ -262,7 +283,8 @@ describe("GET /api/v1/events/stream over SSE", () => {
     expect(second?.event).toBe(`${ns}.two`);
     await sub.close();
     const end = Date.now() + 3000;
-    while ((await rpc().stats()).subscribers.sse !== before && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    while ((await rpc().stats()).subscribers.sse !== before && Date.now() < end)
+      await new Promise((r) => setTimeout(r, 20));
     expect((await rpc().stats()).subscribers.sse).toBe(before);
   });
 
@@ -321,8 +343,15 @@ describe("resuming GET /api/v1/events/stream", () => {
     const trickle = async () => {
       for (const n of wanted.slice(5)) await append([event(`${ns}.e`, { n })]);
     };
-    const [ws, sse] = await Promise.all([openSocket(`?subject=${ns}.>&since=${base}`), openSse(`?subject=${ns}.>&since=${base}`), trickle()]);
-    await until(() => ws.frames().length >= wanted.length && sse.frames().length >= wanted.length, "every frame on both");
+    const [ws, sse] = await Promise.all([
+      openSocket(`?subject=${ns}.>&since=${base}`),
+      openSse(`?subject=${ns}.>&since=${base}`),
+      trickle(),
+    ]);
+    await until(
+      () => ws.frames().length >= wanted.length && sse.frames().length >= wanted.length,
+      "every frame on both",
+    );
     await new Promise((r) => setTimeout(r, 50));
     expect(ws.frames().map((f) => (f.event.payload as { n: number }).n)).toEqual(wanted);
     expect(sse.frames().map((f) => (f.frame.event.payload as { n: number }).n)).toEqual(wanted);
@@ -363,7 +392,10 @@ describe("EventStream replay", () => {
       sub.close();
       return body;
     });
-    const payloads = text.split("\n").filter((l) => l.startsWith("data: ")).map((l) => (JSON.parse(l.slice(6)) as Frame).event.payload as { n: number });
+    const payloads = text
+      .split("\n")
+      .filter((l) => l.startsWith("data: "))
+      .map((l) => (JSON.parse(l.slice(6)) as Frame).event.payload as { n: number });
     const got = payloads.map((p) => p.n);
     expect(got.length).toBeGreaterThan(6);
     expect(got).toEqual(Array.from({ length: got.length }, (_, i) => i + 1));
@@ -379,7 +411,10 @@ describe("GET /api/v1/events/stream auth and input", () => {
   });
 
   it("should answer 403 for a token without events:read", async ({ expect }) => {
-    const res = await call(`${PATH}?subject=a.b`, { token: await token(["events:publish"]), headers: { upgrade: "websocket" } });
+    const res = await call(`${PATH}?subject=a.b`, {
+      token: await token(["events:publish"]),
+      headers: { upgrade: "websocket" },
+    });
     expect(res.status).toBe(403);
     expect(res.webSocket).toBeNull();
   });
@@ -398,15 +433,24 @@ describe("GET /api/v1/events/stream auth and input", () => {
 
   it("should take the token from Sec-WebSocket-Protocol and answer botplane.v1 only", async ({ expect }) => {
     const good = await token(["events:read"]);
-    const sub = await openSocket("?subject=a.b", { token: "", headers: { "sec-websocket-protocol": `botplane.v1, bearer.${good}` } });
+    const sub = await openSocket("?subject=a.b", {
+      token: "",
+      headers: { "sec-websocket-protocol": `botplane.v1, bearer.${good}` },
+    });
     expect(sub.res.status).toBe(101);
     expect(sub.res.headers.get("sec-websocket-protocol")).toBe("botplane.v1");
     sub.close();
-    const missing = await call(`${PATH}?subject=a.b`, { headers: { upgrade: "websocket", "sec-websocket-protocol": "botplane.v1" } });
+    const missing = await call(`${PATH}?subject=a.b`, {
+      headers: { upgrade: "websocket", "sec-websocket-protocol": "botplane.v1" },
+    });
     expect(missing.status).toBe(401);
-    const noProtocol = await call(`${PATH}?subject=a.b`, { headers: { upgrade: "websocket", "sec-websocket-protocol": `bearer.${good}` } });
+    const noProtocol = await call(`${PATH}?subject=a.b`, {
+      headers: { upgrade: "websocket", "sec-websocket-protocol": `bearer.${good}` },
+    });
     expect(noProtocol.status).toBe(400);
-    expect((await json<{ error: { message: string } }>(noProtocol)).error.message).toContain("header.sec-websocket-protocol");
+    expect((await json<{ error: { message: string } }>(noProtocol)).error.message).toContain(
+      "header.sec-websocket-protocol",
+    );
   });
 
   for (const [query, headers, field] of [
@@ -416,8 +460,13 @@ describe("GET /api/v1/events/stream auth and input", () => {
     ["?since=abc", {}, "query.since"],
     ["", { "last-event-id": "x1" }, "header.last-event-id"],
   ] as const) {
-    it(`should answer 400 naming ${field} for ${query || JSON.stringify(headers)}, without upgrading`, async ({ expect }) => {
-      const res = await call(`${PATH}${query}`, { token: await token(["events:read"]), headers: { upgrade: "websocket", ...headers } });
+    it(`should answer 400 naming ${field} for ${query || JSON.stringify(headers)}, without upgrading`, async ({
+      expect,
+    }) => {
+      const res = await call(`${PATH}${query}`, {
+        token: await token(["events:read"]),
+        headers: { upgrade: "websocket", ...headers },
+      });
       expect(res.status).toBe(400);
       expect(res.webSocket).toBeNull();
       const body = await json<{ error: { code: string; message: string } }>(res);

@@ -16,8 +16,20 @@ interface Page {
 
 const T0 = Date.parse("2026-03-01T00:00:00Z");
 const seeded: BusEvent[] = [
-  createEvent({ type: "botz.registered.v1", source: "botz-gateway", payload: {}, now: T0 + 1000, correlationId: "run-1" }),
-  createEvent({ type: "botz.workitem.claimed.v1", source: "botz-gateway", payload: {}, now: T0 + 2000, correlationId: "run-1" }),
+  createEvent({
+    type: "botz.registered.v1",
+    source: "botz-gateway",
+    payload: {},
+    now: T0 + 1000,
+    correlationId: "run-1",
+  }),
+  createEvent({
+    type: "botz.workitem.claimed.v1",
+    source: "botz-gateway",
+    payload: {},
+    now: T0 + 2000,
+    correlationId: "run-1",
+  }),
   createEvent({ type: "metrics.cpu", source: "pi-1", payload: { v: 1 }, now: T0 + 3000 }),
   createEvent({ type: "metrics.cpu.core0", source: "pi-1", payload: { v: 2 }, now: T0 + 4000 }),
   createEvent({ type: "game.state", source: "BalatroMCP", payload: { ante: 1 }, now: T0 + 5000 }),
@@ -25,7 +37,10 @@ const seeded: BusEvent[] = [
 ];
 
 async function deliver(events: BusEvent[]) {
-  const batch = createMessageBatch("botplane-bus", events.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body })));
+  const batch = createMessageBatch(
+    "botplane-bus",
+    events.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body })),
+  );
   const ctx = createExecutionContext();
   await worker.queue(batch, env, ctx);
   return getQueueResult(batch, ctx);
@@ -48,7 +63,9 @@ describe("GET /api/v1/events", () => {
   it("should store a redelivered event once", async ({ expect }) => {
     const result = await deliver([seeded[0] as BusEvent, seeded[0] as BusEvent]);
     expect(result.explicitAcks).toHaveLength(2);
-    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE event_id = ?").bind(seeded[0]?.event_id).first<{ n: number }>();
+    const count = await env.DB.prepare("SELECT COUNT(*) AS n FROM events WHERE event_id = ?")
+      .bind(seeded[0]?.event_id)
+      .first<{ n: number }>();
     expect(count?.n).toBe(1);
   });
 
@@ -85,7 +102,13 @@ describe("GET /api/v1/events", () => {
   });
 
   it("should reject bad filters naming the field", async ({ expect }) => {
-    for (const [query, field] of [["from=yesterday", "query.from"], ["subject=a..b", "query.subject"], ["limit=5000", "query.limit"], ["order=sideways", "query.order"], ["cursor=nope", "query.cursor"]]) {
+    for (const [query, field] of [
+      ["from=yesterday", "query.from"],
+      ["subject=a..b", "query.subject"],
+      ["limit=5000", "query.limit"],
+      ["order=sideways", "query.order"],
+      ["cursor=nope", "query.cursor"],
+    ]) {
       const res = await call(`/api/v1/events?${query}`, { token: await token(["events:read"]) });
       expect(res.status, query).toBe(400);
       expect(((await res.json()) as { error: { message: string } }).error.message).toContain(field);

@@ -84,14 +84,28 @@ function filterRecords(records: RecordedRequest[], params: URLSearchParams): Rec
   const model = params.get("model");
   const contains = params.get("contains");
   const since = Number(params.get("since") ?? 0);
-  return records.filter((r) => r.seq > since && (model === null || r.model === model) && (contains === null || (r.model ?? "").includes(contains)));
+  return records.filter(
+    (r) =>
+      r.seq > since &&
+      (model === null || r.model === model) &&
+      (contains === null || (r.model ?? "").includes(contains)),
+  );
 }
 
-async function route(url: URL, req: IncomingMessage, body: Record<string, unknown>, res: ServerResponse): Promise<void> {
+async function route(
+  url: URL,
+  req: IncomingMessage,
+  body: Record<string, unknown>,
+  res: ServerResponse,
+): Promise<void> {
   const path = url.pathname;
-  if (path.includes("//")) return sendJson(res, 404, { error: { message: `double slash in path ${path}`, type: "invalid_request_error" } });
+  if (path.includes("//"))
+    return sendJson(res, 404, { error: { message: `double slash in path ${path}`, type: "invalid_request_error" } });
   if (req.method === "GET" && /^\/openai\/.*\/models$/.test(path)) {
-    return sendJson(res, 200, { object: "list", data: [{ id: "fake-echo", object: "model", created: 1_700_000_000, owned_by: "fake" }] });
+    return sendJson(res, 200, {
+      object: "list",
+      data: [{ id: "fake-echo", object: "model", created: 1_700_000_000, owned_by: "fake" }],
+    });
   }
   if (req.method !== "POST") return sendJson(res, 405, { error: { message: "POST only" } });
   const cf = /^\/cf\/client\/v4\/accounts\/[^/]+\/ai\/v1\/(chat\/completions|embeddings)$/.exec(path);
@@ -100,7 +114,8 @@ async function route(url: URL, req: IncomingMessage, body: Record<string, unknow
   if (openai) return handleOpenAI("openai", openai[1] === "embeddings" ? "embeddings" : "chat", req.headers, body, res);
   if (path === "/anthropic/v1/messages") return handleAnthropic(req.headers, body, res);
   const google = /^\/google\/v1beta\/models\/([^/:]+):(\w+)$/.exec(path);
-  if (google?.[1] !== undefined && google[2] !== undefined) return handleGoogle(decodeURIComponent(google[1]), google[2], url.searchParams.get("alt"), req.headers, body, res);
+  if (google?.[1] !== undefined && google[2] !== undefined)
+    return handleGoogle(decodeURIComponent(google[1]), google[2], url.searchParams.get("alt"), req.headers, body, res);
   return sendJson(res, 404, { error: { message: `no fake upstream at ${path}` } });
 }
 
@@ -109,7 +124,8 @@ export async function startFakeUpstreams(): Promise<FakeUpstreams> {
   let seq = 0;
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://fake");
-    if (req.method === "GET" && url.pathname === "/_requests") return sendJson(res, 200, filterRecords(records, url.searchParams));
+    if (req.method === "GET" && url.pathname === "/_requests")
+      return sendJson(res, 200, filterRecords(records, url.searchParams));
     readBody(req)
       .then(async (text) => {
         let body: Record<string, unknown> = {};
@@ -127,9 +143,16 @@ export async function startFakeUpstreams(): Promise<FakeUpstreams> {
           method: req.method ?? "GET",
           path: url.pathname,
           search: url.search,
-          headers: Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")])),
+          headers: Object.fromEntries(
+            Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(", ") : (v ?? "")]),
+          ),
           body,
-          model: typeof body.model === "string" ? body.model : googleModel === undefined ? undefined : decodeURIComponent(googleModel),
+          model:
+            typeof body.model === "string"
+              ? body.model
+              : googleModel === undefined
+                ? undefined
+                : decodeURIComponent(googleModel),
         });
         if (records.length > MAX_RECORDS) records.splice(0, records.length - MAX_RECORDS);
         return route(url, req, body, res);

@@ -6,7 +6,10 @@ import { importJWK, SignJWT } from "jose";
 
 export const SECRET = env.AUTH_JWT_SECRET ?? "";
 
-export async function token(scopes: string[], opts: { sub?: string; expiresIn?: string | number; secret?: string } = {}): Promise<string> {
+export async function token(
+  scopes: string[],
+  opts: { sub?: string; expiresIn?: string | number; secret?: string } = {},
+): Promise<string> {
   return new SignJWT({ scopes })
     .setProtectedHeader({ alg: "HS256" })
     .setSubject(opts.sub ?? "tester")
@@ -17,7 +20,11 @@ export async function token(scopes: string[], opts: { sub?: string; expiresIn?: 
 
 export async function rsToken(scopes: string[]): Promise<string> {
   const key = await importJWK(JSON.parse(env.TEST_JWKS_PRIVATE_KEY) as Parameters<typeof importJWK>[0], "RS256");
-  return new SignJWT({ scopes }).setProtectedHeader({ alg: "RS256", kid: "test-key" }).setSubject("rs-tester").setExpirationTime("1h").sign(key);
+  return new SignJWT({ scopes })
+    .setProtectedHeader({ alg: "RS256", kid: "test-key" })
+    .setSubject("rs-tester")
+    .setExpirationTime("1h")
+    .sign(key);
 }
 
 export interface CallOptions {
@@ -35,7 +42,11 @@ export async function call(path: string, opts: CallOptions = {}): Promise<Respon
     headers["content-type"] ??= "application/json";
     body = typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body);
   }
-  return exports.default.fetch(`https://botplane.test${path}`, { method: opts.method ?? (body ? "POST" : "GET"), headers, body });
+  return exports.default.fetch(`https://botplane.test${path}`, {
+    method: opts.method ?? (body ? "POST" : "GET"),
+    headers,
+    body,
+  });
 }
 
 export async function json<T = Record<string, unknown>>(res: Response): Promise<T> {
@@ -54,12 +65,18 @@ export function uniqueId(prefix: string): string {
 }
 
 export async function registerBot(skill: Skill, auth: string, instanceId = uniqueId("bot")): Promise<string> {
-  const res = await call("/v1/botz/register", { token: auth, body: { botz_name: "tester", instance_id: instanceId, skill_level: skill } });
+  const res = await call("/v1/botz/register", {
+    token: auth,
+    body: { botz_name: "tester", instance_id: instanceId, skill_level: skill },
+  });
   if (res.status !== 201 && res.status !== 200) throw new Error(`register failed: ${res.status} ${await res.text()}`);
   return (await json<{ botz_id: string }>(res)).botz_id;
 }
 
-export async function createItems(auth: string, items: { required_skill_level?: Skill; priority?: number; integration_name?: string; title?: string }[]): Promise<string[]> {
+export async function createItems(
+  auth: string,
+  items: { required_skill_level?: Skill; priority?: number; integration_name?: string; title?: string }[],
+): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < items.length; i += 100) {
     const batch = items.slice(i, i + 100).map((it, j) => ({ title: it.title ?? `item ${i + j}`, ...it }));

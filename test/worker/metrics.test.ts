@@ -40,7 +40,8 @@ function parseExposition(text: string): Map<string, Family> {
     const fam = current ? families.get(current) : undefined;
     if (!fam || (name !== current && base !== current)) throw new Error(`sample ${name} outside its family block`);
     const labels: Record<string, string> = {};
-    for (const m of (sample[3] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[m[1] as string] = m[2] as string;
+    for (const m of (sample[3] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g))
+      labels[m[1] as string] = m[2] as string;
     const value = sample[4] === "+Inf" ? Infinity : Number(sample[4]);
     if (Number.isNaN(value)) throw new Error(`bad value: ${line}`);
     fam.samples.push({ name, labels, value });
@@ -63,9 +64,11 @@ function checkHistogram(name: string, fam: Family): void {
     const buckets = samples.filter((s) => s.name === `${name}_bucket`);
     const count = samples.find((s) => s.name === `${name}_count`)?.value;
     const inf = buckets.find((b) => b.labels.le === "+Inf")?.value;
-    if (inf === undefined || count === undefined || inf !== count) throw new Error(`${name}: +Inf bucket must equal _count`);
+    if (inf === undefined || count === undefined || inf !== count)
+      throw new Error(`${name}: +Inf bucket must equal _count`);
     const values = buckets.map((b) => b.value);
-    if (values.some((v, i) => i > 0 && v < (values[i - 1] as number))) throw new Error(`${name}: buckets not cumulative`);
+    if (values.some((v, i) => i > 0 && v < (values[i - 1] as number)))
+      throw new Error(`${name}: buckets not cumulative`);
   }
 }
 
@@ -77,25 +80,39 @@ async function scrape(): Promise<Map<string, Family>> {
 }
 
 describe("GET /metrics", () => {
-  it("should count every request in jimbot_request_duration_seconds by service, route and status", async ({ expect }) => {
+  it("should count every request in jimbot_request_duration_seconds by service, route and status", async ({
+    expect,
+  }) => {
     const auth = await ADMIN();
     const before = await scrape();
     const countOf = (fams: Map<string, Family>, status: string) =>
-      fams.get("jimbot_request_duration_seconds")?.samples.find((s) => s.name.endsWith("_count") && s.labels.method === "GET /v1/stats" && s.labels.status === status)?.value ?? 0;
+      fams
+        .get("jimbot_request_duration_seconds")
+        ?.samples.find(
+          (s) => s.name.endsWith("_count") && s.labels.method === "GET /v1/stats" && s.labels.status === status,
+        )?.value ?? 0;
     for (let i = 0; i < 7; i++) await call("/v1/stats", { token: auth });
     for (let i = 0; i < 3; i++) await call("/v1/stats");
     const after = await scrape();
     expect(countOf(after, "200") - countOf(before, "200")).toBe(7);
     expect(countOf(after, "401") - countOf(before, "401")).toBe(3);
-    const sample = after.get("jimbot_request_duration_seconds")?.samples.find((s) => s.labels.method === "GET /v1/stats");
+    const sample = after
+      .get("jimbot_request_duration_seconds")
+      ?.samples.find((s) => s.labels.method === "GET /v1/stats");
     expect(sample?.labels.service).toBe("botz");
   });
 
   it("should keep counts when the shards are evicted", async ({ expect }) => {
     for (let i = 0; i < 5; i++) await call("/healthz");
-    const before = (await scrape()).get("jimbot_request_duration_seconds")?.samples.find((s) => s.name.endsWith("_count") && s.labels.method === "GET /healthz")?.value ?? 0;
+    const before =
+      (await scrape())
+        .get("jimbot_request_duration_seconds")
+        ?.samples.find((s) => s.name.endsWith("_count") && s.labels.method === "GET /healthz")?.value ?? 0;
     for (let shard = 0; shard < 4; shard++) await evictDurableObject(env.METRICS.getByName(`shard-${shard}`));
-    const after = (await scrape()).get("jimbot_request_duration_seconds")?.samples.find((s) => s.name.endsWith("_count") && s.labels.method === "GET /healthz")?.value ?? 0;
+    const after =
+      (await scrape())
+        .get("jimbot_request_duration_seconds")
+        ?.samples.find((s) => s.name.endsWith("_count") && s.labels.method === "GET /healthz")?.value ?? 0;
     expect(after).toBe(before);
     expect(before).toBeGreaterThanOrEqual(5);
   });
@@ -114,10 +131,17 @@ describe("GET /metrics", () => {
     const bot = await registerBot("agentic", auth);
     const [id] = await createItems(auth, [{}, {}]);
     await call("/v1/workitems/claim", { token: auth, body: { botz_id: bot, work_item_id: id } });
-    const stats = await json<{ work_items: { by_status: Record<string, number> }; claims_last_hour: number; instances: { by_skill_level: Record<string, number> } }>(await call("/v1/stats", { token: auth }));
+    const stats = await json<{
+      work_items: { by_status: Record<string, number> };
+      claims_last_hour: number;
+      instances: { by_skill_level: Record<string, number> };
+    }>(await call("/v1/stats", { token: auth }));
     const fams = await scrape();
     const gauge = (name: string, labels: Record<string, string> = {}) =>
-      fams.get(name)?.samples.filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((a, s) => a + s.value, 0);
+      fams
+        .get(name)
+        ?.samples.filter((s) => Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+        .reduce((a, s) => a + s.value, 0);
     expect(fams.get("botz_work_items")?.type).toBe("gauge");
     expect(gauge("botz_work_items", { status: "pending" })).toBe(stats.work_items.by_status.pending);
     expect(gauge("botz_work_items", { status: "claimed" })).toBe(stats.work_items.by_status.claimed);
@@ -132,9 +156,19 @@ describe("GET /v1/stats", () => {
     const auth = await ADMIN();
     const bot = await registerBot("basic", auth);
     const [id] = await createItems(auth, [{}]);
-    const claim = await json<{ fencing_token: number }>(await call("/v1/workitems/claim", { token: auth, body: { botz_id: bot, work_item_id: id } }));
-    await call("/v1/workitems/complete", { token: auth, body: { work_item_id: id, botz_id: bot, fencing_token: claim.fencing_token, status: "completed" } });
-    const stats = await json<{ instances: { total: number }; work_items: { by_status: Record<string, number> }; claims_last_hour: number; mean_claim_to_complete_seconds: number | null }>(await call("/v1/stats", { token: auth }));
+    const claim = await json<{ fencing_token: number }>(
+      await call("/v1/workitems/claim", { token: auth, body: { botz_id: bot, work_item_id: id } }),
+    );
+    await call("/v1/workitems/complete", {
+      token: auth,
+      body: { work_item_id: id, botz_id: bot, fencing_token: claim.fencing_token, status: "completed" },
+    });
+    const stats = await json<{
+      instances: { total: number };
+      work_items: { by_status: Record<string, number> };
+      claims_last_hour: number;
+      mean_claim_to_complete_seconds: number | null;
+    }>(await call("/v1/stats", { token: auth }));
     expect(stats.instances.total).toBeGreaterThanOrEqual(1);
     expect(stats.work_items.by_status.completed).toBeGreaterThanOrEqual(1);
     expect(stats.claims_last_hour).toBeGreaterThanOrEqual(1);

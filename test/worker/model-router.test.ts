@@ -28,7 +28,15 @@ import {
   type RoutedStreamElement,
 } from "../../workers/models/router";
 import { resetBudgetCache } from "../../workers/models/router/budgets";
-import { type ChatRequest, type ChatResult, type FailureKind, type Provider, ProviderError, type StreamChunk, type Tier } from "../../workers/models/types";
+import {
+  type ChatRequest,
+  type ChatResult,
+  type FailureKind,
+  type Provider,
+  ProviderError,
+  type StreamChunk,
+  type Tier,
+} from "../../workers/models/types";
 import { uniqueId } from "./helpers";
 
 type ChatFn = (n: number, req: ChatRequest) => Promise<ChatResult>;
@@ -65,10 +73,18 @@ function fake(name: string, chat: ChatFn, stream?: StreamFn): Fake {
   return p;
 }
 
-const answer = (text: string): ChatFn => async () => ({ content: [{ type: "text", text }], usage: { input_tokens: 10, output_tokens: 20 }, finish_reason: "stop" });
-const failWith = (kind: FailureKind, status?: number, retryAfterMs?: number): ChatFn => async () => {
-  throw new ProviderError(kind, `upstream says ${kind}`, status, retryAfterMs);
-};
+const answer =
+  (text: string): ChatFn =>
+  async () => ({
+    content: [{ type: "text", text }],
+    usage: { input_tokens: 10, output_tokens: 20 },
+    finish_reason: "stop",
+  });
+const failWith =
+  (kind: FailureKind, status?: number, retryAfterMs?: number): ChatFn =>
+  async () => {
+    throw new ProviderError(kind, `upstream says ${kind}`, status, retryAfterMs);
+  };
 /** Never answers and ignores its signal: only the router's own timer can end the wait. */
 const hang: ChatFn = () => new Promise<ChatResult>(() => undefined);
 
@@ -115,10 +131,26 @@ describe("model router: order and retries", () => {
     const local = fake(uniqueId("local"), failWith("server", 500));
     const free = fake(uniqueId("free"), answer("from free"));
     const cloud = fake(uniqueId("cloud"), answer("from cloud"));
-    const out = await executeChat([plan(local, { tier: "local" }), plan(free, { tier: "free", params: { temperature: 0.2, max_tokens: 5 } }), plan(cloud)], { ...request, params: { max_tokens: 9 } }, deps());
+    const out = await executeChat(
+      [
+        plan(local, { tier: "local" }),
+        plan(free, { tier: "free", params: { temperature: 0.2, max_tokens: 5 } }),
+        plan(cloud),
+      ],
+      { ...request, params: { max_tokens: 9 } },
+      deps(),
+    );
     expect(textOf(out.result)).toBe("from free");
-    expect(out.attempt).toEqual({ variant: `v-${free.name}`, provider: free.name, model: `m-${free.name}`, tier: "free" });
-    expect(out.attempts.map((a) => [a.tier, a.status])).toEqual([["local", "server"], ["free", "ok"]]);
+    expect(out.attempt).toEqual({
+      variant: `v-${free.name}`,
+      provider: free.name,
+      model: `m-${free.name}`,
+      tier: "free",
+    });
+    expect(out.attempts.map((a) => [a.tier, a.status])).toEqual([
+      ["local", "server"],
+      ["free", "ok"],
+    ]);
     expect(cloud.calls).toBe(0);
     expect(free.requests[0]?.model).toBe(`m-${free.name}`);
     expect(free.requests[0]?.params).toEqual({ temperature: 0.2, max_tokens: 9 });
@@ -127,9 +159,15 @@ describe("model router: order and retries", () => {
 
   it("should retry a 429 after its Retry-After when that fits max_delay_s and the deadline", async ({ expect }) => {
     const slept: number[] = [];
-    const a = fake(uniqueId("limited"), (n) => (n === 1 ? failWith("rate_limited", 429, 400)(n, {} as ChatRequest) : answer("second try")(n, {} as ChatRequest)));
+    const a = fake(uniqueId("limited"), (n) =>
+      n === 1 ? failWith("rate_limited", 429, 400)(n, {} as ChatRequest) : answer("second try")(n, {} as ChatRequest),
+    );
     const b = fake(uniqueId("backup"), answer("backup"));
-    const out = await executeChat([plan(a, { retries: { numRetries: 2, maxDelayS: 1 } }), plan(b)], request, deps({ sleep: async (ms) => void slept.push(ms) }));
+    const out = await executeChat(
+      [plan(a, { retries: { numRetries: 2, maxDelayS: 1 } }), plan(b)],
+      request,
+      deps({ sleep: async (ms) => void slept.push(ms) }),
+    );
     expect(textOf(out.result)).toBe("second try");
     expect(slept).toEqual([400]);
     expect(out.attempts[0]).toMatchObject({ status: "ok", tries: 2 });
@@ -140,7 +178,11 @@ describe("model router: order and retries", () => {
     const slept: number[] = [];
     const a = fake(uniqueId("limited"), failWith("rate_limited", 429, 30_000));
     const b = fake(uniqueId("backup"), answer("backup"));
-    const out = await executeChat([plan(a, { retries: { numRetries: 3, maxDelayS: 2 } }), plan(b)], request, deps({ sleep: async (ms) => void slept.push(ms) }));
+    const out = await executeChat(
+      [plan(a, { retries: { numRetries: 3, maxDelayS: 2 } }), plan(b)],
+      request,
+      deps({ sleep: async (ms) => void slept.push(ms) }),
+    );
     expect(textOf(out.result)).toBe("backup");
     expect(slept).toEqual([]);
     expect(a.calls).toBe(1);
@@ -151,7 +193,11 @@ describe("model router: order and retries", () => {
     const slept: number[] = [];
     const a = fake(uniqueId("shaky"), failWith("server", 502));
     const b = fake(uniqueId("backup"), answer("backup"));
-    const out = await executeChat([plan(a, { retries: { numRetries: 3, maxDelayS: 0.15 } }), plan(b)], request, deps({ random: () => 0.99, sleep: async (ms) => void slept.push(ms) }));
+    const out = await executeChat(
+      [plan(a, { retries: { numRetries: 3, maxDelayS: 0.15 } }), plan(b)],
+      request,
+      deps({ random: () => 0.99, sleep: async (ms) => void slept.push(ms) }),
+    );
     expect(a.calls).toBe(4);
     expect(slept).toEqual([99, 148, 148]);
     expect(textOf(out.result)).toBe("backup");
@@ -159,7 +205,13 @@ describe("model router: order and retries", () => {
 });
 
 describe("model router: fallback rules", () => {
-  for (const [kind, status] of [["overloaded", 529], ["server", 503], ["network", undefined], ["stream", 200], ["unavailable", undefined]] as const) {
+  for (const [kind, status] of [
+    ["overloaded", 529],
+    ["server", 503],
+    ["network", undefined],
+    ["stream", 200],
+    ["unavailable", undefined],
+  ] as const) {
     it(`should fall back to the next attempt on ${kind}`, async ({ expect }) => {
       const a = fake(uniqueId(kind), failWith(kind, status));
       const b = fake(uniqueId("next"), answer("next"));
@@ -173,7 +225,11 @@ describe("model router: fallback rules", () => {
     const a = fake(uniqueId("stuck"), hang);
     const b = fake(uniqueId("next"), answer("next"));
     const start = Date.now();
-    const out = await executeChat([plan(a, { timeouts: { nonStreamingTotalMs: 150, streamingTtftMs: 100, streamingTotalMs: 1000 } }), plan(b)], request, deps());
+    const out = await executeChat(
+      [plan(a, { timeouts: { nonStreamingTotalMs: 150, streamingTtftMs: 100, streamingTotalMs: 1000 } }), plan(b)],
+      request,
+      deps(),
+    );
     expect(Date.now() - start).toBeGreaterThanOrEqual(140);
     expect(a.requests[0]?.signal.aborted).toBe(true);
     expect(out.attempts[0]).toMatchObject({ status: "timeout" });
@@ -208,7 +264,9 @@ describe("model router: fallback rules", () => {
   it("should mark a provider answering 402 exhausted until its budget window resets", async ({ expect }) => {
     let t = Date.now();
     const now = () => t;
-    const broke = fake(uniqueId("broke"), (n) => (n === 1 ? failWith("quota", 402)(n, {} as ChatRequest) : answer("topped up")(n, {} as ChatRequest)));
+    const broke = fake(uniqueId("broke"), (n) =>
+      n === 1 ? failWith("quota", 402)(n, {} as ChatRequest) : answer("topped up")(n, {} as ChatRequest),
+    );
     const other = fake(uniqueId("other"), answer("other"));
     const attempts = [plan(broke, { budget: { dailyUsd: 5 } }), plan(other)];
     expect(textOf((await executeChat(attempts, request, deps({ now }))).result)).toBe("other");
@@ -233,7 +291,11 @@ describe("model router: fallback rules", () => {
     const err = await rejection(executeChat([plan(a), plan(b)], request, deps()));
     expect(err).toBeInstanceOf(InferenceRejected);
     expect(err).toBeInstanceOf(AppError);
-    expect(err).toMatchObject({ status: 400, code: "bad_request", message: "strict: HTTP 400: messages.0.content: must not be empty" });
+    expect(err).toMatchObject({
+      status: 400,
+      code: "bad_request",
+      message: "strict: HTTP 400: messages.0.content: must not be empty",
+    });
     expect((err as InferenceRejected).attempts).toHaveLength(1);
     expect(b.calls).toBe(0);
   });
@@ -242,12 +304,22 @@ describe("model router: fallback rules", () => {
     const small = fake(uniqueId("small"), failWith("context_length", 400));
     const same = fake(uniqueId("same"), answer("same"));
     const big = fake(uniqueId("big"), answer("big"));
-    const out = await executeChat([plan(small, { contextWindow: 8192 }), plan(same, { contextWindow: 8192 }), plan(big, { contextWindow: 131_072 })], request, deps());
+    const out = await executeChat(
+      [
+        plan(small, { contextWindow: 8192 }),
+        plan(same, { contextWindow: 8192 }),
+        plan(big, { contextWindow: 131_072 }),
+      ],
+      request,
+      deps(),
+    );
     expect(textOf(out.result)).toBe("big");
     expect(same.calls).toBe(0);
     expect(out.attempts.map((a) => a.status)).toEqual(["context_length", "skipped", "ok"]);
 
-    const err = await rejection(executeChat([plan(small, { contextWindow: 8192 }), plan(same, { contextWindow: 4096 })], request, deps()));
+    const err = await rejection(
+      executeChat([plan(small, { contextWindow: 8192 }), plan(same, { contextWindow: 4096 })], request, deps()),
+    );
     expect(err).toMatchObject({ status: 400, code: "context_length_exceeded" });
     expect(same.calls).toBe(0);
   });
@@ -257,7 +329,9 @@ describe("model router: breaker, deadline and total failure", () => {
   it("should open a failing provider's breaker, skip it, then probe it half-open and close", async ({ expect }) => {
     resetBreakerCache();
     let healthy = false;
-    const flaky = fake("flaky-test", (n, req) => (healthy ? answer("recovered")(n, req) : failWith("server", 500)(n, req)));
+    const flaky = fake("flaky-test", (n, req) =>
+      healthy ? answer("recovered")(n, req) : failWith("server", 500)(n, req),
+    );
     const backup = fake(uniqueId("backup"), answer("backup"));
     const attempts = [plan(flaky), plan(backup)];
     await executeChat(attempts, request, deps());
@@ -279,10 +353,20 @@ describe("model router: breaker, deadline and total failure", () => {
     expect(providerHealth([{ name: "flaky-test" }], env)[0]).toMatchObject({ state: "ok", breaker: "closed" });
   });
 
-  it("should start no attempt after the overall deadline, so an all-failing request ends on time", async ({ expect }) => {
+  it("should start no attempt after the overall deadline, so an all-failing request ends on time", async ({
+    expect,
+  }) => {
     const stuck = Array.from({ length: 5 }, (_, i) => fake(uniqueId(`stuck${i}`), hang));
     const start = Date.now();
-    const err = await rejection(executeChat(stuck.map((p) => plan(p, { timeouts: { nonStreamingTotalMs: 250, streamingTtftMs: 100, streamingTotalMs: 1000 } })), request, deps({ deadlineMs: 600 })));
+    const err = await rejection(
+      executeChat(
+        stuck.map((p) =>
+          plan(p, { timeouts: { nonStreamingTotalMs: 250, streamingTtftMs: 100, streamingTotalMs: 1000 } }),
+        ),
+        request,
+        deps({ deadlineMs: 600 }),
+      ),
+    );
     const elapsed = Date.now() - start;
     expect(elapsed).toBeGreaterThanOrEqual(550);
     expect(elapsed).toBeLessThan(1000);
@@ -295,28 +379,49 @@ describe("model router: breaker, deadline and total failure", () => {
 
   it("should apply a 10 s deadline by default", async ({ expect }) => {
     let t = Date.now();
-    const slow = (name: string) => fake(uniqueId(name), async () => {
-      t += 4000;
-      throw new ProviderError("server", "slow 500", 500);
-    });
+    const slow = (name: string) =>
+      fake(uniqueId(name), async () => {
+        t += 4000;
+        throw new ProviderError("server", "slow 500", 500);
+      });
     const ps = ["a", "b", "c", "d", "e"].map(slow);
-    const err = await rejection(executeChat(ps.map((p) => plan(p)), request, deps({ now: () => t })));
+    const err = await rejection(
+      executeChat(
+        ps.map((p) => plan(p)),
+        request,
+        deps({ now: () => t }),
+      ),
+    );
     expect(ps.map((p) => p.calls)).toEqual([1, 1, 1, 0, 0]);
-    expect((err as AllAttemptsFailed).attempts.map((a) => a.status)).toEqual(["server", "server", "server", "skipped", "skipped"]);
+    expect((err as AllAttemptsFailed).attempts.map((a) => a.status)).toEqual([
+      "server",
+      "server",
+      "server",
+      "skipped",
+      "skipped",
+    ]);
   });
 
   it("should fail with every attempt listed, rendered as a 502 body", async ({ expect }) => {
     const a = fake(uniqueId("a"), failWith("overloaded", 529));
     const b = fake(uniqueId("b"), failWith("auth", 403));
     const c = fake(uniqueId("c"), failWith("network"));
-    const err = await rejection(executeChat([plan(a, { tier: "local" }), plan(b, { tier: "plans" }), plan(c)], request, deps()));
+    const err = await rejection(
+      executeChat([plan(a, { tier: "local" }), plan(b, { tier: "plans" }), plan(c)], request, deps()),
+    );
     expect(err).toBeInstanceOf(AllAttemptsFailed);
     const appError = allAttemptsFailedError(err as AllAttemptsFailed);
     expect(appError.status).toBe(502);
     expect(appError.code).toBe("all_attempts_failed");
     expect(appError.details).toEqual({
       attempts: [
-        { variant: `v-${a.name}`, provider: a.name, tier: "local", status: "overloaded", reason: "upstream says overloaded" },
+        {
+          variant: `v-${a.name}`,
+          provider: a.name,
+          tier: "local",
+          status: "overloaded",
+          reason: "upstream says overloaded",
+        },
         { variant: `v-${b.name}`, provider: b.name, tier: "plans", status: "auth", reason: "upstream says auth" },
         { variant: `v-${c.name}`, provider: c.name, tier: "cloud", status: "network", reason: "upstream says network" },
       ],
@@ -326,14 +431,21 @@ describe("model router: breaker, deadline and total failure", () => {
   it("should fall back for embeddings too", async ({ expect }) => {
     const a = fake(uniqueId("embed-down"), failWith("unavailable"));
     const b = fake(uniqueId("embed-up"), answer("x"));
-    const out = await executeEmbed([plan(a, { tier: "local" }), plan(b, { prices: { inputPerMillion: 1, outputPerMillion: 0 } })], { input: ["a", "b"] }, deps());
+    const out = await executeEmbed(
+      [plan(a, { tier: "local" }), plan(b, { prices: { inputPerMillion: 1, outputPerMillion: 0 } })],
+      { input: ["a", "b"] },
+      deps(),
+    );
     expect(out.result.embeddings).toHaveLength(2);
     expect(out.attempt.provider).toBe(b.name);
     expect(out.cost_usd).toBeCloseTo(7 / 1_000_000);
   });
 });
 
-async function* chunks(list: StreamChunk[], then?: { error: ProviderError } | { hangMs: number }): AsyncIterable<StreamChunk> {
+async function* chunks(
+  list: StreamChunk[],
+  then?: { error: ProviderError } | { hangMs: number },
+): AsyncIterable<StreamChunk> {
   for (const c of list) yield c;
   if (then && "error" in then) throw then.error;
   if (then && "hangMs" in then) await scheduler.wait(then.hangMs);
@@ -341,8 +453,19 @@ async function* chunks(list: StreamChunk[], then?: { error: ProviderError } | { 
 
 describe("model router: streaming", () => {
   it("should fall back transparently when a stream fails before its first content delta", async ({ expect }) => {
-    const a = fake(uniqueId("s-early"), hang, () => chunks([{ type: "usage", usage: { input_tokens: 5, output_tokens: 0 } }], { error: new ProviderError("overloaded", "overloaded mid-preamble") }));
-    const b = fake(uniqueId("s-ok"), hang, () => chunks([{ type: "text_delta", text: "Hel" }, { type: "text_delta", text: "lo" }, { type: "usage", usage: { input_tokens: 4, output_tokens: 2 } }, { type: "finish", finish_reason: "stop" }]));
+    const a = fake(uniqueId("s-early"), hang, () =>
+      chunks([{ type: "usage", usage: { input_tokens: 5, output_tokens: 0 } }], {
+        error: new ProviderError("overloaded", "overloaded mid-preamble"),
+      }),
+    );
+    const b = fake(uniqueId("s-ok"), hang, () =>
+      chunks([
+        { type: "text_delta", text: "Hel" },
+        { type: "text_delta", text: "lo" },
+        { type: "usage", usage: { input_tokens: 4, output_tokens: 2 } },
+        { type: "finish", finish_reason: "stop" },
+      ]),
+    );
     const out = await executeChatStream([plan(a), plan(b)], request, deps());
     expect(out.attempt.provider).toBe(b.name);
     expect(out.attempts.map((x) => x.status)).toEqual(["overloaded", "ok"]);
@@ -352,14 +475,27 @@ describe("model router: streaming", () => {
       { type: "usage", usage: { input_tokens: 4, output_tokens: 2 } },
       { type: "finish", finish_reason: "stop" },
     ]);
-    expect(await out.done).toMatchObject({ usage: { input_tokens: 4, output_tokens: 2 }, finish_reason: "stop", error: undefined });
+    expect(await out.done).toMatchObject({
+      usage: { input_tokens: 4, output_tokens: 2 },
+      finish_reason: "stop",
+      error: undefined,
+    });
   });
 
   it("should fall back when the first token is slower than ttft_ms", async ({ expect }) => {
     const a = fake(uniqueId("s-slow"), hang, () => chunks([], { hangMs: 2000 }));
-    const b = fake(uniqueId("s-fast"), hang, () => chunks([{ type: "text_delta", text: "fast" }, { type: "finish", finish_reason: "stop" }]));
+    const b = fake(uniqueId("s-fast"), hang, () =>
+      chunks([
+        { type: "text_delta", text: "fast" },
+        { type: "finish", finish_reason: "stop" },
+      ]),
+    );
     const start = Date.now();
-    const out = await executeChatStream([plan(a, { timeouts: { nonStreamingTotalMs: 5000, streamingTtftMs: 120, streamingTotalMs: 5000 } }), plan(b)], request, deps());
+    const out = await executeChatStream(
+      [plan(a, { timeouts: { nonStreamingTotalMs: 5000, streamingTtftMs: 120, streamingTotalMs: 5000 } }), plan(b)],
+      request,
+      deps(),
+    );
     expect(Date.now() - start).toBeLessThan(1000);
     expect(out.attempts[0]).toMatchObject({ status: "timeout" });
     expect(out.attempts[0]?.reason).toContain("time to first token");
@@ -367,12 +503,24 @@ describe("model router: streaming", () => {
     expect((await collect(out.stream))[0]).toEqual({ type: "text_delta", text: "fast" });
   });
 
-  it("should end the stream with an error element and the usage so far when it fails after the first delta", async ({ expect }) => {
+  it("should end the stream with an error element and the usage so far when it fails after the first delta", async ({
+    expect,
+  }) => {
     const a = fake(uniqueId("s-cut"), hang, () =>
-      chunks([{ type: "text_delta", text: "Hello " }, { type: "usage", usage: { input_tokens: 12, output_tokens: 3 } }], { error: new ProviderError("stream", "connection cut") }),
+      chunks(
+        [
+          { type: "text_delta", text: "Hello " },
+          { type: "usage", usage: { input_tokens: 12, output_tokens: 3 } },
+        ],
+        { error: new ProviderError("stream", "connection cut") },
+      ),
     );
     const b = fake(uniqueId("s-never"), hang, () => chunks([{ type: "text_delta", text: "never" }]));
-    const out = await executeChatStream([plan(a, { prices: { inputPerMillion: 1_000_000, outputPerMillion: 2_000_000 } }), plan(b)], request, deps());
+    const out = await executeChatStream(
+      [plan(a, { prices: { inputPerMillion: 1_000_000, outputPerMillion: 2_000_000 } }), plan(b)],
+      request,
+      deps(),
+    );
     const elements = await collect(out.stream);
     expect(elements).toEqual([
       { type: "text_delta", text: "Hello " },
@@ -389,7 +537,9 @@ describe("model router: streaming", () => {
 
 describe("model router: budgets", () => {
   it("should price usage per million tokens", ({ expect }) => {
-    expect(costOf({ input_tokens: 1000, output_tokens: 500 }, { inputPerMillion: 3, outputPerMillion: 15 })).toBeCloseTo(0.0105);
+    expect(
+      costOf({ input_tokens: 1000, output_tokens: 500 }, { inputPerMillion: 3, outputPerMillion: 15 }),
+    ).toBeCloseTo(0.0105);
     expect(costOf({ input_tokens: 1000, output_tokens: 500 }, undefined)).toBe(0);
   });
 
@@ -404,11 +554,20 @@ describe("model router: budgets", () => {
     expect(isExhausted(p, budget, jan11)).toBe(false);
     await recordCost(env, p, 0.6, jan11);
     expect(isExhausted(p, budget, jan11)).toBe(true);
-    expect(budgetSnapshot(p, budget, jan11)).toMatchObject({ day: { window: "day:2031-01-11", spent_usd: 0.6 }, month: { window: "month:2031-01", remaining_usd: 0 } });
+    expect(budgetSnapshot(p, budget, jan11)).toMatchObject({
+      day: { window: "day:2031-01-11", spent_usd: 0.6 },
+      month: { window: "month:2031-01", remaining_usd: 0 },
+    });
     expect(isExhausted(p, budget, feb1)).toBe(false);
 
-    const rows = await env.DB.prepare("SELECT window, cost FROM provider_spend WHERE provider = ? ORDER BY window").bind(p).all<{ window: string; cost: number }>();
-    expect(rows.results.map((r) => [r.window, Math.round(r.cost * 100) / 100])).toEqual([["day:2031-01-10", 1], ["day:2031-01-11", 0.6], ["month:2031-01", 1.6]]);
+    const rows = await env.DB.prepare("SELECT window, cost FROM provider_spend WHERE provider = ? ORDER BY window")
+      .bind(p)
+      .all<{ window: string; cost: number }>();
+    expect(rows.results.map((r) => [r.window, Math.round(r.cost * 100) / 100])).toEqual([
+      ["day:2031-01-10", 1],
+      ["day:2031-01-11", 0.6],
+      ["month:2031-01", 1.6],
+    ]);
 
     // A fresh isolate knows nothing until its off-path refresh reads D1.
     resetBudgetCache();
@@ -417,10 +576,15 @@ describe("model router: budgets", () => {
     expect(isExhausted(p, budget, jan11)).toBe(true);
   });
 
-  it("should charge served inferences to the provider's budget, write it to D1 off the request path, and skip it once spent", async ({ expect }) => {
+  it("should charge served inferences to the provider's budget, write it to D1 off the request path, and skip it once spent", async ({
+    expect,
+  }) => {
     const spender = fake(uniqueId("spender"), answer("paid"));
     const free = fake(uniqueId("free"), answer("free"));
-    const attempts = [plan(spender, { prices: { inputPerMillion: 20_000, outputPerMillion: 20_000 }, budget: { dailyUsd: 0.5 } }), plan(free)];
+    const attempts = [
+      plan(spender, { prices: { inputPerMillion: 20_000, outputPerMillion: 20_000 }, budget: { dailyUsd: 0.5 } }),
+      plan(free),
+    ];
     const first = await executeChat(attempts, request, deps());
     expect(first.cost_usd).toBeCloseTo(0.6);
     const second = await executeChat(attempts, request, deps());
@@ -428,7 +592,9 @@ describe("model router: budgets", () => {
     expect(second.attempts[0]?.reason).toContain("daily budget");
 
     while (held.length > 0) await held.shift();
-    const row = await env.DB.prepare("SELECT cost FROM provider_spend WHERE provider = ? AND window LIKE 'day:%'").bind(spender.name).first<{ cost: number }>();
+    const row = await env.DB.prepare("SELECT cost FROM provider_spend WHERE provider = ? AND window LIKE 'day:%'")
+      .bind(spender.name)
+      .first<{ cost: number }>();
     expect(row?.cost).toBeCloseTo(0.6);
   });
 });

@@ -53,7 +53,8 @@ const fn = (config: GatewayConfig, name: string) => {
   if (!f) throw new Error(`no function ${name}`);
   return f;
 };
-const order = (config: GatewayConfig, name: string, random = Math.random) => planVariants(fn(config, name), config, { random }).attempts.map((a) => a.variant);
+const order = (config: GatewayConfig, name: string, random = Math.random) =>
+  planVariants(fn(config, name), config, { random }).attempts.map((a) => a.variant);
 
 const TWO_PROVIDERS = `
 [providers.ollama]
@@ -71,9 +72,19 @@ model = "gpt-4o"
 `;
 
 describe("the seed's tensorzero.toml (bundled)", () => {
-  it("should parse verbatim: providers, models, weighted variants and the inline-provider embed variant", ({ expect }) => {
+  it("should parse verbatim: providers, models, weighted variants and the inline-provider embed variant", ({
+    expect,
+  }) => {
     const config = parsed(BUNDLED_TOML);
-    expect([...config.providers.keys()]).toEqual(["ollama", "cloudflare", "openrouter", "glm", "google_gemini", "anthropic", "openai"]);
+    expect([...config.providers.keys()]).toEqual([
+      "ollama",
+      "cloudflare",
+      "openrouter",
+      "glm",
+      "google_gemini",
+      "anthropic",
+      "openai",
+    ]);
     expect([...config.models.values()].map((m) => `${m.name}=${m.provider}/${m.model}`)).toEqual([
       "qwen-local=ollama/qwen2.5:32b",
       "llama-cf=cloudflare/@cf/meta/llama-3-8b-instruct",
@@ -92,7 +103,9 @@ describe("the seed's tensorzero.toml (bundled)", () => {
     ]);
     const embed = fn(config, "embed");
     expect(embed.type).toBe("embedding");
-    expect(embed.variants).toMatchObject([{ name: "local_embed", provider: "ollama", model: "qwen3-embedding:4b", tier: "local" }]);
+    expect(embed.variants).toMatchObject([
+      { name: "local_embed", provider: "ollama", model: "qwen3-embedding:4b", tier: "local" },
+    ]);
   });
 
   it("should ignore [gateway] bind_address with a warning", ({ expect }) => {
@@ -102,20 +115,33 @@ describe("the seed's tensorzero.toml (bundled)", () => {
 
   it("should keep ${env.NAME} references in the bundled text for interpolation", ({ expect }) => {
     expect(BUNDLED_TOML).toContain('api_key = "${env.CF_API_TOKEN}"');
-    expect(BUNDLED_TOML).toContain('[functions.chat]\ntype = "chat"\nvariants = ["local", "free_tier", "cloud_gemini", "cloud_anthropic", "cloud_openai"]');
+    expect(BUNDLED_TOML).toContain(
+      '[functions.chat]\ntype = "chat"\nvariants = ["local", "free_tier", "cloud_gemini", "cloud_anthropic", "cloud_openai"]',
+    );
   });
 });
 
 describe("${env.NAME} interpolation", () => {
   it("should interpolate vars into urls and keys and derive the Cloudflare account id", ({ expect }) => {
     const cf = parsed(BUNDLED_TOML).providers.get("cloudflare");
-    expect(cf).toMatchObject({ url: "https://api.cloudflare.com/client/v4/accounts/acct-123/ai/v1", apiKey: "cf-token", accountId: "acct-123", enabled: true });
+    expect(cf).toMatchObject({
+      url: "https://api.cloudflare.com/client/v4/accounts/acct-123/ai/v1",
+      apiKey: "cf-token",
+      accountId: "acct-123",
+      enabled: true,
+    });
   });
 
   it("should disable (not reject) a provider whose variable is unset or empty, with the reason", ({ expect }) => {
     const config = parsed(BUNDLED_TOML, { ...ALL_KEYS, CF_API_TOKEN: undefined, ANTHROPIC_API_KEY: "" });
-    expect(config.providers.get("cloudflare")).toMatchObject({ enabled: false, disabledReason: "CF_API_TOKEN is not set" });
-    expect(config.providers.get("anthropic")).toMatchObject({ enabled: false, disabledReason: "ANTHROPIC_API_KEY is not set" });
+    expect(config.providers.get("cloudflare")).toMatchObject({
+      enabled: false,
+      disabledReason: "CF_API_TOKEN is not set",
+    });
+    expect(config.providers.get("anthropic")).toMatchObject({
+      enabled: false,
+      disabledReason: "ANTHROPIC_API_KEY is not set",
+    });
     expect(config.providers.get("openai")?.enabled).toBe(true);
     const none = parsed(BUNDLED_TOML, {});
     expect(none.providers.get("cloudflare")?.disabledReason).toBe("CF_ACCOUNT_ID, CF_API_TOKEN are not set");
@@ -127,23 +153,36 @@ describe("${env.NAME} interpolation", () => {
   });
 
   it("should reject an unset variable outside [providers], naming the key", ({ expect }) => {
-    expect(errorOf(`${TWO_PROVIDERS}\n[models.m]\nprovider = "ollama"\nmodel = "\${env.LOCAL_MODEL}"\n`)).toBe("models.m.model: LOCAL_MODEL is not set");
+    expect(errorOf(`${TWO_PROVIDERS}\n[models.m]\nprovider = "ollama"\nmodel = "\${env.LOCAL_MODEL}"\n`)).toBe(
+      "models.m.model: LOCAL_MODEL is not set",
+    );
   });
 });
 
 describe("OLLAMA_EDGE_DEVICE", () => {
   it("should reroute the seed's host.docker.internal Ollama to the edge:<device> transport", ({ expect }) => {
     const ollama = parsed(BUNDLED_TOML, { ...ALL_KEYS, OLLAMA_EDGE_DEVICE: "pi-kitchen" }).providers.get("ollama");
-    expect(ollama).toMatchObject({ edgeDevice: "pi-kitchen", transport: "edge:pi-kitchen", url: undefined, enabled: true });
+    expect(ollama).toMatchObject({
+      edgeDevice: "pi-kitchen",
+      transport: "edge:pi-kitchen",
+      url: undefined,
+      enabled: true,
+    });
   });
 
   it("should leave the direct URL, with a warning, when no device is set", ({ expect }) => {
     const config = parsed(BUNDLED_TOML, { ...ALL_KEYS, OLLAMA_EDGE_DEVICE: "" });
-    expect(config.providers.get("ollama")).toMatchObject({ transport: "direct", url: "http://host.docker.internal:11434", edgeDevice: undefined });
-    expect(config.warnings.some((w) => w.startsWith("providers.ollama.url: host.docker.internal is unreachable"))).toBe(true);
+    expect(config.providers.get("ollama")).toMatchObject({
+      transport: "direct",
+      url: "http://host.docker.internal:11434",
+      edgeDevice: undefined,
+    });
+    expect(config.warnings.some((w) => w.startsWith("providers.ollama.url: host.docker.internal is unreachable"))).toBe(
+      true,
+    );
   });
 
-  it("should take url = \"edge:<id>\" as edge transport, and keep a public Ollama URL direct", ({ expect }) => {
+  it('should take url = "edge:<id>" as edge transport, and keep a public Ollama URL direct', ({ expect }) => {
     const config = parsed(
       `[providers.pi]\ntype = "ollama"\nurl = "edge:pi-2"\n[providers.remote]\ntype = "ollama"\nurl = "https://ollama.example.com"\n`,
       { OLLAMA_EDGE_DEVICE: "pi-1" },
@@ -244,12 +283,17 @@ model = "models.gpt-4o"
 model = "models.llama-cf"
 `);
     expect(order(config, "ordered")).toEqual(["cloud_openai", "local", "free"]);
-    expect(config.warnings).toContain("functions.ordered.order: free not listed; tried after the listed ones, by tier and weight");
+    expect(config.warnings).toContain(
+      "functions.ordered.order: free not listed; tried after the listed ones, by tier and weight",
+    );
   });
 
   it("should skip disabled providers and those the caller rules out, with reasons", ({ expect }) => {
     const config = parsed(BUNDLED_TOML, { ...ALL_KEYS, ANTHROPIC_API_KEY: undefined });
-    const plan = planVariants(fn(config, "chat"), config, { random: Math.random, skip: (p) => (p === "cloudflare" ? "circuit open" : null) });
+    const plan = planVariants(fn(config, "chat"), config, {
+      random: Math.random,
+      skip: (p) => (p === "cloudflare" ? "circuit open" : null),
+    });
     expect(plan.attempts.map((a) => a.variant)).toEqual(["local", "cloud_gemini", "cloud_openai"]);
     expect(plan.skipped).toEqual([
       { variant: "free_tier", provider: "cloudflare", tier: "free", reason: "circuit open" },
@@ -264,7 +308,9 @@ model = "models.llama-cf"
     expect(planVariants(fn(config, "chat"), config, { random: Math.random, variantName: "nope" }).attempts).toEqual([]);
   });
 
-  it("should sample by weight within a tier when sampling = \"weighted\" (2,000 seeded draws, 0.75/0.25 ± 5%)", ({ expect }) => {
+  it('should sample by weight within a tier when sampling = "weighted" (2,000 seeded draws, 0.75/0.25 ± 5%)', ({
+    expect,
+  }) => {
     const config = parsed(`${TWO_PROVIDERS}
 [providers.openai2]
 type = "openai"
@@ -303,14 +349,24 @@ weight = 0.01
 describe("resolveModel / planModel", () => {
   it("should resolve [models] names and provider::model shorthand", ({ expect }) => {
     const config = parsed(BUNDLED_TOML);
-    expect(resolveModel("gpt-4o", config)).toMatchObject({ model: "gpt-4o", provider: { name: "openai" }, tier: "cloud" });
+    expect(resolveModel("gpt-4o", config)).toMatchObject({
+      model: "gpt-4o",
+      provider: { name: "openai" },
+      tier: "cloud",
+    });
     expect(resolveModel("models.qwen-local", config)).toMatchObject({ model: "qwen2.5:32b", tier: "local" });
-    expect(resolveModel("openai::gpt-4o-mini", config)).toMatchObject({ modelName: "openai::gpt-4o-mini", model: "gpt-4o-mini", provider: { name: "openai" } });
+    expect(resolveModel("openai::gpt-4o-mini", config)).toMatchObject({
+      modelName: "openai::gpt-4o-mini",
+      model: "gpt-4o-mini",
+      provider: { name: "openai" },
+    });
     expect(resolveModel("google::gemini-2.0-flash", config)).toMatchObject({ provider: { name: "google_gemini" } });
     expect(resolveModel("nope", config)).toBeUndefined();
     expect(resolveModel("azure::x", config)).toBeUndefined();
     const plan = planModel("llama-cf", config);
-    expect(plan?.attempts).toMatchObject([{ model: "@cf/meta/llama-3-8b-instruct", tier: "free", timeouts: { nonStreamingTotalMs: 4000 } }]);
+    expect(plan?.attempts).toMatchObject([
+      { model: "@cf/meta/llama-3-8b-instruct", tier: "free", timeouts: { nonStreamingTotalMs: 4000 } },
+    ]);
   });
 });
 
@@ -318,7 +374,11 @@ describe("defaults and TensorZero keys", () => {
   it("should default budgets so every tier failing stays under ~10 s", ({ expect }) => {
     const chat = fn(parsed(BUNDLED_TOML), "chat");
     const byName = Object.fromEntries(chat.variants.map((v) => [v.name, v]));
-    expect(byName.local?.timeouts).toEqual({ nonStreamingTotalMs: 4000, streamingTtftMs: 2500, streamingTotalMs: 120_000 });
+    expect(byName.local?.timeouts).toEqual({
+      nonStreamingTotalMs: 4000,
+      streamingTtftMs: 2500,
+      streamingTotalMs: 120_000,
+    });
     expect(byName.cloud_openai?.timeouts.nonStreamingTotalMs).toBe(8000);
     expect(byName.local?.retries).toEqual({ numRetries: 0, maxDelayS: 2 });
     expect(chat.deadlineMs).toBe(10_000);
@@ -353,16 +413,32 @@ level = "episode"
 optimize = "max"
 `);
     const extract = fn(config, "extract");
-    expect(extract).toMatchObject({ deadlineMs: 6000, cache: { enabled: true, ttlS: 60, semanticThreshold: 0.95, semanticTtlS: 60 } });
-    expect(extract.outputSchema).toEqual({ type: "object", required: ["name"], properties: { name: { type: "string" } } });
+    expect(extract).toMatchObject({
+      deadlineMs: 6000,
+      cache: { enabled: true, ttlS: 60, semanticThreshold: 0.95, semanticTtlS: 60 },
+    });
+    expect(extract.outputSchema).toEqual({
+      type: "object",
+      required: ["name"],
+      properties: { name: { type: "string" } },
+    });
     expect(extract.variants[0]).toMatchObject({
       timeouts: { nonStreamingTotalMs: 1500, streamingTtftMs: 1000 },
       retries: { numRetries: 3, maxDelayS: 0.5 },
       params: { temperature: 0.2, max_tokens: 256 },
       jsonMode: "strict",
     });
-    expect(fn(config, "vectors").variants[0]).toMatchObject({ modelName: "embed-small", model: "text-embedding-3-small", prices: { inputPerMillion: 0.02 } });
-    expect(config.metrics.get("helpful")).toEqual({ name: "helpful", type: "boolean", level: "episode", optimize: "max" });
+    expect(fn(config, "vectors").variants[0]).toMatchObject({
+      modelName: "embed-small",
+      model: "text-embedding-3-small",
+      prices: { inputPerMillion: 0.02 },
+    });
+    expect(config.metrics.get("helpful")).toEqual({
+      name: "helpful",
+      type: "boolean",
+      level: "episode",
+      optimize: "max",
+    });
   });
 
   it("should warn about, not reject, unknown keys inside known blocks", ({ expect }) => {
@@ -373,13 +449,18 @@ type = "static"
 x = "y"
 `);
     expect(config.warnings).toContain("functions.chat.experimentation: key not used by botplane; ignored");
-    expect(config.warnings).toContain("functions.embed.variants.local_embed.extra_headers: key not used by botplane; ignored");
+    expect(config.warnings).toContain(
+      "functions.embed.variants.local_embed.extra_headers: key not used by botplane; ignored",
+    );
   });
 });
 
 describe("invalid configs", () => {
   it("should name the key of a wrong type", ({ expect }) => {
-    const text = BUNDLED_TOML.replace('model = "models.qwen-local"\nweight = 1.0', 'model = "models.qwen-local"\nweight = "heavy"');
+    const text = BUNDLED_TOML.replace(
+      'model = "models.qwen-local"\nweight = 1.0',
+      'model = "models.qwen-local"\nweight = "heavy"',
+    );
     expect(errorOf(text)).toMatch(/^functions\.chat\.variants\.local\.weight: .*expected number/);
   });
 
@@ -388,14 +469,36 @@ describe("invalid configs", () => {
     expect(errorOf(text)).toBe("functions.chat.variants.cloud_gemini.model: unknown model 'models.nope'");
   });
 
-  it("should name bad provider types, unknown providers, unknown order entries and undefined listed variants", ({ expect }) => {
+  it("should name bad provider types, unknown providers, unknown order entries and undefined listed variants", ({
+    expect,
+  }) => {
     expect(errorOf('[providers.x]\ntype = "azure"\n')).toMatch(/^providers\.x\.type: /);
-    expect(errorOf(`${TWO_PROVIDERS}[models.m]\nprovider = "nobody"\nmodel = "m"\n`)).toBe("models.m.provider: unknown provider 'nobody'");
-    expect(errorOf(`${TWO_PROVIDERS}[functions.f]\ntype = "chat"\norder = ["ghost"]\n[functions.f.variants.a]\nmodel = "models.small"\n`)).toBe("functions.f.order.0: unknown variant 'ghost'");
-    expect(errorOf(`${TWO_PROVIDERS}[functions.f]\ntype = "chat"\nvariants = ["a", "b"]\n[functions.f.variants.a]\nmodel = "models.small"\n`)).toMatch(/^functions\.f\.variants\.b: listed but not defined/);
-    expect(errorOf(`${TWO_PROVIDERS}[functions.f]\ntype = "chat"\n`)).toBe("functions.f.variants: a function needs at least one variant");
-    expect(errorOf(`${TWO_PROVIDERS}[functions.f]\ntype = "json"\noutput_schema = "schemas/f.json"\n[functions.f.variants.a]\nmodel = "models.small"\n`)).toMatch(/^functions\.f\.output_schema: expected an inline table/);
-    expect(errorOf(`${TWO_PROVIDERS}[functions.f]\ntype = "chat"\n[functions.f.variants.a]\nmodel = "models.small"\nretries = { num_retries = -1 }\n`)).toMatch(/^functions\.f\.variants\.a\.retries\.num_retries: /);
+    expect(errorOf(`${TWO_PROVIDERS}[models.m]\nprovider = "nobody"\nmodel = "m"\n`)).toBe(
+      "models.m.provider: unknown provider 'nobody'",
+    );
+    expect(
+      errorOf(
+        `${TWO_PROVIDERS}[functions.f]\ntype = "chat"\norder = ["ghost"]\n[functions.f.variants.a]\nmodel = "models.small"\n`,
+      ),
+    ).toBe("functions.f.order.0: unknown variant 'ghost'");
+    expect(
+      errorOf(
+        `${TWO_PROVIDERS}[functions.f]\ntype = "chat"\nvariants = ["a", "b"]\n[functions.f.variants.a]\nmodel = "models.small"\n`,
+      ),
+    ).toMatch(/^functions\.f\.variants\.b: listed but not defined/);
+    expect(errorOf(`${TWO_PROVIDERS}[functions.f]\ntype = "chat"\n`)).toBe(
+      "functions.f.variants: a function needs at least one variant",
+    );
+    expect(
+      errorOf(
+        `${TWO_PROVIDERS}[functions.f]\ntype = "json"\noutput_schema = "schemas/f.json"\n[functions.f.variants.a]\nmodel = "models.small"\n`,
+      ),
+    ).toMatch(/^functions\.f\.output_schema: expected an inline table/);
+    expect(
+      errorOf(
+        `${TWO_PROVIDERS}[functions.f]\ntype = "chat"\n[functions.f.variants.a]\nmodel = "models.small"\nretries = { num_retries = -1 }\n`,
+      ),
+    ).toMatch(/^functions\.f\.variants\.a\.retries\.num_retries: /);
   });
 
   it("should name the line of a TOML syntax error", ({ expect }) => {
@@ -417,7 +520,11 @@ describe("loadGatewayConfig sources", () => {
     expect(fromVar.source).toBe("env");
     expect([...fromVar.config.functions.keys()]).toEqual(["only"]);
 
-    await storeConfig(env.DB, VALID.replace("[functions.only]", "[functions.stored]").replace("functions.only.", "functions.stored."), "tester");
+    await storeConfig(
+      env.DB,
+      VALID.replace("[functions.only]", "[functions.stored]").replace("functions.only.", "functions.stored."),
+      "tester",
+    );
     clearConfigCache();
     const fromD1 = await loadGatewayConfig({ ...env, GATEWAY_CONFIG: VALID });
     expect(fromD1.source).toBe("stored");
@@ -443,7 +550,9 @@ describe("loadGatewayConfig sources", () => {
     expect(health.source).toBe("bundled");
     expect(health.error).toBeUndefined();
     expect(health.unconfigured).toContainEqual({ provider: "anthropic", reason: "ANTHROPIC_API_KEY is not set" });
-    await expect(gatewayHealthCheck({ ...env, GATEWAY_CONFIG: '[providers.x]\ntype = 1\n' })).rejects.toThrow(/env gateway config is invalid \(providers\.x\.type: .*\); serving the bundled config/);
+    await expect(gatewayHealthCheck({ ...env, GATEWAY_CONFIG: "[providers.x]\ntype = 1\n" })).rejects.toThrow(
+      /env gateway config is invalid \(providers\.x\.type: .*\); serving the bundled config/,
+    );
   });
 });
 
@@ -471,9 +580,19 @@ bind_address = "0.0.0.0:3000"
 `;
 
   it("should store a valid TOML body and answer with the summary and warnings", async ({ expect }) => {
-    const res = await call("/api/v1/models/config", { method: "PUT", body: SECRET_TOML, token: await ADMIN(), headers: { "content-type": "text/plain" } });
+    const res = await call("/api/v1/models/config", {
+      method: "PUT",
+      body: SECRET_TOML,
+      token: await ADMIN(),
+      headers: { "content-type": "text/plain" },
+    });
     expect(res.status).toBe(200);
-    const body = await json<{ source: string; warnings: string[]; functions: { name: string; variants: { name: string; tier: string }[] }[]; providers: { name: string; transport: string }[] }>(res);
+    const body = await json<{
+      source: string;
+      warnings: string[];
+      functions: { name: string; variants: { name: string; tier: string }[] }[];
+      providers: { name: string; transport: string }[];
+    }>(res);
     expect(body.source).toBe("stored");
     expect(body.warnings).toContain("gateway: block not used by botplane (bind_address); ignored");
     expect(body.functions[0]?.variants.map((v) => `${v.name}:${v.tier}`)).toEqual(["edge:local", "cloud:cloud"]);
@@ -487,17 +606,33 @@ bind_address = "0.0.0.0:3000"
     expect(text).not.toContain("sk-literal-secret-123");
     expect(text).not.toContain("url-secret-999");
     expect(text).not.toContain("hunter2");
-    const body = JSON.parse(text) as { source: string; stored: { created_by: string }; providers: { name: string; url: string; has_api_key: boolean }[] };
+    const body = JSON.parse(text) as {
+      source: string;
+      stored: { created_by: string };
+      providers: { name: string; url: string; has_api_key: boolean }[];
+    };
     expect(body.source).toBe("stored");
     expect(body.stored.created_by).toBe("tester");
-    expect(body.providers.find((p) => p.name === "vendor")).toMatchObject({ url: "https://vendor.test/v1", has_api_key: true });
+    expect(body.providers.find((p) => p.name === "vendor")).toMatchObject({
+      url: "https://vendor.test/v1",
+      has_api_key: true,
+    });
   });
 
   it("should accept application/toml and JSON { toml }", async ({ expect }) => {
     const auth = await ADMIN();
-    const toml = await call("/api/v1/models/config", { method: "PUT", body: SECRET_TOML, token: auth, headers: { "content-type": "application/toml" } });
+    const toml = await call("/api/v1/models/config", {
+      method: "PUT",
+      body: SECRET_TOML,
+      token: auth,
+      headers: { "content-type": "application/toml" },
+    });
     expect(toml.status).toBe(200);
-    const viaJson = await call("/api/v1/models/config", { method: "PUT", body: { toml: SECRET_TOML.replace("weight = 1", "weight = 2") }, token: auth });
+    const viaJson = await call("/api/v1/models/config", {
+      method: "PUT",
+      body: { toml: SECRET_TOML.replace("weight = 1", "weight = 2") },
+      token: auth,
+    });
     expect(viaJson.status).toBe(200);
     const body = await json<{ functions: { variants: { name: string; weight: number }[] }[] }>(viaJson);
     expect(body.functions[0]?.variants.find((v) => v.name === "cloud")?.weight).toBe(2);
@@ -506,13 +641,20 @@ bind_address = "0.0.0.0:3000"
   it("should refuse an invalid config with 400 naming the key, and keep the old one in force", async ({ expect }) => {
     const auth = await ADMIN();
     const bad = SECRET_TOML.replace('model = "models.m"', 'model = "models.nope"');
-    const res = await call("/api/v1/models/config", { method: "PUT", body: bad, token: auth, headers: { "content-type": "text/plain" } });
+    const res = await call("/api/v1/models/config", {
+      method: "PUT",
+      body: bad,
+      token: auth,
+      headers: { "content-type": "text/plain" },
+    });
     expect(res.status).toBe(400);
     const err = await json<{ error: { code: string; message: string; details: { issues: { field: string }[] } } }>(res);
     expect(err.error.code).toBe("invalid_config");
     expect(err.error.message).toBe("functions.chat.variants.cloud.model: unknown model 'models.nope'");
     expect(err.error.details.issues[0]?.field).toBe("functions.chat.variants.cloud.model");
-    const after = await json<{ functions: { variants: { model: string }[] }[] }>(await call("/api/v1/models/config", { token: auth }));
+    const after = await json<{ functions: { variants: { model: string }[] }[] }>(
+      await call("/api/v1/models/config", { token: auth }),
+    );
     expect(after.functions[0]?.variants.map((v) => v.model)).toContain("m");
   });
 
@@ -522,13 +664,35 @@ bind_address = "0.0.0.0:3000"
     const wrongField = await call("/api/v1/models/config", { method: "PUT", body: { toml: 5 }, token: auth });
     expect(wrongField.status).toBe(400);
     expect((await json<{ error: { message: string } }>(wrongField)).error.message).toContain("body.toml");
-    const form = await call("/api/v1/models/config", { method: "PUT", body: "toml=x", token: auth, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = await call("/api/v1/models/config", {
+      method: "PUT",
+      body: "toml=x",
+      token: auth,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(form.status).toBe(415);
   });
 
   it("should require admin to PUT and models:read to GET", async ({ expect }) => {
-    expect((await call("/api/v1/models/config", { method: "PUT", body: SECRET_TOML, headers: { "content-type": "text/plain" } })).status).toBe(401);
-    expect((await call("/api/v1/models/config", { method: "PUT", body: SECRET_TOML, token: await token(["models:read"]), headers: { "content-type": "text/plain" } })).status).toBe(403);
+    expect(
+      (
+        await call("/api/v1/models/config", {
+          method: "PUT",
+          body: SECRET_TOML,
+          headers: { "content-type": "text/plain" },
+        })
+      ).status,
+    ).toBe(401);
+    expect(
+      (
+        await call("/api/v1/models/config", {
+          method: "PUT",
+          body: SECRET_TOML,
+          token: await token(["models:read"]),
+          headers: { "content-type": "text/plain" },
+        })
+      ).status,
+    ).toBe(403);
     expect((await call("/api/v1/models/config")).status).toBe(401);
     expect((await call("/api/v1/models/config", { token: await token(["models:infer"]) })).status).toBe(403);
   });

@@ -32,21 +32,44 @@ async function script(s: Script): Promise<string> {
 }
 
 async function received(model: string): Promise<{ path: string; body: Record<string, unknown> }[]> {
-  return (await (await fetch(`${FAKE}/__requests?model=${encodeURIComponent(model)}`)).json()) as { path: string; body: Record<string, unknown> }[];
+  return (await (await fetch(`${FAKE}/__requests?model=${encodeURIComponent(model)}`)).json()) as {
+    path: string;
+    body: Record<string, unknown>;
+  }[];
 }
 
 function chatRequest(model: string, extra: Partial<ChatRequest> = {}): ChatRequest {
-  return { model, messages: [{ role: "user", content: [{ type: "text", text: "hi there" }] }], params: {}, signal: AbortSignal.timeout(10_000), ...extra };
+  return {
+    model,
+    messages: [{ role: "user", content: [{ type: "text", text: "hi there" }] }],
+    params: {},
+    signal: AbortSignal.timeout(10_000),
+    ...extra,
+  };
 }
 
 const at = (model: string) => ({ model, created_at: "2025-01-01T00:00:00.000Z" });
-const delta = (model: string, content: string) => ({ ...at(model), message: { role: "assistant", content }, done: false });
+const delta = (model: string, content: string) => ({
+  ...at(model),
+  message: { role: "assistant", content },
+  done: false,
+});
 const final = (model: string, extra: Record<string, unknown> = {}) => ({
-  ...at(model), message: { role: "assistant", content: "" }, done_reason: "stop", done: true,
-  total_duration: 5_000_000, prompt_eval_count: 12, prompt_eval_duration: 1_000_000, eval_count: 7, eval_duration: 3_000_000, ...extra,
+  ...at(model),
+  message: { role: "assistant", content: "" },
+  done_reason: "stop",
+  done: true,
+  total_duration: 5_000_000,
+  prompt_eval_count: 12,
+  prompt_eval_duration: 1_000_000,
+  eval_count: 7,
+  eval_duration: 3_000_000,
+  ...extra,
 });
 
-async function drain(stream: AsyncIterable<StreamChunk>): Promise<{ chunks: StreamChunk[]; error: ProviderError | null }> {
+async function drain(
+  stream: AsyncIterable<StreamChunk>,
+): Promise<{ chunks: StreamChunk[]; error: ProviderError | null }> {
   const chunks: StreamChunk[] = [];
   try {
     for await (const chunk of stream) chunks.push(chunk);
@@ -77,7 +100,10 @@ describe("ollama provider (direct)", () => {
         params: { temperature: 0.2, top_p: 0.9, max_tokens: 64, stop: ["\n\n"], seed: 7 },
         messages: [
           { role: "user", content: [{ type: "text", text: "weather?" }] },
-          { role: "assistant", content: [{ type: "tool_call", id: "call_1", name: "weather", arguments: '{"city":"Paris"}' }] },
+          {
+            role: "assistant",
+            content: [{ type: "tool_call", id: "call_1", name: "weather", arguments: '{"city":"Paris"}' }],
+          },
           { role: "tool", content: [{ type: "tool_result", id: "call_1", name: "weather", result: "sunny" }] },
           { role: "user", content: [{ type: "text", text: "thanks" }] },
         ],
@@ -94,7 +120,11 @@ describe("ollama provider (direct)", () => {
       messages: [
         { role: "system", content: "be brief" },
         { role: "user", content: "weather?" },
-        { role: "assistant", content: "", tool_calls: [{ function: { name: "weather", arguments: { city: "Paris" } } }] },
+        {
+          role: "assistant",
+          content: "",
+          tool_calls: [{ function: { name: "weather", arguments: { city: "Paris" } } }],
+        },
         { role: "tool", content: "sunny", tool_name: "weather" },
         { role: "user", content: "thanks" },
       ],
@@ -108,7 +138,9 @@ describe("ollama provider (direct)", () => {
     const { chunks, error } = await drain(provider.chatStream(chatRequest(model)));
     expect(error).toBeNull();
     // One delta per NDJSON line, whatever the byte slicing: lines were assembled before parsing.
-    expect(chunks.filter((c) => c.type === "text_delta").map((c) => (c.type === "text_delta" ? c.text : ""))).toEqual(parts);
+    expect(chunks.filter((c) => c.type === "text_delta").map((c) => (c.type === "text_delta" ? c.text : ""))).toEqual(
+      parts,
+    );
     expect(chunks.slice(-2)).toEqual([
       { type: "usage", usage: { input_tokens: 12, output_tokens: 7 } },
       { type: "finish", finish_reason: "stop" },
@@ -117,7 +149,9 @@ describe("ollama provider (direct)", () => {
   });
 
   it("should accept a last line without a newline and CRLF line ends", async ({ expect }) => {
-    const model = await script({ body: `${JSON.stringify(delta("m", "a"))}\r\n\r\n${JSON.stringify(final("m", { done_reason: "length" }))}` });
+    const model = await script({
+      body: `${JSON.stringify(delta("m", "a"))}\r\n\r\n${JSON.stringify(final("m", { done_reason: "length" }))}`,
+    });
     const { chunks, error } = await drain(provider.chatStream(chatRequest(model)));
     expect(error).toBeNull();
     expect(text(chunks)).toBe("a");
@@ -129,9 +163,15 @@ describe("ollama provider (direct)", () => {
       { function: { name: "weather", arguments: { city: "Paris", days: 2 } } },
       { function: { name: "time", arguments: {} } },
     ];
-    const model = await script({ lines: [{ ...at("m"), message: { role: "assistant", content: "", tool_calls: calls }, done: false }, final("m")] });
+    const model = await script({
+      lines: [{ ...at("m"), message: { role: "assistant", content: "", tool_calls: calls }, done: false }, final("m")],
+    });
     const tools = [
-      { name: "weather", description: "forecast", parameters: { type: "object", properties: { city: { type: "string" } } } },
+      {
+        name: "weather",
+        description: "forecast",
+        parameters: { type: "object", properties: { city: { type: "string" } } },
+      },
       { name: "time", parameters: { type: "object" } },
     ];
     const { chunks } = await drain(provider.chatStream(chatRequest(model, { tools })));
@@ -146,7 +186,10 @@ describe("ollama provider (direct)", () => {
     expect(chunks.at(-1)).toEqual({ type: "finish", finish_reason: "tool_call" });
 
     const result = await provider.chat(chatRequest(model, { tools, tool_choice: { name: "weather" } }));
-    expect(result.content).toMatchObject([{ type: "tool_call", name: "weather", arguments: '{"city":"Paris","days":2}' }, { type: "tool_call", name: "time" }]);
+    expect(result.content).toMatchObject([
+      { type: "tool_call", name: "weather", arguments: '{"city":"Paris","days":2}' },
+      { type: "tool_call", name: "time" },
+    ]);
     const sent = await received(model);
     expect(sent[0]?.body.tools).toEqual([
       { type: "function", function: { name: "weather", description: "forecast", parameters: tools[0]?.parameters } },
@@ -156,9 +199,11 @@ describe("ollama provider (direct)", () => {
     expect((sent[1]?.body.tools as { function: { name: string } }[]).map((t) => t.function.name)).toEqual(["weather"]);
   });
 
-  it("should ask for JSON with format \"json\" or with the schema itself", async ({ expect }) => {
+  it('should ask for JSON with format "json" or with the schema itself', async ({ expect }) => {
     const schema = { type: "object", properties: { echo: { type: "string" } }, required: ["echo"] };
-    const bySchema = await provider.chat(chatRequest("llama3.2", { json: { mode: "json_schema", name: "echo", schema } }));
+    const bySchema = await provider.chat(
+      chatRequest("llama3.2", { json: { mode: "json_schema", name: "echo", schema } }),
+    );
     const byMode = await provider.chat(chatRequest("llama3.2", { json: { mode: "json_object" } }));
     const first = bySchema.content[0];
     expect(first?.type === "text" ? JSON.parse(first.text) : null).toEqual({ echo: "hi there" });
@@ -168,7 +213,11 @@ describe("ollama provider (direct)", () => {
   });
 
   it("should embed a batch through /api/embed", async ({ expect }) => {
-    const result = await provider.embed({ model: "nomic-embed-text", input: ["one", "three"], signal: AbortSignal.timeout(5000) });
+    const result = await provider.embed({
+      model: "nomic-embed-text",
+      input: ["one", "three"],
+      signal: AbortSignal.timeout(5000),
+    });
     expect(result.embeddings).toHaveLength(2);
     expect(result.embeddings[0]).toHaveLength(8);
     expect(result.embeddings[0]).not.toEqual(result.embeddings[1]);
@@ -183,8 +232,11 @@ describe("ollama provider (direct)", () => {
     expect(error.kind).toBe("stream");
   });
 
-  it("should treat an {\"error\"} line under status 200 as a failed stream", async ({ expect }) => {
-    const model = await script({ lines: [delta("m", "partial "), { error: "an error was encountered while running the model: unexpected EOF" }], gap_ms: 5 });
+  it('should treat an {"error"} line under status 200 as a failed stream', async ({ expect }) => {
+    const model = await script({
+      lines: [delta("m", "partial "), { error: "an error was encountered while running the model: unexpected EOF" }],
+      gap_ms: 5,
+    });
     const { chunks, error } = await drain(provider.chatStream(chatRequest(model)));
     expect(text(chunks)).toBe("partial ");
     expect(error?.kind).toBe("stream");
@@ -192,7 +244,9 @@ describe("ollama provider (direct)", () => {
     expect((await failure(provider.chat(chatRequest(model)))).kind).toBe("stream");
   });
 
-  it("should fail a stream that ends before its done object, or carries a line that is not JSON", async ({ expect }) => {
+  it("should fail a stream that ends before its done object, or carries a line that is not JSON", async ({
+    expect,
+  }) => {
     const cut = await script({ lines: [delta("m", "a"), delta("m", "b")] });
     expect((await drain(provider.chatStream(chatRequest(cut)))).error?.kind).toBe("stream");
     const garbage = await script({ lines: [delta("m", "a"), "<html>502 Bad Gateway</html>"] });
@@ -212,7 +266,10 @@ describe("ollama provider (direct)", () => {
       [{ status: 429, headers: { "retry-after": "3" }, lines: [{ error: "too many requests" }] }, "rate_limited"],
       [{ status: 500, lines: [{ error: "llama runner process has terminated" }] }, "server"],
       [{ status: 502, body: "bad gateway" }, "server"],
-      [{ status: 503, lines: [{ error: "server busy, please try again.  maximum pending requests exceeded" }] }, "overloaded"],
+      [
+        { status: 503, lines: [{ error: "server busy, please try again.  maximum pending requests exceeded" }] },
+        "overloaded",
+      ],
     ];
     for (const [s, kind] of cases) {
       const error = await failure(provider.chat(chatRequest(await script(s))));
@@ -234,7 +291,9 @@ describe("ollama provider (direct)", () => {
     expect(Date.now() - started).toBeLessThan(3000);
 
     const stall = await script({ lines: [delta("m", "first"), final("m")], gap_ms: 5000 });
-    const { chunks, error: midStream } = await drain(provider.chatStream(chatRequest(stall, { signal: AbortSignal.timeout(300) })));
+    const { chunks, error: midStream } = await drain(
+      provider.chatStream(chatRequest(stall, { signal: AbortSignal.timeout(300) })),
+    );
     expect(text(chunks)).toBe("first");
     expect(midStream?.kind).toBe("timeout");
   });

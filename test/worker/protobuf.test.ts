@@ -102,12 +102,20 @@ describe("decodeEventProto", () => {
   });
 
   it("should truncate the timestamp to milliseconds, not round into the next second", async ({ expect }) => {
-    const bytes = eventBytes({ source: "s", timestamp: { seconds: 1_700_000_000n, nanos: 999_999_999 }, payload: anyPack(GameStateEventSchema, gameState()) });
+    const bytes = eventBytes({
+      source: "s",
+      timestamp: { seconds: 1_700_000_000n, nanos: 999_999_999 },
+      payload: anyPack(GameStateEventSchema, gameState()),
+    });
     expect(decodeEventProto(bytes).timestamp).toBe("2023-11-14T22:13:20.999Z");
   });
 
-  it("should leave proto3 zero values of envelope scalars out so the JSON path's defaults apply", async ({ expect }) => {
-    const decoded = decodeEventProto(eventBytes({ type: EventType.HEARTBEAT, payload: anyPack(StructSchema, create(StructSchema)) }));
+  it("should leave proto3 zero values of envelope scalars out so the JSON path's defaults apply", async ({
+    expect,
+  }) => {
+    const decoded = decodeEventProto(
+      eventBytes({ type: EventType.HEARTBEAT, payload: anyPack(StructSchema, create(StructSchema)) }),
+    );
     expect(decoded).toEqual({ type: "HEARTBEAT", metadata: {}, payload: {} });
   });
 
@@ -119,14 +127,25 @@ describe("decodeEventProto", () => {
       timeLimitMs: 100,
       context: { recentActions: ["discard"], currentScore: 150.5, targetScore: 300, strategyHint: "flush" },
     });
-    const decoded = decodeEventProto(eventBytes({ eventId: EVENT_ID, type: EventType.LEARNING_DECISION, source: "ray", payload: anyPack(LearningDecisionRequestSchema, request) }));
+    const decoded = decodeEventProto(
+      eventBytes({
+        eventId: EVENT_ID,
+        type: EventType.LEARNING_DECISION,
+        source: "ray",
+        payload: anyPack(LearningDecisionRequestSchema, request),
+      }),
+    );
     expect(decoded.type).toBe("LEARNING_DECISION");
     expect(decoded.payload).toMatchObject({
       request_id: "req-1",
       available_actions: ["play_hand", "discard"],
       time_limit_ms: 100,
       context: { recent_actions: ["discard"], current_score: 150.5, target_score: 300, strategy_hint: "flush" },
-      game_state: { game_id: "seed_12345", jokers: [{ name: "Joker", properties: { mult: "4" } }], shop_items: { "Planet Card": 3 } },
+      game_state: {
+        game_id: "seed_12345",
+        jokers: [{ name: "Joker", properties: { mult: "4" } }],
+        shop_items: { "Planet Card": 3 },
+      },
     });
   });
 
@@ -140,7 +159,14 @@ describe("decodeEventProto", () => {
       affectedComponents: ["claude_advisor", "ray"],
       suggestedAction: RecoveryAction.RETRY,
     });
-    const decoded = decodeEventProto(eventBytes({ eventId: EVENT_ID, type: EventType.ERROR, source: "bus", payload: anyPack(ErrorEventSchema, error) }));
+    const decoded = decodeEventProto(
+      eventBytes({
+        eventId: EVENT_ID,
+        type: EventType.ERROR,
+        source: "bus",
+        payload: anyPack(ErrorEventSchema, error),
+      }),
+    );
     expect(decoded.payload).toEqual({
       error_id: "err-1",
       source_component: "claude_advisor",
@@ -154,20 +180,45 @@ describe("decodeEventProto", () => {
   });
 
   it("should produce an envelope the publish path's normaliser accepts", async ({ expect }) => {
-    const error = create(ErrorEventSchema, { errorId: "err-2", sourceComponent: "bus", severity: ErrorEvent_ErrorSeverity.INFO, message: "m" });
-    const decoded = decodeEventProto(eventBytes({ type: EventType.ERROR, source: "bus", payload: anyPack(ErrorEventSchema, error) }));
-    const normalized = normalizeEvent(decoded, { prefix: undefined, traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", now: 0, at: "body" });
-    expect(normalized).toMatchObject({ ok: true, event: { type: "errors.bus", version: 1, payload: { severity: "INFO" } } });
+    const error = create(ErrorEventSchema, {
+      errorId: "err-2",
+      sourceComponent: "bus",
+      severity: ErrorEvent_ErrorSeverity.INFO,
+      message: "m",
+    });
+    const decoded = decodeEventProto(
+      eventBytes({ type: EventType.ERROR, source: "bus", payload: anyPack(ErrorEventSchema, error) }),
+    );
+    const normalized = normalizeEvent(decoded, {
+      prefix: undefined,
+      traceparent: "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+      now: 0,
+      at: "body",
+    });
+    expect(normalized).toMatchObject({
+      ok: true,
+      event: { type: "errors.bus", version: 1, payload: { severity: "INFO" } },
+    });
   });
 
   it("should reject an unknown type_url with 400 naming payload.type_url", async ({ expect }) => {
-    const err = decodeError(eventBytes({ source: "s", payload: { typeUrl: "type.googleapis.com/jimbot.events.v1.NoSuchEvent", value: new Uint8Array() } }));
+    const err = decodeError(
+      eventBytes({
+        source: "s",
+        payload: { typeUrl: "type.googleapis.com/jimbot.events.v1.NoSuchEvent", value: new Uint8Array() },
+      }),
+    );
     expect([err.status, err.code]).toEqual([400, "invalid_protobuf"]);
     expect(err.message).toMatch(/^payload\.type_url: .*NoSuchEvent/);
   });
 
   it("should reject a seed message under another EventType with 400 naming payload.type_url", async ({ expect }) => {
-    const err = decodeError(eventBytes({ type: EventType.GAME_STATE, payload: anyPack(ErrorEventSchema, create(ErrorEventSchema, { errorId: "e" })) }));
+    const err = decodeError(
+      eventBytes({
+        type: EventType.GAME_STATE,
+        payload: anyPack(ErrorEventSchema, create(ErrorEventSchema, { errorId: "e" })),
+      }),
+    );
     expect([err.status, err.code]).toEqual([400, "invalid_protobuf"]);
     expect(err.message).toBe("payload.type_url: GAME_STATE events do not carry jimbot.events.v1.ErrorEvent");
   });
@@ -186,19 +237,25 @@ describe("decodeEventProto", () => {
 
   it("should reject a truncated payload value with 400 naming payload.value", async ({ expect }) => {
     const value = toBinary(GameStateEventSchema, gameState()).slice(0, 5);
-    const err = decodeError(eventBytes({ payload: { typeUrl: "type.googleapis.com/jimbot.events.v1.GameStateEvent", value } }));
+    const err = decodeError(
+      eventBytes({ payload: { typeUrl: "type.googleapis.com/jimbot.events.v1.GameStateEvent", value } }),
+    );
     expect([err.status, err.code]).toEqual([400, "invalid_protobuf"]);
     expect(err.message).toMatch(/^payload\.value: not a jimbot\.events\.v1\.GameStateEvent/);
   });
 
   it("should reject a timestamp past year 9999 with 400 naming timestamp, not a 500 from Date", async ({ expect }) => {
-    const err = decodeError(eventBytes({ timestamp: { seconds: 253_402_300_800n }, payload: anyPack(GameStateEventSchema, gameState()) }));
+    const err = decodeError(
+      eventBytes({ timestamp: { seconds: 253_402_300_800n }, payload: anyPack(GameStateEventSchema, gameState()) }),
+    );
     expect([err.status, err.code]).toEqual([400, "invalid_protobuf"]);
     expect(err.message).toMatch(/^timestamp: out of range/);
   });
 
   it("should reject an EventType number outside the seed's enum with 400 naming type", async ({ expect }) => {
-    const err = decodeError(eventBytes({ type: 42 as EventType, payload: anyPack(StructSchema, create(StructSchema)) }));
+    const err = decodeError(
+      eventBytes({ type: 42 as EventType, payload: anyPack(StructSchema, create(StructSchema)) }),
+    );
     expect(err.message).toBe("type: unknown EventType 42");
   });
 });
@@ -213,27 +270,53 @@ describe("encodeEventProto", () => {
       timestamp: "2024-05-01T12:34:56.789Z",
       version: 1,
       metadata: { k: "v" },
-      payload: { game_id: "g", ante: 1, jokers: [{ name: "Joker", properties: { a: "b" } }], shop_items: { x: 2 }, score_history: { "1": 0.5 } },
+      payload: {
+        game_id: "g",
+        ante: 1,
+        jokers: [{ name: "Joker", properties: { a: "b" } }],
+        shop_items: { x: 2 },
+        score_history: { "1": 0.5 },
+      },
     };
     const decoded = decodeEventProto(encodeEventProto(envelope));
     expect({ ...decoded, payload: undefined }).toEqual({ ...envelope, payload: undefined });
-    expect(decoded.payload).toMatchObject({ game_id: "g", ante: 1, round: 0, jokers: [{ name: "Joker", rarity: "", properties: { a: "b" } }], shop_items: { x: 2 }, score_history: { "1": 0.5 } });
+    expect(decoded.payload).toMatchObject({
+      game_id: "g",
+      ante: 1,
+      round: 0,
+      jokers: [{ name: "Joker", rarity: "", properties: { a: "b" } }],
+      shop_items: { x: 2 },
+      score_history: { "1": 0.5 },
+    });
   });
 
-  it("should map a canonical subject to its EventType and keep extra payload keys by sending a Struct", async ({ expect }) => {
+  it("should map a canonical subject to its EventType and keep extra payload keys by sending a Struct", async ({
+    expect,
+  }) => {
     const payload = { game_id: "g", shop_items: { jokers: ["Blueprint"] }, balatro_extra: true };
-    const decoded = decodeEventProto(encodeEventProto({ type: "game.state", source: "BalatroMCP", timestamp: 1_714_566_896_789, payload }));
+    const decoded = decodeEventProto(
+      encodeEventProto({ type: "game.state", source: "BalatroMCP", timestamp: 1_714_566_896_789, payload }),
+    );
     expect(decoded).toMatchObject({ type: "GAME_STATE", timestamp: "2024-05-01T12:34:56.789Z", payload });
   });
 
-  it("should refuse a payload that does not fit an explicit payloadType with 406 naming payload", async ({ expect }) => {
+  it("should refuse a payload that does not fit an explicit payloadType with 406 naming payload", async ({
+    expect,
+  }) => {
     let caught: unknown;
     try {
-      encodeEventProto({ type: "ERROR", payload: { error_id: "e", nonsense: 1 } }, { payloadType: "jimbot.events.v1.ErrorEvent" });
+      encodeEventProto(
+        { type: "ERROR", payload: { error_id: "e", nonsense: 1 } },
+        { payloadType: "jimbot.events.v1.ErrorEvent" },
+      );
     } catch (err) {
       caught = err;
     }
     expect(caught).toBeInstanceOf(AppError);
-    expect(caught).toMatchObject({ status: 406, code: "not_representable", message: expect.stringMatching(/^payload: not a jimbot\.events\.v1\.ErrorEvent/) });
+    expect(caught).toMatchObject({
+      status: 406,
+      code: "not_representable",
+      message: expect.stringMatching(/^payload: not a jimbot\.events\.v1\.ErrorEvent/),
+    });
   });
 });

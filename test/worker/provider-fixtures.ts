@@ -28,7 +28,13 @@ export function user(text: string): ChatMessage {
 }
 
 export function chatReq(modelName: string, over: Partial<ChatRequest> = {}): ChatRequest {
-  return { model: modelName, messages: [user("hello there world")], params: {}, signal: AbortSignal.timeout(10_000), ...over };
+  return {
+    model: modelName,
+    messages: [user("hello there world")],
+    params: {},
+    signal: AbortSignal.timeout(10_000),
+    ...over,
+  };
 }
 
 export async function recorded(modelName: string): Promise<Recorded[]> {
@@ -50,7 +56,9 @@ export async function collect(stream: AsyncIterable<StreamChunk>): Promise<Strea
 }
 
 /** The chunks a stream yielded before it failed, and the failure. */
-export async function collectUntilError(stream: AsyncIterable<StreamChunk>): Promise<{ chunks: StreamChunk[]; error: ProviderError }> {
+export async function collectUntilError(
+  stream: AsyncIterable<StreamChunk>,
+): Promise<{ chunks: StreamChunk[]; error: ProviderError }> {
   const chunks: StreamChunk[] = [];
   try {
     for await (const chunk of stream) chunks.push(chunk);
@@ -83,7 +91,17 @@ export function argumentsOf(chunks: StreamChunk[], index = 0): string {
 export const WEATHER_TOOL = {
   name: "get_weather",
   description: "Weather for a city",
-  parameters: { type: "object", properties: { city: { type: "string" }, days: { type: "integer" } }, required: ["city"], additionalProperties: false },
+  parameters: {
+    type: "object",
+    properties: { city: { type: "string" }, days: { type: "integer" } },
+    required: ["city"],
+    additionalProperties: false,
+  },
 };
 
-export const ANSWER_SCHEMA = { type: "object", properties: { answer: { type: "string" }, words: { type: "integer" } }, required: ["answer", "words"], additionalProperties: false };
+export const ANSWER_SCHEMA = {
+  type: "object",
+  properties: { answer: { type: "string" }, words: { type: "integer" } },
+  required: ["answer", "words"],
+  additionalProperties: false,
+};

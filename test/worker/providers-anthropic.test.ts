@@ -5,12 +5,28 @@
  */
 import { describe, it } from "vitest";
 import { ANTHROPIC_VERSION, createAnthropicProvider } from "../../workers/models/providers/anthropic";
-import { ANSWER_SCHEMA, argumentsOf, chatReq, collect, collectUntilError, FAKE, failure, lastRecorded, model, textOf, user, WEATHER_TOOL } from "./provider-fixtures";
+import {
+  ANSWER_SCHEMA,
+  argumentsOf,
+  chatReq,
+  collect,
+  collectUntilError,
+  FAKE,
+  failure,
+  lastRecorded,
+  model,
+  textOf,
+  user,
+  WEATHER_TOOL,
+} from "./provider-fixtures";
 
-const anthropic = () => createAnthropicProvider({ name: "anthropic", type: "anthropic", url: `${FAKE}/anthropic/v1`, apiKey: "sk-ant-test" });
+const anthropic = () =>
+  createAnthropicProvider({ name: "anthropic", type: "anthropic", url: `${FAKE}/anthropic/v1`, apiKey: "sk-ant-test" });
 
 describe("anthropic provider: request mapping", () => {
-  it("should post /v1/messages with x-api-key, anthropic-version, top-level system and alternating roles", async ({ expect }) => {
+  it("should post /v1/messages with x-api-key, anthropic-version, top-level system and alternating roles", async ({
+    expect,
+  }) => {
     const m = model();
     await anthropic().chat(
       chatReq(m, {
@@ -19,7 +35,13 @@ describe("anthropic provider: request mapping", () => {
           { role: "system", content: [{ type: "text", text: "answer in English" }] },
           user("weather in Paris?"),
           user("and tomorrow?"),
-          { role: "assistant", content: [{ type: "text", text: "checking" }, { type: "tool_call", id: "toolu_1", name: "get_weather", arguments: '{"city":"Paris"}' }] },
+          {
+            role: "assistant",
+            content: [
+              { type: "text", text: "checking" },
+              { type: "tool_call", id: "toolu_1", name: "get_weather", arguments: '{"city":"Paris"}' },
+            ],
+          },
           { role: "tool", content: [{ type: "tool_result", id: "toolu_1", result: "sunny" }] },
           user("thanks"),
         ],
@@ -37,9 +59,27 @@ describe("anthropic provider: request mapping", () => {
       max_tokens: 4096,
       system: "be brief\n\nanswer in English",
       messages: [
-        { role: "user", content: [{ type: "text", text: "weather in Paris?" }, { type: "text", text: "and tomorrow?" }] },
-        { role: "assistant", content: [{ type: "text", text: "checking" }, { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } }] },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: "sunny" }, { type: "text", text: "thanks" }] },
+        {
+          role: "user",
+          content: [
+            { type: "text", text: "weather in Paris?" },
+            { type: "text", text: "and tomorrow?" },
+          ],
+        },
+        {
+          role: "assistant",
+          content: [
+            { type: "text", text: "checking" },
+            { type: "tool_use", id: "toolu_1", name: "get_weather", input: { city: "Paris" } },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_1", content: "sunny" },
+            { type: "text", text: "thanks" },
+          ],
+        },
       ],
       temperature: 0.3,
       stop_sequences: ["END"],
@@ -53,26 +93,47 @@ describe("anthropic provider: request mapping", () => {
 describe("anthropic provider: results", () => {
   it("should return text, usage and finish reason, and length when max_tokens cuts it", async ({ expect }) => {
     const m = model();
-    expect(await anthropic().chat(chatReq(m))).toEqual({ content: [{ type: "text", text: "echo: hello there world" }], usage: { input_tokens: 3, output_tokens: 4 }, finish_reason: "stop", model: m });
+    expect(await anthropic().chat(chatReq(m))).toEqual({
+      content: [{ type: "text", text: "echo: hello there world" }],
+      usage: { input_tokens: 3, output_tokens: 4 },
+      finish_reason: "stop",
+      model: m,
+    });
     const cut = await anthropic().chat(chatReq(model(), { params: { max_tokens: 2 } }));
     expect([cut.content, cut.finish_reason]).toEqual([[{ type: "text", text: "echo: hello" }], "length"]);
   });
 
-  it("should stream the event sequence into deltas, usage from message_start and message_delta, and finish", async ({ expect }) => {
+  it("should stream the event sequence into deltas, usage from message_start and message_delta, and finish", async ({
+    expect,
+  }) => {
     const m = model();
     const chunks = await collect(anthropic().chatStream(chatReq(m)));
     expect(textOf(chunks)).toBe("echo: hello there world");
-    expect(chunks.slice(-2)).toEqual([{ type: "usage", usage: { input_tokens: 3, output_tokens: 4 } }, { type: "finish", finish_reason: "stop" }]);
+    expect(chunks.slice(-2)).toEqual([
+      { type: "usage", usage: { input_tokens: 3, output_tokens: 4 } },
+      { type: "finish", finish_reason: "stop" },
+    ]);
     expect((await lastRecorded(m)).body.stream).toBe(true);
   });
 
   it("should return tool_use as tool calls, whole and streamed as input_json_delta", async ({ expect }) => {
     const req = () => chatReq(model("fake-tool"), { tools: [WEATHER_TOOL] });
     const result = await anthropic().chat(req());
-    expect(result.content).toEqual([{ type: "tool_call", id: "toolu_fake_1", name: "get_weather", arguments: '{"city":"hello there world","days":3}' }]);
+    expect(result.content).toEqual([
+      {
+        type: "tool_call",
+        id: "toolu_fake_1",
+        name: "get_weather",
+        arguments: '{"city":"hello there world","days":3}',
+      },
+    ]);
     expect(result.finish_reason).toBe("tool_call");
     const chunks = await collect(anthropic().chatStream(req()));
-    expect(chunks.find((c) => c.type === "tool_call_delta")).toMatchObject({ index: 0, id: "toolu_fake_1", name: "get_weather" });
+    expect(chunks.find((c) => c.type === "tool_call_delta")).toMatchObject({
+      index: 0,
+      id: "toolu_fake_1",
+      name: "get_weather",
+    });
     expect(JSON.parse(argumentsOf(chunks))).toEqual({ city: "hello there world", days: 3 });
     expect(chunks.at(-1)).toEqual({ type: "finish", finish_reason: "tool_call" });
   });
@@ -82,20 +143,30 @@ describe("anthropic provider: results", () => {
     const req = () => chatReq(m, { json: { mode: "json_schema", name: "answer", schema: ANSWER_SCHEMA } });
     const result = await anthropic().chat(req());
     const sent = await lastRecorded(m);
-    expect(sent.body).toMatchObject({ tools: [{ name: "json_output", input_schema: ANSWER_SCHEMA }], tool_choice: { type: "tool", name: "json_output" } });
+    expect(sent.body).toMatchObject({
+      tools: [{ name: "json_output", input_schema: ANSWER_SCHEMA }],
+      tool_choice: { type: "tool", name: "json_output" },
+    });
     expect(result.finish_reason).toBe("stop");
-    expect(JSON.parse(result.content[0]?.type === "text" ? result.content[0].text : "")).toEqual({ answer: "hello there world", words: 3 });
+    expect(JSON.parse(result.content[0]?.type === "text" ? result.content[0].text : "")).toEqual({
+      answer: "hello there world",
+      words: 3,
+    });
     const chunks = await collect(anthropic().chatStream(req()));
     expect(JSON.parse(textOf(chunks))).toEqual({ answer: "hello there world", words: 3 });
     const free = await anthropic().chat(chatReq(model(), { json: { mode: "json_object" } }));
-    expect(JSON.parse(free.content[0]?.type === "text" ? free.content[0].text : "")).toEqual({ echo: "hello there world" });
+    expect(JSON.parse(free.content[0]?.type === "text" ? free.content[0].text : "")).toEqual({
+      echo: "hello there world",
+    });
   });
 
   it("should ask for JSON in the system prompt when the caller's own tools are present", async ({ expect }) => {
     const m = model();
     await anthropic().chat(chatReq(m, { tools: [WEATHER_TOOL], json: { mode: "json_object" } }));
     const sent = await lastRecorded(m);
-    expect(sent.body.tools).toEqual([{ name: "get_weather", description: "Weather for a city", input_schema: WEATHER_TOOL.parameters }]);
+    expect(sent.body.tools).toEqual([
+      { name: "get_weather", description: "Weather for a city", input_schema: WEATHER_TOOL.parameters },
+    ]);
     expect(sent.body.system).toContain("JSON");
   });
 });
@@ -128,8 +199,14 @@ describe("anthropic provider: failures", () => {
   });
 
   it("should ignore ping events and time out a slow first token", async ({ expect }) => {
-    expect(textOf(await collect(anthropic().chatStream(chatReq(model("fake-keepalive")))))).toBe("echo: hello there world");
-    const slow = await failure(collect(anthropic().chatStream(chatReq(model("fake-slow-first-token-3000"), { signal: AbortSignal.timeout(200) }))));
+    expect(textOf(await collect(anthropic().chatStream(chatReq(model("fake-keepalive")))))).toBe(
+      "echo: hello there world",
+    );
+    const slow = await failure(
+      collect(
+        anthropic().chatStream(chatReq(model("fake-slow-first-token-3000"), { signal: AbortSignal.timeout(200) })),
+      ),
+    );
     expect(slow.kind).toBe("timeout");
   });
 

@@ -6,9 +6,22 @@
  */
 import { describe, it } from "vitest";
 import { createGoogleProvider } from "../../workers/models/providers/google";
-import { ANSWER_SCHEMA, chatReq, collect, collectUntilError, FAKE, failure, lastRecorded, model, textOf, user, WEATHER_TOOL } from "./provider-fixtures";
+import {
+  ANSWER_SCHEMA,
+  chatReq,
+  collect,
+  collectUntilError,
+  FAKE,
+  failure,
+  lastRecorded,
+  model,
+  textOf,
+  user,
+  WEATHER_TOOL,
+} from "./provider-fixtures";
 
-const google = () => createGoogleProvider({ name: "google_gemini", type: "google", url: `${FAKE}/google/v1beta`, apiKey: "g-test" });
+const google = () =>
+  createGoogleProvider({ name: "google_gemini", type: "google", url: `${FAKE}/google/v1beta`, apiKey: "g-test" });
 
 describe("google provider: request mapping", () => {
   it("should post models/{model}:generateContent with x-goog-api-key and Gemini's body", async ({ expect }) => {
@@ -18,7 +31,10 @@ describe("google provider: request mapping", () => {
         system: "be brief",
         messages: [
           user("weather in Paris?"),
-          { role: "assistant", content: [{ type: "tool_call", id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }] },
+          {
+            role: "assistant",
+            content: [{ type: "tool_call", id: "call_1", name: "get_weather", arguments: '{"city":"Paris"}' }],
+          },
           // No name on the result: the provider finds it from the call id, as Gemini needs the function name.
           { role: "user", content: [{ type: "tool_result", id: "call_1", result: '{"sky":"sunny"}' }] },
           { role: "tool", content: [{ type: "tool_result", id: "call_1", name: "get_weather", result: "warm" }] },
@@ -29,16 +45,31 @@ describe("google provider: request mapping", () => {
       }),
     );
     const sent = await lastRecorded(m);
-    expect([sent.path, sent.headers["x-goog-api-key"]]).toEqual([`/google/v1beta/models/${m}:generateContent`, "g-test"]);
+    expect([sent.path, sent.headers["x-goog-api-key"]]).toEqual([
+      `/google/v1beta/models/${m}:generateContent`,
+      "g-test",
+    ]);
     expect(sent.body).toEqual({
       contents: [
         { role: "user", parts: [{ text: "weather in Paris?" }] },
         { role: "model", parts: [{ functionCall: { name: "get_weather", args: { city: "Paris" } } }] },
-        { role: "user", parts: [{ functionResponse: { name: "get_weather", response: { sky: "sunny" } } }, { functionResponse: { name: "get_weather", response: { result: "warm" } } }] },
+        {
+          role: "user",
+          parts: [
+            { functionResponse: { name: "get_weather", response: { sky: "sunny" } } },
+            { functionResponse: { name: "get_weather", response: { result: "warm" } } },
+          ],
+        },
       ],
       systemInstruction: { parts: [{ text: "be brief" }] },
       generationConfig: { temperature: 0.1, topP: 0.8, maxOutputTokens: 64, stopSequences: ["END"] },
-      tools: [{ functionDeclarations: [{ name: "get_weather", description: "Weather for a city", parametersJsonSchema: WEATHER_TOOL.parameters }] }],
+      tools: [
+        {
+          functionDeclarations: [
+            { name: "get_weather", description: "Weather for a city", parametersJsonSchema: WEATHER_TOOL.parameters },
+          ],
+        },
+      ],
       toolConfig: { functionCallingConfig: { mode: "AUTO" } },
     });
   });
@@ -47,7 +78,12 @@ describe("google provider: request mapping", () => {
 describe("google provider: results", () => {
   it("should return text, usage from usageMetadata, and map STOP / MAX_TOKENS", async ({ expect }) => {
     const m = model();
-    expect(await google().chat(chatReq(m))).toEqual({ content: [{ type: "text", text: "echo: hello there world" }], usage: { input_tokens: 3, output_tokens: 4 }, finish_reason: "stop", model: m });
+    expect(await google().chat(chatReq(m))).toEqual({
+      content: [{ type: "text", text: "echo: hello there world" }],
+      usage: { input_tokens: 3, output_tokens: 4 },
+      finish_reason: "stop",
+      model: m,
+    });
     const cut = await google().chat(chatReq(model(), { params: { max_tokens: 2 } }));
     expect(cut.finish_reason).toBe("length");
   });
@@ -56,26 +92,47 @@ describe("google provider: results", () => {
     const m = model();
     const chunks = await collect(google().chatStream(chatReq(m)));
     expect(textOf(chunks)).toBe("echo: hello there world");
-    expect(chunks.slice(-2)).toEqual([{ type: "usage", usage: { input_tokens: 3, output_tokens: 4 } }, { type: "finish", finish_reason: "stop" }]);
+    expect(chunks.slice(-2)).toEqual([
+      { type: "usage", usage: { input_tokens: 3, output_tokens: 4 } },
+      { type: "finish", finish_reason: "stop" },
+    ]);
     const sent = await lastRecorded(m);
     expect([sent.path, sent.search]).toEqual([`/google/v1beta/models/${m}:streamGenerateContent`, "?alt=sse"]);
   });
 
-  it("should return function calls as tool calls with finish tool_call even though Gemini says STOP", async ({ expect }) => {
+  it("should return function calls as tool calls with finish tool_call even though Gemini says STOP", async ({
+    expect,
+  }) => {
     const req = () => chatReq(model("fake-tool"), { tools: [WEATHER_TOOL] });
     const result = await google().chat(req());
-    expect(result.content).toEqual([{ type: "tool_call", id: "call_0", name: "get_weather", arguments: '{"city":"hello there world","days":3}' }]);
+    expect(result.content).toEqual([
+      { type: "tool_call", id: "call_0", name: "get_weather", arguments: '{"city":"hello there world","days":3}' },
+    ]);
     expect(result.finish_reason).toBe("tool_call");
     const chunks = await collect(google().chatStream(req()));
-    expect(chunks[0]).toEqual({ type: "tool_call_delta", index: 0, id: "call_0", name: "get_weather", arguments_delta: '{"city":"hello there world","days":3}' });
+    expect(chunks[0]).toEqual({
+      type: "tool_call_delta",
+      index: 0,
+      id: "call_0",
+      name: "get_weather",
+      arguments_delta: '{"city":"hello there world","days":3}',
+    });
     expect(chunks.at(-1)).toEqual({ type: "finish", finish_reason: "tool_call" });
   });
 
   it("should ask for JSON with responseMimeType and the schema as responseJsonSchema", async ({ expect }) => {
     const m = model();
-    const result = await google().chat(chatReq(m, { json: { mode: "json_schema", name: "answer", schema: ANSWER_SCHEMA } }));
-    expect((await lastRecorded(m)).body.generationConfig).toEqual({ responseMimeType: "application/json", responseJsonSchema: ANSWER_SCHEMA });
-    expect(JSON.parse(result.content[0]?.type === "text" ? result.content[0].text : "")).toEqual({ answer: "hello there world", words: 3 });
+    const result = await google().chat(
+      chatReq(m, { json: { mode: "json_schema", name: "answer", schema: ANSWER_SCHEMA } }),
+    );
+    expect((await lastRecorded(m)).body.generationConfig).toEqual({
+      responseMimeType: "application/json",
+      responseJsonSchema: ANSWER_SCHEMA,
+    });
+    expect(JSON.parse(result.content[0]?.type === "text" ? result.content[0].text : "")).toEqual({
+      answer: "hello there world",
+      words: 3,
+    });
   });
 
   it("should embed a batch with batchEmbedContents", async ({ expect }) => {
@@ -84,13 +141,21 @@ describe("google provider: results", () => {
     expect([result.embeddings.length, result.embeddings[0]?.[0], result.embeddings[1]?.[25]]).toEqual([2, 1, 2]);
     const sent = await lastRecorded(m);
     expect(sent.path).toBe(`/google/v1beta/models/${m}:batchEmbedContents`);
-    expect(sent.body).toEqual({ requests: [{ model: `models/${m}`, content: { parts: [{ text: "abc" }] } }, { model: `models/${m}`, content: { parts: [{ text: "zz" }] } }] });
+    expect(sent.body).toEqual({
+      requests: [
+        { model: `models/${m}`, content: { parts: [{ text: "abc" }] } },
+        { model: `models/${m}`, content: { parts: [{ text: "zz" }] } },
+      ],
+    });
   });
 
   it("should report a blocked prompt as content_filter, not a failure", async ({ expect }) => {
     const result = await google().chat(chatReq(model("fake-blocked")));
     expect([result.content, result.finish_reason]).toEqual([[], "content_filter"]);
-    expect((await collect(google().chatStream(chatReq(model("fake-blocked"))))).at(-1)).toEqual({ type: "finish", finish_reason: "content_filter" });
+    expect((await collect(google().chatStream(chatReq(model("fake-blocked"))))).at(-1)).toEqual({
+      type: "finish",
+      finish_reason: "content_filter",
+    });
   });
 });
 
@@ -112,7 +177,9 @@ describe("google provider: failures", () => {
     }
   });
 
-  it("should fail a stream on an error frame after some deltas, and on a stream without finishReason", async ({ expect }) => {
+  it("should fail a stream on an error frame after some deltas, and on a stream without finishReason", async ({
+    expect,
+  }) => {
     const { chunks, error } = await collectUntilError(google().chatStream(chatReq(model("fake-midstream-error"))));
     expect(textOf(chunks)).toBe("echo: hello");
     expect(error.kind).toBe("overloaded");
@@ -120,8 +187,12 @@ describe("google provider: failures", () => {
   });
 
   it("should skip comment lines and time out a slow first token", async ({ expect }) => {
-    expect(textOf(await collect(google().chatStream(chatReq(model("fake-keepalive")))))).toBe("echo: hello there world");
-    const slow = await failure(collect(google().chatStream(chatReq(model("fake-slow-first-token-3000"), { signal: AbortSignal.timeout(200) }))));
+    expect(textOf(await collect(google().chatStream(chatReq(model("fake-keepalive")))))).toBe(
+      "echo: hello there world",
+    );
+    const slow = await failure(
+      collect(google().chatStream(chatReq(model("fake-slow-first-token-3000"), { signal: AbortSignal.timeout(200) }))),
+    );
     expect(slow.kind).toBe("timeout");
   });
 });

@@ -4,14 +4,27 @@
  * key resolution and the cache bound, and the config routes through the Worker's entry.
  */
 import { env } from "cloudflare:workers";
-import { createExecutionContext, evictDurableObject, runDurableObjectAlarm, runInDurableObject, waitOnExecutionContext } from "cloudflare:test";
+import {
+  createExecutionContext,
+  evictDurableObject,
+  runDurableObjectAlarm,
+  runInDurableObject,
+  waitOnExecutionContext,
+} from "cloudflare:test";
 import { Hono } from "hono";
 import { describe, it } from "vitest";
 import type { RateLimiter } from "../../durable-objects/rate-limiter";
 import type { AppEnv } from "../../workers/platform/app-env";
 import { handleError } from "../../workers/platform/errors";
 import { flushNow } from "../../workers/platform/metrics/recorder";
-import { forgetLimits, LIMITS_CACHE_MS, limitsFor, resolveLimits, SEED_LIMITS, type StoredLimit } from "../../workers/platform/rate-limit/limits";
+import {
+  forgetLimits,
+  LIMITS_CACHE_MS,
+  limitsFor,
+  resolveLimits,
+  SEED_LIMITS,
+  type StoredLimit,
+} from "../../workers/platform/rate-limit/limits";
 import { rateLimit } from "../../workers/platform/rate-limit/middleware";
 import { ADMIN, call, json, token, uniqueId } from "./helpers";
 
@@ -22,7 +35,11 @@ const PATH = "/api/v1/config/rate_limits";
 const stub = (key: string) => env.RATE_LIMITER.getByName(key);
 
 /** Runs `fn` inside the key's limiter with its clock stopped at `at`. */
-async function inLimiter<T>(key: string, at: number, fn: (limiter: RateLimiter, state: DurableObjectState) => Promise<T> | T): Promise<T> {
+async function inLimiter<T>(
+  key: string,
+  at: number,
+  fn: (limiter: RateLimiter, state: DurableObjectState) => Promise<T> | T,
+): Promise<T> {
   return runInDurableObject(stub(key), async (limiter: RateLimiter, state) => {
     limiter.clock = () => at;
     return fn(limiter, state);
@@ -47,7 +64,12 @@ function limitedApp(name: string) {
   app.onError(handleError);
   return async (key: string | null) => {
     const ctx = createExecutionContext();
-    const res = await app.request("https://botplane.test/limited", { headers: key === null ? {} : { "x-limit-key": key } }, env, ctx);
+    const res = await app.request(
+      "https://botplane.test/limited",
+      { headers: key === null ? {} : { "x-limit-key": key } },
+      env,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     return res;
   };
@@ -60,7 +82,13 @@ describe("RateLimiter", () => {
     expect(results.slice(0, 10).map((r) => r.remaining)).toEqual([9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
     expect(results[9]).toMatchObject({ limit: 10, bucket: "burst" });
     // 10 tokens a second: the next one is 100 ms away.
-    expect(results[10]).toMatchObject({ allowed: false, remaining: 0, retry_after_ms: 100, limit: 10, bucket: "burst" });
+    expect(results[10]).toMatchObject({
+      allowed: false,
+      remaining: 0,
+      retry_after_ms: 100,
+      limit: 10,
+      bucket: "burst",
+    });
   });
 
   it("should refill the burst bucket as time passes", async ({ expect }) => {
@@ -84,7 +112,10 @@ describe("RateLimiter", () => {
     const refused = await inLimiter(key, T0 + 10_000, (limiter) => takeMany(limiter, 1));
     // 10 s have refilled 10/36 of a token; the rest arrives at T0 + 36 s.
     expect(refused[0]).toMatchObject({ allowed: false, retry_after_ms: 26_000, limit: 100, bucket: "sustained" });
-    expect((await inLimiter(key, T0 + 35_999, (limiter) => takeMany(limiter, 1)))[0]).toMatchObject({ allowed: false, retry_after_ms: 1 });
+    expect((await inLimiter(key, T0 + 35_999, (limiter) => takeMany(limiter, 1)))[0]).toMatchObject({
+      allowed: false,
+      retry_after_ms: 1,
+    });
     const after = await inLimiter(key, T0 + 36_000, (limiter) => takeMany(limiter, 2));
     expect(after.map((r) => r.allowed)).toEqual([true, false]);
     expect(after[1]).toMatchObject({ retry_after_ms: 36_000, bucket: "sustained" });
@@ -102,14 +133,23 @@ describe("RateLimiter", () => {
     const key = uniqueId("clip");
     await inLimiter(key, T0, (limiter) => takeMany(limiter, 1));
     const lowered = { ...SEED, burst_per_second: 3 };
-    const results = await inLimiter(key, T0, async (limiter) => [await limiter.take(lowered), await limiter.take(lowered), await limiter.take(lowered), await limiter.take(lowered)]);
+    const results = await inLimiter(key, T0, async (limiter) => [
+      await limiter.take(lowered),
+      await limiter.take(lowered),
+      await limiter.take(lowered),
+      await limiter.take(lowered),
+    ]);
     expect(results.map((r) => r.ok && r.allowed)).toEqual([true, true, true, false]);
   });
 
   it("should drop an idle key's row from its alarm once both buckets are full again", async ({ expect }) => {
     const key = uniqueId("idle");
     await inLimiter(key, T0, (limiter) => takeMany(limiter, 1));
-    const rows = () => runInDurableObject(stub(key), (_: RateLimiter, state) => state.storage.sql.exec("SELECT 1 FROM buckets").toArray().length);
+    const rows = () =>
+      runInDurableObject(
+        stub(key),
+        (_: RateLimiter, state) => state.storage.sql.exec("SELECT 1 FROM buckets").toArray().length,
+      );
     expect(await inLimiter(key, T0 + 30_000, () => undefined)).toBeUndefined();
     expect(await runDurableObjectAlarm(stub(key))).toBe(true);
     expect(await rows()).toBe(1);
@@ -136,11 +176,15 @@ describe("rateLimit middleware", () => {
     expect(statuses.filter((s) => s === 200)).toHaveLength(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(30);
     const ok = responses.filter((r) => r.status === 200);
-    expect(ok.map((r) => Number(r.headers.get("RateLimit-Remaining"))).sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(ok.map((r) => Number(r.headers.get("RateLimit-Remaining"))).sort((a, b) => a - b)).toEqual([
+      0, 1, 2, 3, 4, 5, 6, 7, 8, 9,
+    ]);
     expect(ok.every((r) => r.headers.get("RateLimit-Limit") === "10")).toBe(true);
     const refused = responses.find((r) => r.status === 429);
     expect(refused?.headers.get("Retry-After")).toBe("1");
-    expect(await refused?.json()).toMatchObject({ error: { code: "rate_limited", details: { limit: name, retry_after_ms: 100 } } });
+    expect(await refused?.json()).toMatchObject({
+      error: { code: "rate_limited", details: { limit: name, retry_after_ms: 100 } },
+    });
 
     await flushNow(env);
     await expect
@@ -157,7 +201,14 @@ describe("rateLimit middleware", () => {
 });
 
 describe("rate limit resolution", () => {
-  const row = (key: string, burst: number): StoredLimit => ({ key, capacity: 100, refill_per_hour: 100, burst_per_second: burst, updated_at: 0, updated_by: "t" });
+  const row = (key: string, burst: number): StoredLimit => ({
+    key,
+    capacity: 100,
+    refill_per_hour: 100,
+    burst_per_second: burst,
+    updated_at: 0,
+    updated_by: "t",
+  });
   const rows = [row("default", 5), row("publish:*", 6), row("publish:bots:*", 7), row("publish:alice", 8)];
 
   it("should prefer the exact key, then the longest prefix, then 'default', then the seed", ({ expect }) => {
@@ -173,7 +224,11 @@ describe("rate limit resolution", () => {
     const t = Date.now() + 60_000; // past any snapshot other tests left behind
     expect(await limitsFor(env, key, t)).toMatchObject({ burst_per_second: 10 });
     // Written straight to D1, as another isolate's PUT would be: this isolate's cache is not told.
-    await env.DB.prepare("INSERT INTO rate_limits (key, capacity, refill_per_hour, burst_per_second, updated_at, updated_by) VALUES (?, 100, 100, 4, 0, 'test')").bind(key).run();
+    await env.DB.prepare(
+      "INSERT INTO rate_limits (key, capacity, refill_per_hour, burst_per_second, updated_at, updated_by) VALUES (?, 100, 100, 4, 0, 'test')",
+    )
+      .bind(key)
+      .run();
     expect(await limitsFor(env, key, t + LIMITS_CACHE_MS - 1)).toMatchObject({ burst_per_second: 10 });
     expect(await limitsFor(env, key, t + LIMITS_CACHE_MS)).toMatchObject({ burst_per_second: 4, source: key });
     forgetLimits(); // the snapshot above is dated a minute ahead; later tests run in the present
@@ -192,11 +247,32 @@ describe("PUT/GET /api/v1/config/rate_limits", () => {
     expect(put.status).toBe(200);
     const res = await call(PATH, { token: auth });
     expect(res.status).toBe(200);
-    const body = await json<{ defaults: Record<string, unknown>; limits: Record<string, unknown>[]; propagation_ms: number }>(res);
-    expect(body.defaults).toMatchObject({ key: "default", capacity: 100, refill_rate: "100/hour", burst_capacity: 10, source: "seed" });
+    const body = await json<{
+      defaults: Record<string, unknown>;
+      limits: Record<string, unknown>[];
+      propagation_ms: number;
+    }>(res);
+    expect(body.defaults).toMatchObject({
+      key: "default",
+      capacity: 100,
+      refill_rate: "100/hour",
+      burst_capacity: 10,
+      source: "seed",
+    });
     expect(body.propagation_ms).toBe(LIMITS_CACHE_MS);
-    expect(body.limits).toContainEqual(expect.objectContaining({ key, capacity: 50, refill_rate: "2/minute", refill_per_hour: 120, burst_capacity: 5, updated_by: "tester" }));
-    expect(body.limits).toContainEqual(expect.objectContaining({ key: `${key}:*`, capacity: 20, refill_rate: "30/hour", burst_capacity: 2 }));
+    expect(body.limits).toContainEqual(
+      expect.objectContaining({
+        key,
+        capacity: 50,
+        refill_rate: "2/minute",
+        refill_per_hour: 120,
+        burst_capacity: 5,
+        updated_by: "tester",
+      }),
+    );
+    expect(body.limits).toContainEqual(
+      expect.objectContaining({ key: `${key}:*`, capacity: 20, refill_rate: "30/hour", burst_capacity: 2 }),
+    );
   });
 
   it("should put a lowered burst in force on the next requests", async ({ expect }) => {
@@ -206,7 +282,11 @@ describe("PUT/GET /api/v1/config/rate_limits", () => {
     const before = await request(key);
     expect(before.headers.get("RateLimit-Limit")).toBe("10");
 
-    const put = await call(PATH, { method: "PUT", token: await ADMIN(), body: { limits: [{ key, capacity: 100, refill_rate: "100/hour", burst_capacity: 3 }] } });
+    const put = await call(PATH, {
+      method: "PUT",
+      token: await ADMIN(),
+      body: { limits: [{ key, capacity: 100, refill_rate: "100/hour", burst_capacity: 3 }] },
+    });
     expect(put.status).toBe(200);
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await request(key)).status);
@@ -238,7 +318,9 @@ describe("PUT/GET /api/v1/config/rate_limits", () => {
     it(`should answer 400 naming ${field} for ${what}`, async ({ expect }) => {
       const res = await call(PATH, { method: "PUT", token: await ADMIN(), body });
       expect(res.status).toBe(400);
-      const err = await json<{ error: { code: string; message: string; details: { issues: { field: string }[] } } }>(res);
+      const err = await json<{ error: { code: string; message: string; details: { issues: { field: string }[] } } }>(
+        res,
+      );
       expect(err.error.code).toBe("invalid_input");
       expect(err.error.details.issues.map((i) => i.field)).toContain(field);
     });

@@ -31,12 +31,17 @@ async function claim(auth: string, botz_id: string, work_item_id: string) {
 }
 
 async function item(auth: string, id: string) {
-  return json<{ status: string; attempts: number; claimed_by: string | null; error: string | null }>(await call(`/v1/workitems/${id}`, { token: auth }));
+  return json<{ status: string; attempts: number; claimed_by: string | null; error: string | null }>(
+    await call(`/v1/workitems/${id}`, { token: auth }),
+  );
 }
 
 async function outboxSubjects(): Promise<string[]> {
   return runInDurableObject(stub(), (_: BotzRegistry, state) =>
-    state.storage.sql.exec<{ event: string }>("SELECT event FROM outbox ORDER BY seq").toArray().map((r) => (JSON.parse(r.event) as { type: string }).type),
+    state.storage.sql
+      .exec<{ event: string }>("SELECT event FROM outbox ORDER BY seq")
+      .toArray()
+      .map((r) => (JSON.parse(r.event) as { type: string }).type),
   );
 }
 
@@ -57,14 +62,19 @@ describe("BotzRegistry durability", () => {
     // arms a real-time alarm that could fire during a later test.
     await shiftClock(0);
 
-    const done = await call("/v1/workitems/complete", { token: auth, body: { work_item_id: id, botz_id: bot, fencing_token: granted.body.fencing_token, status: "completed" } });
+    const done = await call("/v1/workitems/complete", {
+      token: auth,
+      body: { work_item_id: id, botz_id: bot, fencing_token: granted.body.fencing_token, status: "completed" },
+    });
     expect(done.status).toBe(200);
     const [next] = await createItems(auth, [{}]);
     const after = await claim(auth, bot, next as string);
     expect(after.body.fencing_token).toBeGreaterThan(granted.body.fencing_token);
   });
 
-  it("should requeue an expired lease from the alarm, count the attempt, and fence out the old claimer", async ({ expect }) => {
+  it("should requeue an expired lease from the alarm, count the attempt, and fence out the old claimer", async ({
+    expect,
+  }) => {
     const auth = await ADMIN();
     const [slow, fast] = [await registerBot("basic", auth), await registerBot("basic", auth)];
     const [id] = (await createItems(auth, [{}])) as [string];
@@ -76,7 +86,10 @@ describe("BotzRegistry durability", () => {
 
     const second = await claim(auth, fast, id);
     expect(second.status).toBe(200);
-    const stale = await call("/v1/workitems/complete", { token: auth, body: { work_item_id: id, botz_id: slow, fencing_token: first.body.fencing_token, status: "completed" } });
+    const stale = await call("/v1/workitems/complete", {
+      token: auth,
+      body: { work_item_id: id, botz_id: slow, fencing_token: first.body.fencing_token, status: "completed" },
+    });
     expect(stale.status).toBe(409);
     expect((await json<{ error: { code: string } }>(stale)).error.code).toBe("stale_claim");
     await shiftClock(0);
@@ -105,7 +118,9 @@ describe("BotzRegistry durability", () => {
     const [id] = (await createItems(auth, [{}])) as [string];
     await claim(auth, bot, id);
     await shiftClock(LEASE_MS - 60_000);
-    const beat = await json<{ leases_extended: number }>(await call("/v1/botz/heartbeat", { token: auth, body: { botz_id: bot } }));
+    const beat = await json<{ leases_extended: number }>(
+      await call("/v1/botz/heartbeat", { token: auth, body: { botz_id: bot } }),
+    );
     expect(beat.leases_extended).toBe(1);
     await shiftClock(LEASE_MS + 60_000);
     await runDurableObjectAlarm(stub());
@@ -118,11 +133,17 @@ describe("BotzRegistry durability", () => {
     const bot = await registerBot("agentic", auth);
     await shiftClock(5 * 60_000 + 1_000);
     await runDurableObjectAlarm(stub());
-    const stale = await json<{ instances: { botz_id: string }[] }>(await call("/v1/botz/instances?status=stale&limit=500", { token: auth }));
+    const stale = await json<{ instances: { botz_id: string }[] }>(
+      await call("/v1/botz/instances?status=stale&limit=500", { token: auth }),
+    );
     expect(stale.instances.map((i) => i.botz_id)).toContain(bot);
-    const stats = await json<{ instances: { by_status: Record<string, number> } }>(await call("/v1/stats", { token: auth }));
+    const stats = await json<{ instances: { by_status: Record<string, number> } }>(
+      await call("/v1/stats", { token: auth }),
+    );
     expect(stats.instances.by_status.stale).toBeGreaterThan(0);
-    const beat = await json<{ status: string }>(await call("/v1/botz/heartbeat", { token: auth, body: { botz_id: bot } }));
+    const beat = await json<{ status: string }>(
+      await call("/v1/botz/heartbeat", { token: auth, body: { botz_id: bot } }),
+    );
     expect(beat.status).toBe("active");
     await shiftClock(0);
   });
@@ -136,12 +157,26 @@ describe("BotzRegistry durability", () => {
 
     // Eviction below drops the clock and every in-memory thing; only storage remains.
     const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-    await call("/v1/workitems/claim", { token: auth, body: { botz_id: bot, work_item_id: id }, headers: { traceparent } });
+    await call("/v1/workitems/claim", {
+      token: auth,
+      body: { botz_id: bot, work_item_id: id },
+      headers: { traceparent },
+    });
     await evictDurableObject(stub());
     await shiftClock(0);
     expect(await runInDurableObject(stub(), (_: BotzRegistry, state) => state.storage.getAlarm())).not.toBeNull();
     const pending = await runInDurableObject(stub(), (_: BotzRegistry, state) =>
-      state.storage.sql.exec<{ event: string }>("SELECT event FROM outbox").toArray().map((r) => JSON.parse(r.event) as { type: string; payload: { work_item_id: string }; metadata: { traceparent: string } }),
+      state.storage.sql
+        .exec<{ event: string }>("SELECT event FROM outbox")
+        .toArray()
+        .map(
+          (r) =>
+            JSON.parse(r.event) as {
+              type: string;
+              payload: { work_item_id: string };
+              metadata: { traceparent: string };
+            },
+        ),
     );
     expect(pending.map((e) => e.type)).toEqual(["botz.workitem.claimed.v1"]);
     expect(pending[0]?.payload.work_item_id).toBe(id);

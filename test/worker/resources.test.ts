@@ -100,7 +100,10 @@ async function until(check: () => Promise<boolean>): Promise<void> {
 
 async function outboxEvents(): Promise<{ type: string; correlation_id: string; payload: Grant }[]> {
   return runInDurableObject(stub(), (_: ResourceCoordinator, s) =>
-    s.storage.sql.exec<{ event: string }>("SELECT event FROM outbox ORDER BY seq").toArray().map((r) => JSON.parse(r.event) as { type: string; correlation_id: string; payload: Grant }),
+    s.storage.sql
+      .exec<{ event: string }>("SELECT event FROM outbox ORDER BY seq")
+      .toArray()
+      .map((r) => JSON.parse(r.event) as { type: string; correlation_id: string; payload: Grant }),
   );
 }
 
@@ -114,13 +117,21 @@ beforeEach(async () => {
 describe("POST /api/v1/resources/request", () => {
   it("should grant at once when capacity allows", async ({ expect }) => {
     const g = await grant({ component: "ray_rllib", amount: 30, duration_ms: 60_000, priority: "HIGH" });
-    expect(g).toMatchObject({ component: "ray_rllib", type: "GPU_COMPUTE", amount: 30, priority: "HIGH", status: "active" });
+    expect(g).toMatchObject({
+      component: "ray_rllib",
+      type: "GPU_COMPUTE",
+      amount: 30,
+      priority: "HIGH",
+      status: "active",
+    });
     expect(Date.parse(g.expires_at) - Date.parse(g.granted_at)).toBe(60_000);
     const gpu = (await status()).resources.find((r) => r.type === "GPU_COMPUTE");
     expect(gpu).toEqual({ type: "GPU_COMPUTE", capacity: 100, granted: 30, available: 70, waiting: 0 });
   });
 
-  it("should hold a caller while capacity is short and grant it when another grant is released during the wait", async ({ expect }) => {
+  it("should hold a caller while capacity is short and grant it when another grant is released during the wait", async ({
+    expect,
+  }) => {
     const holder = await grant({ amount: 80 });
     const waiting = request({ component: "waiter", amount: 50, timeout_ms: 3_000 });
     await until(async () => (await status()).waiters.length === 1);
@@ -133,7 +144,9 @@ describe("POST /api/v1/resources/request", () => {
     expect(res.body).toMatchObject({ component: "waiter", amount: 50, status: "active" });
   });
 
-  it("should answer 202 after the timeout, announce the later grant in the outbox and show it on the request", async ({ expect }) => {
+  it("should answer 202 after the timeout, announce the later grant in the outbox and show it on the request", async ({
+    expect,
+  }) => {
     const holder = await grant({ amount: 100 });
     const started = Date.now();
     const res = await request({ component: "late", amount: 40, timeout_ms: 200 });
@@ -146,9 +159,16 @@ describe("POST /api/v1/resources/request", () => {
     await release(holder.grant_id);
     const later = await state(waiting.request_id);
     expect(later.status).toBe("granted");
-    expect(later.grant).toMatchObject({ request_id: waiting.request_id, component: "late", amount: 40, status: "active" });
+    expect(later.grant).toMatchObject({
+      request_id: waiting.request_id,
+      component: "late",
+      amount: 40,
+      status: "active",
+    });
     const events = await outboxEvents();
-    const announced = events.filter((e) => e.type === "resources.granted.v1" && e.payload.request_id === waiting.request_id);
+    const announced = events.filter(
+      (e) => e.type === "resources.granted.v1" && e.payload.request_id === waiting.request_id,
+    );
     expect(announced).toHaveLength(1);
     expect(announced[0]?.payload.grant_id).toBe(later.grant?.grant_id);
     expect(announced[0]?.correlation_id).toBe(waiting.request_id);
@@ -164,7 +184,9 @@ describe("POST /api/v1/resources/request", () => {
     const critA = await queued({ component: "crit-a", amount: 100, priority: "CRITICAL" });
     const lowB = await queued({ component: "low-b", amount: 100, priority: "LOW" });
     const critB = await queued({ component: "crit-b", amount: 100, priority: "CRITICAL" });
-    expect((await status()).waiters.map((w) => w.request_id)).toEqual([critA, critB, lowA, lowB].map((w) => w.request_id));
+    expect((await status()).waiters.map((w) => w.request_id)).toEqual(
+      [critA, critB, lowA, lowB].map((w) => w.request_id),
+    );
 
     const served: string[] = [];
     let current = holder.grant_id;
@@ -204,7 +226,9 @@ describe("POST /api/v1/resources/request", () => {
     expect((await state(fresh.request_id)).status).toBe("waiting");
   });
 
-  it("should answer 422 for more than the whole capacity and 400 naming the field for bad input", async ({ expect }) => {
+  it("should answer 422 for more than the whole capacity and 400 naming the field for bad input", async ({
+    expect,
+  }) => {
     const tooMuch = await request({ amount: 101 });
     expect(tooMuch.status).toBe(422);
     expect(tooMuch.body).toMatchObject({ error: { code: "exceeds_capacity" } });
@@ -225,7 +249,9 @@ describe("POST /api/v1/resources/request", () => {
 });
 
 describe("POST /api/v1/resources/release", () => {
-  it("should release a grant, then answer 409 for it and 404 for an unknown one, across eviction", async ({ expect }) => {
+  it("should release a grant, then answer 409 for it and 404 for an unknown one, across eviction", async ({
+    expect,
+  }) => {
     const g = await grant({ type: "MEMORY_MB", amount: 2_048 });
     await evictDurableObject(stub());
     await shiftClock(0);
@@ -253,8 +279,12 @@ describe("ResourceCoordinator alarm", () => {
     expect(await runDurableObjectAlarm(stub())).toBe(true);
     // Read storage directly: the routes would settle expiries themselves and hide a silent alarm.
     const rows = await runInDurableObject(stub(), (_: ResourceCoordinator, s) => ({
-      holder: s.storage.sql.exec<{ end_reason: string | null }>("SELECT end_reason FROM grants WHERE grant_id = ?", holder.grant_id).one().end_reason,
-      next: s.storage.sql.exec<{ status: string }>("SELECT status FROM requests WHERE request_id = ?", next.request_id).one().status,
+      holder: s.storage.sql
+        .exec<{ end_reason: string | null }>("SELECT end_reason FROM grants WHERE grant_id = ?", holder.grant_id)
+        .one().end_reason,
+      next: s.storage.sql
+        .exec<{ status: string }>("SELECT status FROM requests WHERE request_id = ?", next.request_id)
+        .one().status,
     }));
     expect(rows).toEqual({ holder: "expired", next: "granted" });
     expect((await state(next.request_id)).grant).toMatchObject({ component: "next", amount: 70, status: "active" });
@@ -267,7 +297,10 @@ describe("/api/v1/resources/requests/{request_id}", () => {
     const inFlight = request({ component: "patient", amount: 10, timeout_ms: 3_000 });
     await until(async () => (await status()).waiters.length === 1);
     const [waiter] = (await status()).waiters;
-    const cancelled = await call(`/api/v1/resources/requests/${waiter?.request_id ?? ""}`, { method: "DELETE", token: await requester() });
+    const cancelled = await call(`/api/v1/resources/requests/${waiter?.request_id ?? ""}`, {
+      method: "DELETE",
+      token: await requester(),
+    });
     expect(cancelled.status).toBe(200);
     expect(await json(cancelled)).toMatchObject({ status: "cancelled" });
     const cancelledAt = Date.now();
@@ -275,12 +308,17 @@ describe("/api/v1/resources/requests/{request_id}", () => {
     expect(Date.now() - cancelledAt).toBeLessThan(1_500);
     expect(answer.status).toBe(409);
     expect(answer.body).toMatchObject({ error: { code: "request_cancelled" } });
-    const again = await call(`/api/v1/resources/requests/${waiter?.request_id ?? ""}`, { method: "DELETE", token: await requester() });
+    const again = await call(`/api/v1/resources/requests/${waiter?.request_id ?? ""}`, {
+      method: "DELETE",
+      token: await requester(),
+    });
     expect(again.status).toBe(409);
   });
 
   it("should answer 404 for an unknown request and 400 naming param.request_id for a bad id", async ({ expect }) => {
-    expect((await call(`/api/v1/resources/requests/${crypto.randomUUID()}`, { token: await reader() })).status).toBe(404);
+    expect((await call(`/api/v1/resources/requests/${crypto.randomUUID()}`, { token: await reader() })).status).toBe(
+      404,
+    );
     const bad = await call("/api/v1/resources/requests/nope", { token: await reader() });
     expect(bad.status).toBe(400);
     expect((await json<{ error: { message: string } }>(bad)).error.message).toContain("param.request_id");
@@ -295,19 +333,33 @@ describe("GET /metrics resource usage", () => {
     const text = await (await call("/metrics", { token: await token(["metrics:read"]) })).text();
     expect(text).toContain("# TYPE jimbot_resource_usage_ratio gauge");
     expect(text).toContain('jimbot_resource_usage_ratio{component="gauge-comp",resource_type="GPU_COMPUTE"} 0.25');
-    expect(text).toContain('jimbot_resource_usage_ratio{component="tokens-comp",resource_type="CLAUDE_API_TOKENS"} 0.25');
+    expect(text).toContain(
+      'jimbot_resource_usage_ratio{component="tokens-comp",resource_type="CLAUDE_API_TOKENS"} 0.25',
+    );
   });
 });
 
 describe("resource settings", () => {
   it("should parse the seed's duration forms", ({ expect }) => {
-    expect([parseDuration("500ms", 0), parseDuration("5s", 0), parseDuration("1m", 0), parseDuration("250", 0), parseDuration(undefined, 7)]).toEqual([500, 5_000, 60_000, 250, 7]);
+    expect([
+      parseDuration("500ms", 0),
+      parseDuration("5s", 0),
+      parseDuration("1m", 0),
+      parseDuration("250", 0),
+      parseDuration(undefined, 7),
+    ]).toEqual([500, 5_000, 60_000, 250, 7]);
     expect(() => parseDuration("5 parsecs", 0)).toThrow(/not a duration/);
   });
 
   it("should default to the seed's capacities and name a bad var", ({ expect }) => {
-    expect(readResourceSettings({})).toMatchObject({ capacities: { GPU_COMPUTE: 100, MEMORY_MB: 32_768, CLAUDE_API_TOKENS: 1_000_000 }, requestTimeoutMs: 5_000, agingMs: 10_000 });
-    expect(() => readResourceSettings({ RESOURCE_CAPACITY_GPU_COMPUTE: "lots" })).toThrow(/RESOURCE_CAPACITY_GPU_COMPUTE/);
+    expect(readResourceSettings({})).toMatchObject({
+      capacities: { GPU_COMPUTE: 100, MEMORY_MB: 32_768, CLAUDE_API_TOKENS: 1_000_000 },
+      requestTimeoutMs: 5_000,
+      agingMs: 10_000,
+    });
+    expect(() => readResourceSettings({ RESOURCE_CAPACITY_GPU_COMPUTE: "lots" })).toThrow(
+      /RESOURCE_CAPACITY_GPU_COMPUTE/,
+    );
     expect(() => readResourceSettings({ RESOURCE_REQUEST_TIMEOUT: "soon" })).toThrow(/RESOURCE_REQUEST_TIMEOUT/);
   });
 });

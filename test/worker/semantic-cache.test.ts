@@ -59,7 +59,12 @@ model = "${embedModel}"
 let auth = "";
 
 async function storeConfig(toml: string): Promise<void> {
-  const res = await call("/api/v1/models/config", { method: "PUT", token: await ADMIN(), body: toml, headers: { "content-type": "text/plain" } });
+  const res = await call("/api/v1/models/config", {
+    method: "PUT",
+    token: await ADMIN(),
+    body: toml,
+    headers: { "content-type": "text/plain" },
+  });
   if (res.status !== 200) throw new Error(`config: ${res.status} ${await res.text()}`);
 }
 
@@ -73,14 +78,24 @@ interface Answer {
 async function ask(fn: string, input: Record<string, unknown>, extra: Record<string, unknown> = {}): Promise<Answer> {
   const res = await call("/inference", { token: auth, body: { function_name: fn, input, ...extra } });
   const body = await json<{ inference_id: string; content?: { text: string }[] }>(res);
-  return { status: res.status, cache: res.headers.get("x-botplane-cache"), inferenceId: body.inference_id, text: body.content?.map((c) => c.text).join("") ?? "" };
+  return {
+    status: res.status,
+    cache: res.headers.get("x-botplane-cache"),
+    inferenceId: body.inference_id,
+    text: body.content?.map((c) => c.text).join("") ?? "",
+  };
 }
 
-const single = (text: string, system?: string) => ({ ...(system ? { system } : {}), messages: [{ role: "user", content: text }] });
+const single = (text: string, system?: string) => ({
+  ...(system ? { system } : {}),
+  messages: [{ role: "user", content: text }],
+});
 
 /** Semantic entries are written from waitUntil: wait until the one answering `text` has landed. */
 function semanticEntries(fn: string, text: string): Promise<number> {
-  return env.DB.prepare("SELECT COUNT(*) AS n FROM inference_cache WHERE function_name = ? AND embedding IS NOT NULL AND instr(response, ?) > 0")
+  return env.DB.prepare(
+    "SELECT COUNT(*) AS n FROM inference_cache WHERE function_name = ? AND embedding IS NOT NULL AND instr(response, ?) > 0",
+  )
     .bind(fn, `echo: ${text}`)
     .first<{ n: number }>()
     .then((r) => r?.n ?? 0);
@@ -92,17 +107,31 @@ describe("semantic inference cache", () => {
     await storeConfig(config("text-embedding-fake"));
   });
 
-  it("should serve a similar single-turn question from the semantic cache and log it as semantic", async ({ expect }) => {
+  it("should serve a similar single-turn question from the semantic cache and log it as semantic", async ({
+    expect,
+  }) => {
     const first = await ask("research", single("What is the capital city of France?"));
     expect(first).toMatchObject({ status: 200, cache: "miss", text: "echo: What is the capital city of France?" });
-    await expect.poll(() => semanticEntries("research", "What is the capital city of France?"), { timeout: 5000 }).toBe(1);
+    await expect
+      .poll(() => semanticEntries("research", "What is the capital city of France?"), { timeout: 5000 })
+      .toBe(1);
 
     const similar = await ask("research", single("what's the capital city of france"));
     expect(similar.status).toBe(200);
     expect(similar.cache).toBe("semantic");
     expect(similar.text).toBe(first.text);
     expect(similar.inferenceId).not.toBe(first.inferenceId);
-    await expect.poll(async () => (await env.DB.prepare("SELECT cache FROM inferences WHERE id = ?").bind(similar.inferenceId).first<{ cache: string }>())?.cache ?? null, { timeout: 10_000 }).toBe("semantic");
+    await expect
+      .poll(
+        async () =>
+          (
+            await env.DB.prepare("SELECT cache FROM inferences WHERE id = ?")
+              .bind(similar.inferenceId)
+              .first<{ cache: string }>()
+          )?.cache ?? null,
+        { timeout: 10_000 },
+      )
+      .toBe("semantic");
   });
 
   it("should miss for a dissimilar question and answer it from the provider", async ({ expect }) => {
@@ -121,10 +150,18 @@ describe("semantic inference cache", () => {
     expect(near).toMatchObject({ cache: "semantic", text: first.text });
   });
 
-  it("should skip multi-turn requests, requests with caching turned off, and other system prompts", async ({ expect }) => {
+  it("should skip multi-turn requests, requests with caching turned off, and other system prompts", async ({
+    expect,
+  }) => {
     const text = "What is the capital city of France?";
     await expect.poll(() => semanticEntries("research", text), { timeout: 5000 }).toBe(1);
-    const multi = await ask("research", { messages: [{ role: "user", content: text }, { role: "assistant", content: "Paris" }, { role: "user", content: text }] });
+    const multi = await ask("research", {
+      messages: [
+        { role: "user", content: text },
+        { role: "assistant", content: "Paris" },
+        { role: "user", content: text },
+      ],
+    });
     expect(multi).toMatchObject({ status: 200, cache: "off", text: `echo: ${text}` });
     const off = await ask("research", single(text), { cache_options: { enabled: "off" } });
     expect(off.cache).toBe("off");
@@ -137,10 +174,14 @@ describe("semantic inference cache", () => {
   it("should ignore expired entries", async ({ expect }) => {
     const first = await ask("expiring", single("How many moons does Jupiter have?"));
     expect(first.cache).toBe("miss");
-    await expect.poll(() => semanticEntries("expiring", "How many moons does Jupiter have?"), { timeout: 5000 }).toBe(1);
+    await expect
+      .poll(() => semanticEntries("expiring", "How many moons does Jupiter have?"), { timeout: 5000 })
+      .toBe(1);
     expect((await ask("expiring", single("how many moons does jupiter have"))).cache).toBe("semantic");
 
-    await env.DB.prepare("UPDATE inference_cache SET expires_at = ? WHERE function_name = 'expiring'").bind(Date.now() - 1000).run();
+    await env.DB.prepare("UPDATE inference_cache SET expires_at = ? WHERE function_name = 'expiring'")
+      .bind(Date.now() - 1000)
+      .run();
     const after = await ask("expiring", single("how many moons does jupiter have"));
     expect(after).toMatchObject({ cache: "miss", text: "echo: how many moons does jupiter have" });
   });
@@ -157,7 +198,17 @@ describe("semantic inference cache", () => {
       const similar = await ask("research", single("what's the capital city of france"));
       expect(similar).toMatchObject({ status: 200, cache: "miss", text: "echo: what's the capital city of france" });
       // Writes run from waitUntil, like the inference log: once its row is in, a semantic write would be too.
-      await expect.poll(async () => (await env.DB.prepare("SELECT status FROM inferences WHERE id = ?").bind(res.inferenceId).first<{ status: string }>())?.status ?? null, { timeout: 10_000 }).toBe("ok");
+      await expect
+        .poll(
+          async () =>
+            (
+              await env.DB.prepare("SELECT status FROM inferences WHERE id = ?")
+                .bind(res.inferenceId)
+                .first<{ status: string }>()
+            )?.status ?? null,
+          { timeout: 10_000 },
+        )
+        .toBe("ok");
       expect(await semanticEntries("research", text)).toBe(0);
     });
   });

@@ -30,10 +30,21 @@ describe("OTLP export", () => {
   it("should export the request's server span and the consumer's span in the caller's trace", async ({ expect }) => {
     const traceId = crypto.randomUUID().replaceAll("-", "");
     const traceparent = `00-${traceId}-00f067aa0ba902b7-01`;
-    const res = await call("/api/v1/events", { token: await ADMIN(), headers: { traceparent }, body: { type: "trace.test.v1", source: "tracer", payload: {} } });
+    const res = await call("/api/v1/events", {
+      token: await ADMIN(),
+      headers: { traceparent },
+      body: { type: "trace.test.v1", source: "tracer", payload: {} },
+    });
     expect(res.status).toBe(202);
     await expect
-      .poll(async () => (await collectedSpans()).filter((s) => s.traceId === traceId).map((s) => `${s.kind}:${s.name}`).sort(), { timeout: 10_000, interval: 100 })
+      .poll(
+        async () =>
+          (await collectedSpans())
+            .filter((s) => s.traceId === traceId)
+            .map((s) => `${s.kind}:${s.name}`)
+            .sort(),
+        { timeout: 10_000, interval: 100 },
+      )
       .toEqual(["2:POST /api/v1/events", "5:consume trace.test.v1"]);
     const server = (await collectedSpans()).find((s) => s.traceId === traceId && s.kind === 2);
     expect(server?.parentSpanId).toBe("00f067aa0ba902b7");

@@ -41,6 +41,12 @@ export default defineConfig(async () => {
         },
       }),
     ],
-    test: { name: "worker", include: ["test/worker/**/*.test.ts"], root, setupFiles: ["./test/worker/apply-migrations.ts"], testTimeout: 30_000 },
+    test: {
+      name: "worker",
+      include: ["test/worker/**/*.test.ts"],
+      root,
+      setupFiles: ["./test/worker/apply-migrations.ts"],
+      testTimeout: 30_000,
+    },
   };
 });

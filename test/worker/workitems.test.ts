@@ -32,17 +32,37 @@ async function claim(auth: string, body: Record<string, unknown>) {
 
 describe("POST /v1/workitems", () => {
   it("should create one item and return its work_item_id", async ({ expect }) => {
-    const res = await call("/v1/workitems", { token: await ADMIN(), body: { title: "index library", integration_name: "jellyfin", required_skill_level: "tac_enabled", priority: 5, payload: { library: "movies" } } });
+    const res = await call("/v1/workitems", {
+      token: await ADMIN(),
+      body: {
+        title: "index library",
+        integration_name: "jellyfin",
+        required_skill_level: "tac_enabled",
+        priority: 5,
+        payload: { library: "movies" },
+      },
+    });
     expect(res.status).toBe(201);
     const { work_item_id } = await json<{ work_item_id: string }>(res);
-    const item = await json<WorkItem & { payload: unknown }>(await call(`/v1/workitems/${work_item_id}`, { token: await ADMIN() }));
-    expect(item).toMatchObject({ status: "pending", priority: 5, required_skill_level: "tac_enabled", payload: { library: "movies" }, attempts: 0 });
+    const item = await json<WorkItem & { payload: unknown }>(
+      await call(`/v1/workitems/${work_item_id}`, { token: await ADMIN() }),
+    );
+    expect(item).toMatchObject({
+      status: "pending",
+      priority: 5,
+      required_skill_level: "tac_enabled",
+      payload: { library: "movies" },
+      attempts: 0,
+    });
   });
 
   it("should create a batch and refuse more than 100 at once", async ({ expect }) => {
     const auth = await ADMIN();
     expect(await createItems(auth, [{}, {}, {}])).toHaveLength(3);
-    const res = await call("/v1/workitems", { token: auth, body: { items: Array.from({ length: 101 }, (_, i) => ({ title: `t${i}` })) } });
+    const res = await call("/v1/workitems", {
+      token: auth,
+      body: { items: Array.from({ length: 101 }, (_, i) => ({ title: `t${i}` })) },
+    });
     expect(res.status).toBe(400);
     expect((await json<ErrorBody>(res)).error.message).toContain("body.items");
   });
@@ -58,11 +78,20 @@ describe("POST /v1/workitems/list", () => {
       { priority: 9, integration_name: integration, required_skill_level: "agentic" },
       { priority: 5, integration_name: integration, required_skill_level: "tac_enabled" },
     ]);
-    const all = await json<{ work_items: WorkItem[] }>(await call("/v1/workitems/list", { token: auth, body: { integration_name: integration } }));
+    const all = await json<{ work_items: WorkItem[] }>(
+      await call("/v1/workitems/list", { token: auth, body: { integration_name: integration } }),
+    );
     expect(all.work_items.map((w) => w.work_item_id)).toEqual([high, agentic, mid, low]);
-    const tac = await json<{ work_items: WorkItem[] }>(await call("/v1/workitems/list", { token: auth, body: { integration_name: integration, skill_level: "tac_enabled", limit: 10 } }));
+    const tac = await json<{ work_items: WorkItem[] }>(
+      await call("/v1/workitems/list", {
+        token: auth,
+        body: { integration_name: integration, skill_level: "tac_enabled", limit: 10 },
+      }),
+    );
     expect(tac.work_items.map((w) => w.work_item_id)).toEqual([high, mid, low]);
-    const limited = await json<{ work_items: WorkItem[] }>(await call("/v1/workitems/list", { token: auth, body: { integration_name: integration, limit: 1 } }));
+    const limited = await json<{ work_items: WorkItem[] }>(
+      await call("/v1/workitems/list", { token: auth, body: { integration_name: integration, limit: 1 } }),
+    );
     expect(limited.work_items).toHaveLength(1);
   });
 });
@@ -81,7 +110,10 @@ describe("POST /v1/workitems/claim", () => {
     const auth = await ADMIN();
     const [a, b] = [await registerBot("agentic", auth), await registerBot("basic", auth)];
     const [item] = await createItems(auth, [{}]);
-    const [first, second] = await Promise.all([claim(auth, { work_item_id: item, botz_id: a, session_id: "claude-session-001" }), claim(auth, { work_item_id: item, botz_id: b })]);
+    const [first, second] = await Promise.all([
+      claim(auth, { work_item_id: item, botz_id: a, session_id: "claude-session-001" }),
+      claim(auth, { work_item_id: item, botz_id: b }),
+    ]);
     expect([first.status, second.status].sort()).toEqual([200, 409]);
     const loser = first.status === 409 ? first : second;
     expect(loser.body.error.code).toBe("already_claimed");
@@ -129,10 +161,22 @@ describe("POST /v1/workitems/complete", () => {
     const bot = await registerBot("basic", auth);
     const [item] = await createItems(auth, [{}]);
     const { body: granted } = await claim(auth, { work_item_id: item, botz_id: bot });
-    const res = await call("/v1/workitems/complete", { token: auth, body: { work_item_id: item, botz_id: bot, fencing_token: granted.fencing_token, status: "completed", result: { ok: 1 } } });
+    const res = await call("/v1/workitems/complete", {
+      token: auth,
+      body: {
+        work_item_id: item,
+        botz_id: bot,
+        fencing_token: granted.fencing_token,
+        status: "completed",
+        result: { ok: 1 },
+      },
+    });
     expect(res.status).toBe(200);
     expect(await json(res)).toMatchObject({ status: "completed", result: { ok: 1 } });
-    const again = await call("/v1/workitems/complete", { token: auth, body: { work_item_id: item, botz_id: bot, fencing_token: granted.fencing_token, status: "completed" } });
+    const again = await call("/v1/workitems/complete", {
+      token: auth,
+      body: { work_item_id: item, botz_id: bot, fencing_token: granted.fencing_token, status: "completed" },
+    });
     expect(again.status).toBe(409);
   });
 
@@ -141,10 +185,22 @@ describe("POST /v1/workitems/complete", () => {
     const bot = await registerBot("basic", auth);
     const [item] = await createItems(auth, [{}]);
     const { body: granted } = await claim(auth, { work_item_id: item, botz_id: bot });
-    const missing = await call("/v1/workitems/complete", { token: auth, body: { work_item_id: item, botz_id: bot, fencing_token: granted.fencing_token, status: "failed" } });
+    const missing = await call("/v1/workitems/complete", {
+      token: auth,
+      body: { work_item_id: item, botz_id: bot, fencing_token: granted.fencing_token, status: "failed" },
+    });
     expect(missing.status).toBe(400);
     expect((await json<ErrorBody>(missing)).error.message).toContain("body.error");
-    const res = await call("/v1/workitems/complete", { token: auth, body: { work_item_id: item, botz_id: bot, fencing_token: granted.fencing_token, status: "failed", error: "tool crashed" } });
+    const res = await call("/v1/workitems/complete", {
+      token: auth,
+      body: {
+        work_item_id: item,
+        botz_id: bot,
+        fencing_token: granted.fencing_token,
+        status: "failed",
+        error: "tool crashed",
+      },
+    });
     expect(await json(res)).toMatchObject({ status: "failed", error: "tool crashed" });
   });
 

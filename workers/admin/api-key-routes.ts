@@ -8,7 +8,13 @@ import type { ApiKeyRow } from "../platform/db/schema";
 import { AppError } from "../platform/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { createRouter } from "../platform/validation";
-import { ApiKeyIdParamSchema, ApiKeyListSchema, ApiKeySchema, CreateApiKeyBodySchema, CreatedApiKeySchema } from "./schemas";
+import {
+  ApiKeyIdParamSchema,
+  ApiKeyListSchema,
+  ApiKeySchema,
+  CreateApiKeyBodySchema,
+  CreatedApiKeySchema,
+} from "./schemas";
 
 const tags = ["admin"];
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -35,7 +41,10 @@ const create = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("admin")] as const,
   request: { body: { required: true, ...jsonContent(CreateApiKeyBodySchema) } },
-  responses: { 201: { description: "Created", ...jsonContent(CreatedApiKeySchema) }, ...errorResponses(400, 401, 403, 415) },
+  responses: {
+    201: { description: "Created", ...jsonContent(CreatedApiKeySchema) },
+    ...errorResponses(400, 401, 403, 415),
+  },
 });
 
 const list = createRoute({
@@ -63,8 +72,14 @@ export const apiKeyRoutes = createRouter()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
     const expiresAt = body.expires_at ? Date.parse(body.expires_at) : undefined;
-    if (expiresAt !== undefined && expiresAt <= Date.now()) throw new AppError(400, "invalid_input", "body.expires_at: must be in the future");
-    const { key, row } = await createApiKey(c.env, { name: body.name, scopes: body.scopes, expiresAt, createdBy: c.get("principal").sub });
+    if (expiresAt !== undefined && expiresAt <= Date.now())
+      throw new AppError(400, "invalid_input", "body.expires_at: must be in the future");
+    const { key, row } = await createApiKey(c.env, {
+      name: body.name,
+      scopes: body.scopes,
+      expiresAt,
+      createdBy: c.get("principal").sub,
+    });
     return c.json({ ...present(row), key }, 201);
   })
   .openapi(list, async (c) => c.json({ api_keys: (await listApiKeys(c.env)).map(present) }, 200))

@@ -7,7 +7,11 @@ import { SCOPE_NAMES } from "../platform/auth/scopes";
 export const CreateApiKeyBodySchema = z
   .object({
     name: z.string().min(1).max(200).openapi({ example: "crush-cli" }),
-    scopes: z.array(z.enum(SCOPE_NAMES as [string, ...string[]])).min(1).max(50).openapi({ example: ["botz:write", "workitems:claim"] }),
+    scopes: z
+      .array(z.enum(SCOPE_NAMES as [string, ...string[]]))
+      .min(1)
+      .max(50)
+      .openapi({ example: ["botz:write", "workitems:claim"] }),
     expires_at: z.iso.datetime().optional().openapi({ description: "ISO-8601; omit for a key that does not expire" }),
   })
   .openapi("CreateApiKeyRequest");

@@ -12,7 +12,9 @@ import { HeartbeatBodySchema, RegisterBodySchema } from "./schemas";
 
 function invalid(subject: string, issues: { path: PropertyKey[]; message: string }[]): PermanentError {
   const first = issues[0];
-  return new PermanentError(`${subject} payload.${first?.path.map(String).join(".") ?? ""}: ${first?.message ?? "invalid"}`);
+  return new PermanentError(
+    `${subject} payload.${first?.path.map(String).join(".") ?? ""}: ${first?.message ?? "invalid"}`,
+  );
 }
 
 async function onRegister(event: BusEvent, env: Env, log: Logger): Promise<void> {

@@ -45,7 +45,10 @@ const heartbeat = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("botz:write")] as const,
   request: { body: { required: true, ...jsonContent(HeartbeatBodySchema) } },
-  responses: { 200: { description: "Heartbeat recorded", ...jsonContent(HeartbeatResponseSchema) }, ...errorResponses(400, 401, 403, 404, 415) },
+  responses: {
+    200: { description: "Heartbeat recorded", ...jsonContent(HeartbeatResponseSchema) },
+    ...errorResponses(400, 401, 403, 404, 415),
+  },
 });
 
 const list = createRoute({
@@ -56,7 +59,10 @@ const list = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("botz:read")] as const,
   request: { query: InstanceListQuerySchema },
-  responses: { 200: { description: "Instances", ...jsonContent(InstanceListSchema) }, ...errorResponses(400, 401, 403) },
+  responses: {
+    200: { description: "Instances", ...jsonContent(InstanceListSchema) },
+    ...errorResponses(400, 401, 403),
+  },
 });
 
 const get = createRoute({
@@ -67,20 +73,34 @@ const get = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("botz:read")] as const,
   request: { params: BotzIdParamSchema },
-  responses: { 200: { description: "The instance", ...jsonContent(InstanceSchema) }, ...errorResponses(400, 401, 403, 404) },
+  responses: {
+    200: { description: "The instance", ...jsonContent(InstanceSchema) },
+    ...errorResponses(400, 401, 403, 404),
+  },
 });
 
 export const instanceRoutes = createRouter()
   .openapi(register, async (c) => {
     const input = await toRegisterInput(c.req.valid("json"));
     const { instance, created } = await registry(c.env).register(input, formatTraceparent(c.get("trace")));
-    const body = { botz_id: instance.botz_id, created, heartbeat_interval_s: readConfig(c.env).botz.heartbeatIntervalS, instance };
+    const body = {
+      botz_id: instance.botz_id,
+      created,
+      heartbeat_interval_s: readConfig(c.env).botz.heartbeatIntervalS,
+      instance,
+    };
     return created ? c.json(body, 201) : c.json(body, 200);
   })
   .openapi(heartbeat, async (c) => {
     const { instance, leases_extended } = unwrap(await registry(c.env).heartbeat(c.req.valid("json")));
     return c.json(
-      { botz_id: instance.botz_id, status: instance.status, heartbeat_interval_s: readConfig(c.env).botz.heartbeatIntervalS, leases_extended, instance },
+      {
+        botz_id: instance.botz_id,
+        status: instance.status,
+        heartbeat_interval_s: readConfig(c.env).botz.heartbeatIntervalS,
+        leases_extended,
+        instance,
+      },
       200,
     );
   })

@@ -18,7 +18,15 @@ export function registry(env: Env): BotzRegistryRpc {
   return stubOf(env.BOTZ_REGISTRY, ECOSYSTEM);
 }
 
-const KNOWN = new Set(["botz_name", "instance_id", "skill_level", "available_mcp_tools", "runner_host", "config_path", "metadata"]);
+const KNOWN = new Set([
+  "botz_name",
+  "instance_id",
+  "skill_level",
+  "available_mcp_tools",
+  "runner_host",
+  "config_path",
+  "metadata",
+]);
 
 export async function toRegisterInput(body: z.infer<typeof RegisterBodySchema>): Promise<RegisterInput> {
   const extras: Record<string, Json> = {};

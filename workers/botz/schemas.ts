@@ -17,7 +17,11 @@ export const RegisterBodySchema = z
     botz_name: z.string().min(1).max(200).openapi({ example: "pmoves-crush" }),
     instance_id: id.openapi({ example: "crush-ailab-001" }),
     skill_level: SkillLevelSchema,
-    available_mcp_tools: z.array(z.string().min(1).max(200)).max(500).default([]).openapi({ example: ["read", "write", "bash"] }),
+    available_mcp_tools: z
+      .array(z.string().min(1).max(200))
+      .max(500)
+      .default([])
+      .openapi({ example: ["read", "write", "bash"] }),
     runner_host: z.string().max(500).optional().openapi({ example: "ai-lab" }),
     config_path: z.string().max(1000).optional().openapi({ example: "./crush.json" }),
     metadata: z.record(z.string(), jsonValue).optional(),
@@ -43,7 +47,12 @@ export const InstanceSchema = z
   .openapi("Instance");
 
 export const RegisterResponseSchema = z
-  .object({ botz_id: z.string(), created: z.boolean(), heartbeat_interval_s: z.number().int(), instance: InstanceSchema })
+  .object({
+    botz_id: z.string(),
+    created: z.boolean(),
+    heartbeat_interval_s: z.number().int(),
+    instance: InstanceSchema,
+  })
   .openapi("RegisterResponse");
 
 export const HeartbeatBodySchema = z
@@ -55,7 +64,13 @@ export const HeartbeatBodySchema = z
   .openapi("HeartbeatRequest");
 
 export const HeartbeatResponseSchema = z
-  .object({ botz_id: z.string(), status: z.enum(INSTANCE_STATUSES), heartbeat_interval_s: z.number().int(), leases_extended: z.number().int(), instance: InstanceSchema })
+  .object({
+    botz_id: z.string(),
+    status: z.enum(INSTANCE_STATUSES),
+    heartbeat_interval_s: z.number().int(),
+    leases_extended: z.number().int(),
+    instance: InstanceSchema,
+  })
   .openapi("HeartbeatResponse");
 
 export const InstanceListQuerySchema = z.object({
@@ -65,7 +80,9 @@ export const InstanceListQuerySchema = z.object({
   offset: z.coerce.number().int().min(0).default(0),
 });
 
-export const InstanceListSchema = z.object({ instances: z.array(InstanceSchema), count: z.number().int() }).openapi("InstanceList");
+export const InstanceListSchema = z
+  .object({ instances: z.array(InstanceSchema), count: z.number().int() })
+  .openapi("InstanceList");
 
 export const BotzIdParamSchema = z.object({ botz_id: id.openapi({ param: { name: "botz_id", in: "path" } }) });
 
@@ -121,14 +138,21 @@ export const WorkItemListBodySchema = z
   })
   .openapi("WorkItemListRequest");
 
-export const WorkItemListSchema = z.object({ work_items: z.array(WorkItemSchema), count: z.number().int() }).openapi("WorkItemList");
+export const WorkItemListSchema = z
+  .object({ work_items: z.array(WorkItemSchema), count: z.number().int() })
+  .openapi("WorkItemList");
 
 export const ClaimBodySchema = z
   .object({
     botz_id: id,
     work_item_id: id.optional().openapi({ description: "Omit to claim the next item this instance may claim" }),
     session_id: z.string().min(1).max(200).optional(),
-    integration_name: z.string().min(1).max(200).optional().openapi({ description: "Restricts claim-next to one integration" }),
+    integration_name: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: "Restricts claim-next to one integration" }),
   })
   .openapi("ClaimRequest");
 
@@ -153,15 +177,26 @@ export const CompleteBodySchema = z
     result: jsonValue.optional(),
     error: z.string().max(20_000).optional(),
   })
-  .refine((b) => b.status !== "failed" || (b.error !== undefined && b.error.length > 0), { path: ["error"], message: "a failed work item needs an error" })
+  .refine((b) => b.status !== "failed" || (b.error !== undefined && b.error.length > 0), {
+    path: ["error"],
+    message: "a failed work item needs an error",
+  })
   .openapi("CompleteRequest");
 
-export const WorkItemIdParamSchema = z.object({ work_item_id: id.openapi({ param: { name: "work_item_id", in: "path" } }) });
+export const WorkItemIdParamSchema = z.object({
+  work_item_id: id.openapi({ param: { name: "work_item_id", in: "path" } }),
+});
 
 export const StatsSchema = z
   .object({
-    instances: z.object({ total: z.number().int(), by_status: z.record(z.string(), z.number()), by_skill_level: z.record(z.string(), z.number()) }),
-    instances_by_status_and_skill: z.array(z.object({ status: z.string(), skill_level: z.string(), count: z.number().int() })),
+    instances: z.object({
+      total: z.number().int(),
+      by_status: z.record(z.string(), z.number()),
+      by_skill_level: z.record(z.string(), z.number()),
+    }),
+    instances_by_status_and_skill: z.array(
+      z.object({ status: z.string(), skill_level: z.string(), count: z.number().int() }),
+    ),
     work_items: z.object({ total: z.number().int(), by_status: z.record(z.string(), z.number()) }),
     claims_last_hour: z.number().int(),
     mean_claim_to_complete_seconds: z.number().nullable(),

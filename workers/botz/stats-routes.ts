@@ -32,8 +32,10 @@ export async function botzGauges(env: Env): Promise<GaugeSample[]> {
     labels: { status: p.status, skill_level: p.skill_level },
     value: p.count,
   }));
-  for (const status of WORK_ITEM_STATUSES) samples.push({ family: botzWorkItems, labels: { status }, value: s.work_items.by_status[status] ?? 0 });
+  for (const status of WORK_ITEM_STATUSES)
+    samples.push({ family: botzWorkItems, labels: { status }, value: s.work_items.by_status[status] ?? 0 });
   samples.push({ family: botzClaimsLastHour, value: s.claims_last_hour });
-  if (s.mean_claim_to_complete_seconds !== null) samples.push({ family: botzClaimToComplete, value: s.mean_claim_to_complete_seconds });
+  if (s.mean_claim_to_complete_seconds !== null)
+    samples.push({ family: botzClaimToComplete, value: s.mean_claim_to_complete_seconds });
   return samples;
 }

@@ -33,7 +33,10 @@ const create = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("workitems:write")] as const,
   request: { body: { required: true, ...jsonContent(CreateWorkItemsBodySchema) } },
-  responses: { 201: { description: "Created", ...jsonContent(CreateWorkItemsResponseSchema) }, ...errorResponses(400, 401, 403, 415) },
+  responses: {
+    201: { description: "Created", ...jsonContent(CreateWorkItemsResponseSchema) },
+    ...errorResponses(400, 401, 403, 415),
+  },
 });
 
 const list = createRoute({
@@ -44,7 +47,10 @@ const list = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("workitems:read")] as const,
   request: { body: { required: true, ...jsonContent(WorkItemListBodySchema) } },
-  responses: { 200: { description: "Work items", ...jsonContent(WorkItemListSchema) }, ...errorResponses(400, 401, 403, 415) },
+  responses: {
+    200: { description: "Work items", ...jsonContent(WorkItemListSchema) },
+    ...errorResponses(400, 401, 403, 415),
+  },
 });
 
 const claim = createRoute({
@@ -55,7 +61,10 @@ const claim = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("workitems:claim")] as const,
   request: { body: { required: true, ...jsonContent(ClaimBodySchema) } },
-  responses: { 200: { description: "Claimed", ...jsonContent(ClaimSchema) }, ...errorResponses(400, 401, 403, 404, 409, 415) },
+  responses: {
+    200: { description: "Claimed", ...jsonContent(ClaimSchema) },
+    ...errorResponses(400, 401, 403, 404, 409, 415),
+  },
 });
 
 const complete = createRoute({
@@ -66,7 +75,10 @@ const complete = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("workitems:claim")] as const,
   request: { body: { required: true, ...jsonContent(CompleteBodySchema) } },
-  responses: { 200: { description: "Recorded", ...jsonContent(WorkItemSchema) }, ...errorResponses(400, 401, 403, 404, 409, 415) },
+  responses: {
+    200: { description: "Recorded", ...jsonContent(WorkItemSchema) },
+    ...errorResponses(400, 401, 403, 404, 409, 415),
+  },
 });
 
 const get = createRoute({
@@ -77,7 +89,10 @@ const get = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("workitems:read")] as const,
   request: { params: WorkItemIdParamSchema },
-  responses: { 200: { description: "The work item", ...jsonContent(WorkItemSchema) }, ...errorResponses(400, 401, 403, 404) },
+  responses: {
+    200: { description: "The work item", ...jsonContent(WorkItemSchema) },
+    ...errorResponses(400, 401, 403, 404),
+  },
 });
 
 export const workItemRoutes = createRouter()
@@ -98,11 +113,12 @@ export const workItemRoutes = createRouter()
     return c.json(granted, 200);
   })
   .openapi(complete, async (c) => {
-    const { work_item } = unwrap(await registry(c.env).complete(c.req.valid("json"), formatTraceparent(c.get("trace"))));
+    const { work_item } = unwrap(
+      await registry(c.env).complete(c.req.valid("json"), formatTraceparent(c.get("trace"))),
+    );
     return c.json(work_item, 200);
   })
   .openapi(get, async (c) => {
     const { work_item } = unwrap(await registry(c.env).getWorkItem(c.req.valid("param").work_item_id));
     return c.json(work_item, 200);
   });
-

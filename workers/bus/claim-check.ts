@@ -33,7 +33,9 @@ export async function checkIn(env: Pick<Env, "EVENT_BLOBS">, event: BusEvent): P
   if (event.payload_ref) return { slim: event, size: 0 };
   const size = byteLength(JSON.stringify(event.payload ?? null));
   if (size <= INLINE_PAYLOAD_LIMIT) return { slim: event, size };
-  await env.EVENT_BLOBS.put(blobKey(event.event_id), JSON.stringify(event), { httpMetadata: { contentType: "application/json" } });
+  await env.EVENT_BLOBS.put(blobKey(event.event_id), JSON.stringify(event), {
+    httpMetadata: { contentType: "application/json" },
+  });
   const { payload: _payload, ...rest } = event;
   return { slim: { ...rest, payload: null, payload_ref: payloadRefFor(event.event_id) }, size };
 }

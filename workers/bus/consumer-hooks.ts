@@ -12,7 +12,10 @@ import { fanOutToStream } from "./stream-fan-out";
 
 async function recordEvents(events: BusEvent[], env: Env, ctx: ExecutionContext): Promise<void> {
   const now = Date.now();
-  await insertHistory(env, events.map((e) => toRow(e, e.payload_ref ? 0 : byteLength(JSON.stringify(e.payload ?? null)), now)));
+  await insertHistory(
+    env,
+    events.map((e) => toRow(e, e.payload_ref ? 0 : byteLength(JSON.stringify(e.payload ?? null)), now)),
+  );
   ctx.waitUntil(fanOutToStream(env, events));
 }
 

@@ -80,7 +80,10 @@ const list = createRoute({
   middleware: [requireScope("events:read")] as const,
   request: { query: ListQuerySchema },
   responses: {
-    200: { description: "A page", ...jsonContent(z.object({ dead_letters: z.array(DeadLetterSchema), next_cursor: z.string().nullable() })) },
+    200: {
+      description: "A page",
+      ...jsonContent(z.object({ dead_letters: z.array(DeadLetterSchema), next_cursor: z.string().nullable() })),
+    },
     ...errorResponses(400, 401, 403),
   },
 });
@@ -93,7 +96,10 @@ const replayOne = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("events:replay")] as const,
   request: { params: z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) }) },
-  responses: { 200: { description: "Replayed", ...jsonContent(DeadLetterSchema) }, ...errorResponses(400, 401, 403, 404, 409) },
+  responses: {
+    200: { description: "Replayed", ...jsonContent(DeadLetterSchema) },
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
 });
 
 const replayMany = createRoute({
@@ -105,7 +111,12 @@ const replayMany = createRoute({
   middleware: [requireScope("events:replay")] as const,
   request: { body: { required: true, ...jsonContent(BulkBodySchema) } },
   responses: {
-    200: { description: "What was replayed", ...jsonContent(z.object({ replayed: z.array(z.string()), skipped: z.array(z.object({ id: z.string(), reason: z.string() })) })) },
+    200: {
+      description: "What was replayed",
+      ...jsonContent(
+        z.object({ replayed: z.array(z.string()), skipped: z.array(z.object({ id: z.string(), reason: z.string() })) }),
+      ),
+    },
     ...errorResponses(400, 401, 403, 415),
   },
 });
@@ -113,9 +124,20 @@ const replayMany = createRoute({
 export const deadLetterRoutes = createRouter()
   .openapi(list, async (c) => {
     const q = c.req.valid("query");
-    const filter = { subject: q.subject, eventId: q.event_id, queue: q.queue, handler: q.handler, replayed: q.replayed === undefined ? undefined : q.replayed === "true", fromMs: q.from, toMs: q.to };
+    const filter = {
+      subject: q.subject,
+      eventId: q.event_id,
+      queue: q.queue,
+      handler: q.handler,
+      replayed: q.replayed === undefined ? undefined : q.replayed === "true",
+      fromMs: q.from,
+      toMs: q.to,
+    };
     const page = await listDeadLetters(c.env, filter, q.limit, q.cursor ? decodeCursor(q.cursor) : undefined);
-    return c.json({ dead_letters: page.rows.map(present), next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
+    return c.json(
+      { dead_letters: page.rows.map(present), next_cursor: page.next ? encodeCursor(page.next) : null },
+      200,
+    );
   })
   .openapi(replayOne, async (c) => {
     const { row } = unwrap(await replayDeadLetter(c.env, c.req.valid("param").id));
@@ -123,6 +145,14 @@ export const deadLetterRoutes = createRouter()
   })
   .openapi(replayMany, async (c) => {
     const b = c.req.valid("json");
-    const filter = { subject: b.subject, eventId: b.event_id, queue: b.queue, handler: b.handler, replayed: b.include_replayed ? undefined : false, fromMs: b.from, toMs: b.to };
+    const filter = {
+      subject: b.subject,
+      eventId: b.event_id,
+      queue: b.queue,
+      handler: b.handler,
+      replayed: b.include_replayed ? undefined : false,
+      fromMs: b.from,
+      toMs: b.to,
+    };
     return c.json(await replayMatching(c.env, filter, b.limit), 200);
   });

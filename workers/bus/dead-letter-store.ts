@@ -28,14 +28,25 @@ function conditions(f: DeadLetterFilter): SQL | undefined {
     f.eventId ? eq(deadLetters.eventId, f.eventId) : undefined,
     f.queue ? eq(deadLetters.queue, f.queue) : undefined,
     f.handler ? eq(deadLetters.handler, f.handler) : undefined,
-    f.replayed === undefined ? undefined : f.replayed ? isNotNull(deadLetters.replayedAt) : isNull(deadLetters.replayedAt),
+    f.replayed === undefined
+      ? undefined
+      : f.replayed
+        ? isNotNull(deadLetters.replayedAt)
+        : isNull(deadLetters.replayedAt),
     f.fromMs !== undefined ? gte(deadLetters.createdAt, f.fromMs) : undefined,
     f.toMs !== undefined ? lte(deadLetters.createdAt, f.toMs) : undefined,
   );
 }
 
-export async function listDeadLetters(env: Pick<Env, "DB">, f: DeadLetterFilter, limit: number, after?: { ts: number; id: string }) {
-  const cursor = after ? or(lt(deadLetters.createdAt, after.ts), and(eq(deadLetters.createdAt, after.ts), lt(deadLetters.id, after.id))) : undefined;
+export async function listDeadLetters(
+  env: Pick<Env, "DB">,
+  f: DeadLetterFilter,
+  limit: number,
+  after?: { ts: number; id: string },
+) {
+  const cursor = after
+    ? or(lt(deadLetters.createdAt, after.ts), and(eq(deadLetters.createdAt, after.ts), lt(deadLetters.id, after.id)))
+    : undefined;
   const rows = await createDb(env.DB)
     .select()
     .from(deadLetters)
@@ -48,12 +59,19 @@ export async function listDeadLetters(env: Pick<Env, "DB">, f: DeadLetterFilter,
 }
 
 /** Re-publishes one dead letter with its original event_id and marks it replayed. */
-export async function replayDeadLetter(env: Pick<Env, "DB" | "BUS">, id: string, now = Date.now()): Promise<Result<{ row: DeadLetterRow }>> {
+export async function replayDeadLetter(
+  env: Pick<Env, "DB" | "BUS">,
+  id: string,
+  now = Date.now(),
+): Promise<Result<{ row: DeadLetterRow }>> {
   const db = createDb(env.DB);
   const [row] = await db.select().from(deadLetters).where(eq(deadLetters.id, id)).limit(1);
   if (!row) return fail(404, "dead_letter_not_found", `no dead letter '${id}'`);
   const parsed = busEventSchema.safeParse(JSON.parse(row.body));
-  if (!parsed.success) return fail(409, "not_replayable", "this dead letter is not a valid event envelope; fix the publisher instead", { error: row.error });
+  if (!parsed.success)
+    return fail(409, "not_replayable", "this dead letter is not a valid event envelope; fix the publisher instead", {
+      error: row.error,
+    });
   await publish(env.BUS, [parsed.data]);
   const [updated] = await db
     .update(deadLetters)
@@ -65,7 +83,12 @@ export async function replayDeadLetter(env: Pick<Env, "DB" | "BUS">, id: string,
 
 /** Replays up to `limit` dead letters matching the filter (not yet replayed unless asked), oldest first. */
 export async function replayMatching(env: Pick<Env, "DB" | "BUS">, f: DeadLetterFilter, limit: number) {
-  const rows = await createDb(env.DB).select({ id: deadLetters.id }).from(deadLetters).where(conditions(f)).orderBy(deadLetters.createdAt).limit(limit);
+  const rows = await createDb(env.DB)
+    .select({ id: deadLetters.id })
+    .from(deadLetters)
+    .where(conditions(f))
+    .orderBy(deadLetters.createdAt)
+    .limit(limit);
   const replayed: string[] = [];
   const skipped: { id: string; reason: string }[] = [];
   for (const { id } of rows) {

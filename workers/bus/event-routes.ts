@@ -13,7 +13,16 @@ import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi
 import { formatTraceparent } from "../platform/trace";
 import { createRouter } from "../platform/validation";
 import { checkOut } from "./claim-check";
-import { AcceptedSchema, EventIdParamSchema, EventSchema, HistoryPageSchema, HistoryQuerySchema, MAX_BODY_BYTES, PublishBodySchema, PublishResultSchema } from "./event-schemas";
+import {
+  AcceptedSchema,
+  EventIdParamSchema,
+  EventSchema,
+  HistoryPageSchema,
+  HistoryQuerySchema,
+  MAX_BODY_BYTES,
+  PublishBodySchema,
+  PublishResultSchema,
+} from "./event-schemas";
 import { fromRow, getHistoryRow, queryHistory } from "./history-store";
 import { decodeCursor, encodeCursor, presentEvent } from "./presenter";
 import { publishEvents } from "./publish-service";
@@ -36,7 +45,11 @@ const publishRoute = createRoute({
   tags,
   summary: "Publish one event or a batch (≤ 100); JSON or application/x-protobuf",
   security: bearerSecurity,
-  middleware: [requireScope("events:publish"), rateLimit({ name: "publish", key: (c) => `publish:${c.get("principal").sub}` }), limitBody] as const,
+  middleware: [
+    requireScope("events:publish"),
+    rateLimit({ name: "publish", key: (c) => `publish:${c.get("principal").sub}` }),
+    limitBody,
+  ] as const,
   request: {
     body: {
       content: {
@@ -60,7 +73,10 @@ const historyRoute = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("events:read")] as const,
   request: { query: HistoryQuerySchema },
-  responses: { 200: { description: "A page of events", ...jsonContent(HistoryPageSchema) }, ...errorResponses(400, 401, 403) },
+  responses: {
+    200: { description: "A page of events", ...jsonContent(HistoryPageSchema) },
+    ...errorResponses(400, 401, 403),
+  },
 });
 
 const getRoute = createRoute({
@@ -74,16 +90,25 @@ const getRoute = createRoute({
   responses: { 200: { description: "The event", ...jsonContent(EventSchema) }, ...errorResponses(400, 401, 403, 404) },
 });
 
-async function rawEvents(contentType: string | undefined, json: unknown, bytes: () => Promise<ArrayBuffer>): Promise<{ raws: unknown[]; batch: boolean }> {
-  if (contentType?.startsWith("application/x-protobuf")) return { raws: [decodeEventProto(new Uint8Array(await bytes()))], batch: false };
-  if (json !== null && typeof json === "object" && "events" in json && Array.isArray(json.events)) return { raws: json.events, batch: true };
-  if (json === null || typeof json !== "object" || Object.keys(json).length === 0) throw new AppError(400, "invalid_input", "body: expected an event or {events: [...]}");
+async function rawEvents(
+  contentType: string | undefined,
+  json: unknown,
+  bytes: () => Promise<ArrayBuffer>,
+): Promise<{ raws: unknown[]; batch: boolean }> {
+  if (contentType?.startsWith("application/x-protobuf"))
+    return { raws: [decodeEventProto(new Uint8Array(await bytes()))], batch: false };
+  if (json !== null && typeof json === "object" && "events" in json && Array.isArray(json.events))
+    return { raws: json.events, batch: true };
+  if (json === null || typeof json !== "object" || Object.keys(json).length === 0)
+    throw new AppError(400, "invalid_input", "body: expected an event or {events: [...]}");
   return { raws: [json], batch: false };
 }
 
 export const eventRoutes = createRouter()
   .openapi(publishRoute, async (c) => {
-    const { raws, batch } = await rawEvents(c.req.header("content-type"), c.req.valid("json"), () => c.req.arrayBuffer());
+    const { raws, batch } = await rawEvents(c.req.header("content-type"), c.req.valid("json"), () =>
+      c.req.arrayBuffer(),
+    );
     const results = await publishEvents(c.env, raws, {
       traceparent: formatTraceparent(c.get("trace")),
       now: Date.now(),
@@ -96,9 +121,15 @@ export const eventRoutes = createRouter()
     }
     const [only] = results;
     if (!only || only.status === "rejected") {
-      const error = only?.status === "rejected" ? only.error : { code: "invalid_input", message: "body: no event", field: "body", reason: "no event" };
+      const error =
+        only?.status === "rejected"
+          ? only.error
+          : { code: "invalid_input", message: "body: no event", field: "body", reason: "no event" };
       const status = error.code === "payload_too_large" ? 413 : error.code === "bus_unavailable" ? 503 : 400;
-      throw new AppError(status, error.code, error.message, { field: error.field, issues: [{ field: error.field, message: error.reason }] });
+      throw new AppError(status, error.code, error.message, {
+        field: error.field,
+        issues: [{ field: error.field, message: error.reason }],
+      });
     }
     return c.json({ event_id: only.event_id, type: only.type, status: "accepted" as const }, 202);
   })
@@ -107,8 +138,23 @@ export const eventRoutes = createRouter()
     const prefix = c.env.EVENT_BUS_TOPIC_PREFIX;
     const patterns = [...q.subject, ...q.type].flatMap((f) => patternsFor(f, prefix));
     const after = q.cursor ? decodeCursor(q.cursor) : undefined;
-    const page = await queryHistory(c.env, { fromMs: q.from, toMs: q.to, patterns, source: q.source, correlationId: q.correlation_id, after, limit: q.limit, order: q.order });
-    return c.json({ events: page.rows.map((r) => presentEvent(fromRow(r))), next_cursor: page.next ? encodeCursor(page.next) : null }, 200);
+    const page = await queryHistory(c.env, {
+      fromMs: q.from,
+      toMs: q.to,
+      patterns,
+      source: q.source,
+      correlationId: q.correlation_id,
+      after,
+      limit: q.limit,
+      order: q.order,
+    });
+    return c.json(
+      {
+        events: page.rows.map((r) => presentEvent(fromRow(r))),
+        next_cursor: page.next ? encodeCursor(page.next) : null,
+      },
+      200,
+    );
   })
   .openapi(getRoute, async (c) => {
     const { event_id } = c.req.valid("param");

@@ -15,7 +15,9 @@ const EventInputDoc = z
   .looseObject({
     event_id: z.string().optional().openapi({ description: "UUID; generated when absent" }),
     correlation_id: z.string().optional(),
-    type: z.string().openapi({ description: "EventType (GAME_STATE, METRIC, …) or a dotted subject", example: "game.state" }),
+    type: z
+      .string()
+      .openapi({ description: "EventType (GAME_STATE, METRIC, …) or a dotted subject", example: "game.state" }),
     source: z.string().openapi({ example: "BalatroMCP" }),
     timestamp: z.union([z.number(), z.string()]).optional().openapi({ description: "epoch ms or ISO-8601" }),
     version: z.number().int().optional(),
@@ -49,19 +51,26 @@ const ResultSchema = z.object({
   status: z.enum(["accepted", "rejected"]),
   event_id: z.string().optional(),
   type: z.string().optional(),
-  error: z.object({ code: z.string(), message: z.string(), field: z.string().optional(), reason: z.string().optional() }).optional(),
+  error: z
+    .object({ code: z.string(), message: z.string(), field: z.string().optional(), reason: z.string().optional() })
+    .optional(),
 });
 
 export const PublishResultSchema = z
   .object({ accepted: z.number().int(), rejected: z.number().int(), results: z.array(ResultSchema) })
   .openapi("PublishResult");
 
-export const AcceptedSchema = z.object({ event_id: z.string(), type: z.string(), status: z.literal("accepted") }).openapi("Accepted");
+export const AcceptedSchema = z
+  .object({ event_id: z.string(), type: z.string(), status: z.literal("accepted") })
+  .openapi("Accepted");
 
 const subjectFilter = z
   .string()
   .max(256)
-  .refine((v) => isEventType(v) || SUBJECT_PATTERN_REGEX.test(v), "must be an EventType or a subject pattern (`*`, trailing `>`)");
+  .refine(
+    (v) => isEventType(v) || SUBJECT_PATTERN_REGEX.test(v),
+    "must be an EventType or a subject pattern (`*`, trailing `>`)",
+  );
 
 const repeated = <T extends z.ZodType>(item: T) =>
   z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item).max(20));
@@ -69,7 +78,11 @@ const repeated = <T extends z.ZodType>(item: T) =>
 export const HistoryQuerySchema = z.object({
   from: InstantSchema.optional().openapi({ type: "string", description: "epoch ms or ISO-8601" }),
   to: InstantSchema.optional().openapi({ type: "string", description: "epoch ms or ISO-8601" }),
-  subject: repeated(subjectFilter).openapi({ type: "array", items: { type: "string" }, description: "repeatable; wildcards" }),
+  subject: repeated(subjectFilter).openapi({
+    type: "array",
+    items: { type: "string" },
+    description: "repeatable; wildcards",
+  }),
   type: repeated(subjectFilter).openapi({ type: "array", items: { type: "string" }, description: "alias of subject" }),
   source: z.string().max(256).optional(),
   correlation_id: z.string().max(256).optional(),

@@ -52,7 +52,12 @@ export async function insertHistory(env: Pick<Env, "DB">, rows: readonly Row[]):
   const db = createDb(env.DB);
   const statements = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    statements.push(db.insert(events).values(rows.slice(i, i + ROWS_PER_STATEMENT)).onConflictDoNothing());
+    statements.push(
+      db
+        .insert(events)
+        .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+        .onConflictDoNothing(),
+    );
   }
   const [first, ...rest] = statements;
   if (first) await db.batch([first, ...rest]);
@@ -100,7 +105,10 @@ function afterCursor(q: HistoryQuery): SQL | undefined {
  * One page of history. Wildcards the index cannot express (`*.heartbeat.*`) are checked row by row, so a
  * page is read in a few bounded scans; the cursor then points at the last row scanned, not just returned.
  */
-export async function queryHistory(env: Pick<Env, "DB">, q: HistoryQuery): Promise<{ rows: Row[]; next?: { ts: number; id: string } }> {
+export async function queryHistory(
+  env: Pick<Env, "DB">,
+  q: HistoryQuery,
+): Promise<{ rows: Row[]; next?: { ts: number; id: string } }> {
   const db = createDb(env.DB);
   const out: Row[] = [];
   let cursor = q.after;
@@ -113,8 +121,16 @@ export async function queryHistory(env: Pick<Env, "DB">, q: HistoryQuery): Promi
       subjectCondition(q.patterns),
       afterCursor({ ...q, after: cursor }),
     );
-    const ordering = q.order === "asc" ? [asc(events.timestampMs), asc(events.eventId)] : [desc(events.timestampMs), desc(events.eventId)];
-    const batch = await db.select().from(events).where(where).orderBy(...ordering).limit(q.limit + 1);
+    const ordering =
+      q.order === "asc"
+        ? [asc(events.timestampMs), asc(events.eventId)]
+        : [desc(events.timestampMs), desc(events.eventId)];
+    const batch = await db
+      .select()
+      .from(events)
+      .where(where)
+      .orderBy(...ordering)
+      .limit(q.limit + 1);
     let consumed = 0;
     for (const row of batch) {
       if (out.length === q.limit) break;
@@ -130,7 +146,11 @@ export async function queryHistory(env: Pick<Env, "DB">, q: HistoryQuery): Promi
 }
 
 /** Deletes up to `limit` events older than the cutoff; returns the ids deleted and the R2 ones among them. */
-export async function pruneHistory(env: Pick<Env, "DB">, cutoffMs: number, limit: number): Promise<{ deleted: number; blobs: string[] }> {
+export async function pruneHistory(
+  env: Pick<Env, "DB">,
+  cutoffMs: number,
+  limit: number,
+): Promise<{ deleted: number; blobs: string[] }> {
   const db = createDb(env.DB);
   const old = await db
     .select({ id: events.eventId, ref: events.payloadRef })

@@ -44,7 +44,18 @@ export const InputEventSchema = z.looseObject({
 
 export type InputEvent = z.input<typeof InputEventSchema>;
 
-const KNOWN = new Set(["event_id", "correlation_id", "type", "source", "timestamp", "version", "metadata", "payload", "payload_ref", "extensions"]);
+const KNOWN = new Set([
+  "event_id",
+  "correlation_id",
+  "type",
+  "source",
+  "timestamp",
+  "version",
+  "metadata",
+  "payload",
+  "payload_ref",
+  "extensions",
+]);
 
 export interface Rejection {
   code: string;
@@ -83,7 +94,12 @@ export function normalizeEvent(raw: unknown, opts: NormalizeOptions): Normalized
     const checked = schema.safeParse(input.payload);
     if (!checked.success) {
       const issue = checked.error.issues[0];
-      return reject(opts.at, ["payload", ...(issue?.path ?? [])], issue?.message ?? "does not match its type", "invalid_payload");
+      return reject(
+        opts.at,
+        ["payload", ...(issue?.path ?? [])],
+        issue?.message ?? "does not match its type",
+        "invalid_payload",
+      );
     }
   }
   const extensions: Record<string, unknown> = {};

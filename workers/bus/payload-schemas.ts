@@ -24,7 +24,14 @@ export const GameStateEventSchema = z.looseObject({
   round: int32.optional(),
   hand_number: int32.optional(),
   jokers: z
-    .array(z.looseObject({ name: z.string().optional(), rarity: z.string().optional(), position: int32.optional(), properties: stringMap.optional() }))
+    .array(
+      z.looseObject({
+        name: z.string().optional(),
+        rarity: z.string().optional(),
+        position: int32.optional(),
+        properties: stringMap.optional(),
+      }),
+    )
     .optional(),
   hand: z.array(card).optional(),
   deck: z.array(card).optional(),
@@ -81,7 +88,10 @@ const DECLARED: readonly [pattern: string, schema: (payload: unknown) => z.ZodTy
   ["game.state", () => GameStateEventSchema],
   [
     "learning.decision",
-    (p) => (p !== null && typeof p === "object" && "selected_action" in p ? LearningDecisionResponseSchema : LearningDecisionRequestSchema),
+    (p) =>
+      p !== null && typeof p === "object" && "selected_action" in p
+        ? LearningDecisionResponseSchema
+        : LearningDecisionRequestSchema,
   ],
   ["errors.>", () => ErrorEventSchema],
 ];

@@ -116,7 +116,10 @@ export function decodeEventProto(bytes: Uint8Array): DecodedEvent {
   if (!payloadFits(type, schema)) throw invalid(`payload.type_url: ${type} events do not carry ${schema.typeName}`);
   let payload: JsonValue;
   try {
-    payload = toJson(schema, fromBinary(schema, event.payload.value), { useProtoFieldName: true, alwaysEmitImplicit: true });
+    payload = toJson(schema, fromBinary(schema, event.payload.value), {
+      useProtoFieldName: true,
+      alwaysEmitImplicit: true,
+    });
   } catch (err) {
     throw invalid(`payload.value: not a ${schema.typeName} (${reason(err)})`);
   }

@@ -30,10 +30,19 @@ export async function publishEvents(env: Env, raws: readonly unknown[], ctx: Pub
     const size = byteLength(JSON.stringify(raw) ?? "");
     if (size > MAX_EVENT_BYTES) {
       const reason = `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`;
-      results[index] = { index, status: "rejected", error: { code: "payload_too_large", message: `${ctx.at(index)}: ${reason}`, field: ctx.at(index), reason } };
+      results[index] = {
+        index,
+        status: "rejected",
+        error: { code: "payload_too_large", message: `${ctx.at(index)}: ${reason}`, field: ctx.at(index), reason },
+      };
       return;
     }
-    const normalized = normalizeEvent(raw, { prefix: env.EVENT_BUS_TOPIC_PREFIX, traceparent: ctx.traceparent, now: ctx.now, at: ctx.at(index) });
+    const normalized = normalizeEvent(raw, {
+      prefix: env.EVENT_BUS_TOPIC_PREFIX,
+      traceparent: ctx.traceparent,
+      now: ctx.now,
+      at: ctx.at(index),
+    });
     if (normalized.ok) accepted.push({ index, event: normalized.event });
     else results[index] = { index, status: "rejected", error: normalized.rejection };
   });
@@ -42,7 +51,10 @@ export async function publishEvents(env: Env, raws: readonly unknown[], ctx: Pub
   let sent = accepted.length;
   let failure: string | undefined;
   try {
-    await publish(env.BUS, slims.map((s) => s.slim));
+    await publish(
+      env.BUS,
+      slims.map((s) => s.slim),
+    );
   } catch (err) {
     if (!(err instanceof PublishError)) throw err;
     sent = err.sent;
@@ -52,7 +64,16 @@ export async function publishEvents(env: Env, raws: readonly unknown[], ctx: Pub
     results[index] =
       i < sent
         ? { index, status: "accepted", event_id: event.event_id, type: event.type }
-        : { index, status: "rejected", error: { code: "bus_unavailable", message: `${ctx.at(index)}: ${failure ?? "bus unavailable"}`, field: ctx.at(index), reason: failure ?? "bus unavailable" } };
+        : {
+            index,
+            status: "rejected",
+            error: {
+              code: "bus_unavailable",
+              message: `${ctx.at(index)}: ${failure ?? "bus unavailable"}`,
+              field: ctx.at(index),
+              reason: failure ?? "bus unavailable",
+            },
+          };
   });
   const live = accepted.slice(0, sent).map((a) => a.event);
   if (live.length) ctx.fanOut(live);

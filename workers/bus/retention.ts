@@ -18,12 +18,24 @@ export function retentionMs(env: Pick<Env, "EVENT_RETENTION_DAYS">): number {
   return (Number.isFinite(days) && days > 0 ? days : 7) * DAY_MS;
 }
 
-async function pruneTable(env: Env, table: "handler_ledger" | "delivery_failures", column: string, cutoff: number): Promise<number> {
-  const result = await env.DB.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} < ? LIMIT ?)`).bind(cutoff, CHUNK).run();
+async function pruneTable(
+  env: Env,
+  table: "handler_ledger" | "delivery_failures",
+  column: string,
+  cutoff: number,
+): Promise<number> {
+  const result = await env.DB.prepare(
+    `DELETE FROM ${table} WHERE rowid IN (SELECT rowid FROM ${table} WHERE ${column} < ? LIMIT ?)`,
+  )
+    .bind(cutoff, CHUNK)
+    .run();
   return result.meta.changes;
 }
 
-export async function sweepRetention(env: Env, now = Date.now()): Promise<{ events: number; blobs: number; ledger: number; stream: number }> {
+export async function sweepRetention(
+  env: Env,
+  now = Date.now(),
+): Promise<{ events: number; blobs: number; ledger: number; stream: number }> {
   const cutoff = now - retentionMs(env);
   let events = 0;
   let blobs = 0;
@@ -34,7 +46,9 @@ export async function sweepRetention(env: Env, now = Date.now()): Promise<{ even
     blobs += pruned.blobs.length;
     if (pruned.deleted < CHUNK) break;
   }
-  const ledger = (await pruneTable(env, "handler_ledger", "applied_at", cutoff)) + (await pruneTable(env, "delivery_failures", "updated_at", cutoff));
+  const ledger =
+    (await pruneTable(env, "handler_ledger", "applied_at", cutoff)) +
+    (await pruneTable(env, "delivery_failures", "updated_at", cutoff));
   const stream = await pruneStream(env, cutoff);
   return { events, blobs, ledger, stream };
 }

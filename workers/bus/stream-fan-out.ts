@@ -11,6 +11,8 @@ export async function fanOutToStream(env: Env, events: BusEvent[]): Promise<void
   try {
     await appendToStream(env, events);
   } catch (err) {
-    createLogger("bus", env.LOG_LEVEL).warn("live fan-out failed; the queue path will deliver", { error: err instanceof Error ? err.message : String(err) });
+    createLogger("bus", env.LOG_LEVEL).warn("live fan-out failed; the queue path will deliver", {
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 }

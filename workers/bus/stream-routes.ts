@@ -18,15 +18,18 @@ const stream = createRoute({
   tags: ["events"],
   summary: "Subscribe to live events (WebSocket or Server-Sent Events)",
   description:
-    "Each frame is `{\"seq\": n, \"event\": {...}}`; SSE messages carry `id: <seq>` and `event: <subject>`. Resume with `since` or Last-Event-ID: " +
+    'Each frame is `{"seq": n, "event": {...}}`; SSE messages carry `id: <seq>` and `event: <subject>`. Resume with `since` or Last-Event-ID: ' +
     "every retained event after that seq is replayed first, then live events follow with no gap and no repeat. Payloads over 64 KB arrive as `payload_ref`. " +
-    "A WebSocket client may send `{\"type\":\"ping\"}` and gets `{\"type\":\"pong\"}`.",
+    'A WebSocket client may send `{"type":"ping"}` and gets `{"type":"pong"}`.',
   security: bearerSecurity,
   middleware: [requireScope("events:read", { tokenCarriers: ["query", "websocket-protocol"] })] as const,
   request: { query: StreamQuerySchema, headers: StreamHeadersSchema },
   responses: {
     101: { description: "Switched to a WebSocket (sent with `Upgrade: websocket`)" },
-    200: { description: "An endless Server-Sent Events stream", content: { "text/event-stream": { schema: z.string() } } },
+    200: {
+      description: "An endless Server-Sent Events stream",
+      content: { "text/event-stream": { schema: z.string() } },
+    },
     ...errorResponses(400, 401, 403),
   },
 });
@@ -35,7 +38,8 @@ export const streamRoutes = createRouter().openapi(stream, async (c) => {
   const query = c.req.valid("query");
   const headers = c.req.valid("header");
   const prefix = c.env.EVENT_BUS_TOPIC_PREFIX;
-  const patterns = query.subject.length === 0 ? [">"] : [...new Set(query.subject.flatMap((s) => patternsFor(s, prefix)))];
+  const patterns =
+    query.subject.length === 0 ? [">"] : [...new Set(query.subject.flatMap((s) => patternsFor(s, prefix)))];
   const request = subscribeRequest({
     filter: { patterns, correlation_id: query.correlation_id },
     since: query.since ?? headers["last-event-id"],

@@ -12,7 +12,10 @@ const SubjectFilterSchema = z
   .string()
   .min(1)
   .max(MAX_PATTERN_LENGTH)
-  .regex(SUBJECT_PATTERN_REGEX, "must be a dotted subject pattern (`*` = one token, a final `>` = the rest) or an EventType such as GAME_STATE");
+  .regex(
+    SUBJECT_PATTERN_REGEX,
+    "must be a dotted subject pattern (`*` = one token, a final `>` = the rest) or an EventType such as GAME_STATE",
+  );
 
 export const StreamQuerySchema = z.object({
   subject: z
@@ -20,12 +23,24 @@ export const StreamQuerySchema = z.object({
     .optional()
     .transform((v) => (v === undefined ? [] : typeof v === "string" ? [v] : v))
     .openapi({
-      description: "Repeatable. A subject or wildcard pattern (`botz.>`, `metrics.*`, `game.state`) or an EventType (`GAME_STATE`, `METRIC`); none = every event",
+      description:
+        "Repeatable. A subject or wildcard pattern (`botz.>`, `metrics.*`, `game.state`) or an EventType (`GAME_STATE`, `METRIC`); none = every event",
       example: "botz.>",
     }),
   correlation_id: z.string().min(1).max(256).optional().openapi({ description: "Only events of this correlation" }),
-  since: cursor.optional().openapi({ description: "Resume: replay every event with a greater seq first, then go live (overrides Last-Event-ID)", example: 0 }),
-  access_token: z.string().min(1).optional().openapi({ description: "Token for clients that cannot send headers (EventSource); prefer the Authorization header" }),
+  since: cursor
+    .optional()
+    .openapi({
+      description: "Resume: replay every event with a greater seq first, then go live (overrides Last-Event-ID)",
+      example: 0,
+    }),
+  access_token: z
+    .string()
+    .min(1)
+    .optional()
+    .openapi({
+      description: "Token for clients that cannot send headers (EventSource); prefer the Authorization header",
+    }),
 });
 
 function offersStreamProtocol(value: string): boolean {
@@ -43,5 +58,7 @@ export const StreamHeadersSchema = z.object({
     .string()
     .refine(offersStreamProtocol, `must offer ${STREAM_SUBPROTOCOL} (beside bearer.<token>)`)
     .optional()
-    .openapi({ description: `Browsers: \`${STREAM_SUBPROTOCOL}, bearer.<token>\`; the server answers \`${STREAM_SUBPROTOCOL}\`` }),
+    .openapi({
+      description: `Browsers: \`${STREAM_SUBPROTOCOL}, bearer.<token>\`; the server answers \`${STREAM_SUBPROTOCOL}\``,
+    }),
 });

@@ -39,7 +39,12 @@ export function isEventType(value: string): value is EventType {
 
 /** A source name as one subject token: lower case, dots and spaces become underscores. */
 export function subjectToken(value: string): string {
-  return value.trim().toLowerCase().replace(/[^a-z0-9_-]+/g, "_") || "unknown";
+  return (
+    value
+      .trim()
+      .toLowerCase()
+      .replace(/[^a-z0-9_-]+/g, "_") || "unknown"
+  );
 }
 
 /** Removes the configured topic prefix (`jimbot.game.state` → `game.state`). */

@@ -24,7 +24,7 @@ const connect = createRoute({
   description:
     "Send `Upgrade: websocket` with `Authorization: Bearer <device token>` (scope `edge:device`, `sub` = the device id). " +
     "The hub sends `job` and `cancel` frames; the device sends `hello`, `heartbeat`, `ack`, `chunk`, `done` and `error` frames " +
-    "(schemas in durable-objects/protocol.ts). `{\"type\":\"ping\"}` is answered `{\"type\":\"pong\"}`. Unacked jobs are resent on reconnect.",
+    '(schemas in durable-objects/protocol.ts). `{"type":"ping"}` is answered `{"type":"pong"}`. Unacked jobs are resent on reconnect.',
   security: bearerSecurity,
   middleware: [requireScope("edge:device")] as const,
   request: { params: ParamsSchema },
@@ -40,10 +40,14 @@ export const edgeConnectRoutes = createRouter().openapi(connect, async (c) => {
   const principal = c.get("principal");
   // Not even admin: a connection *is* the device, and a token names exactly one device.
   if (principal.sub !== device_id) {
-    throw new AppError(403, "forbidden", `this token is for '${principal.sub}', not device '${device_id}'`, { required: `sub = ${device_id}` });
+    throw new AppError(403, "forbidden", `this token is for '${principal.sub}', not device '${device_id}'`, {
+      required: `sub = ${device_id}`,
+    });
   }
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-    throw new AppError(426, "upgrade_required", "connect with a WebSocket upgrade", undefined, { upgrade: "websocket" });
+    throw new AppError(426, "upgrade_required", "connect with a WebSocket upgrade", undefined, {
+      upgrade: "websocket",
+    });
   }
   return edgeHub(c.env, device_id).fetch(connectRequest(device_id));
 });

@@ -68,7 +68,13 @@ export interface ChatResult {
 /** What a streaming provider yields; a stream ends after `finish` (usage may come before or with it). */
 export type StreamChunk =
   | { type: "text_delta"; text: string }
-  | { type: "tool_call_delta"; index: number; id?: string | undefined; name?: string | undefined; arguments_delta: string }
+  | {
+      type: "tool_call_delta";
+      index: number;
+      id?: string | undefined;
+      name?: string | undefined;
+      arguments_delta: string;
+    }
   | { type: "usage"; usage: Usage }
   | { type: "finish"; finish_reason: FinishReason };
 

@@ -28,7 +28,11 @@ export function notFoundHandler(app: OpenAPIHono<AppEnv>) {
     matchers ??= matchersOf(app);
     const allowed = [...new Set(matchers.filter((m) => m.pattern.test(c.req.path)).map((m) => m.method))];
     if (allowed.length > 0) {
-      return c.json(errorBody("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}`, { allow: allowed }), 405, { Allow: allowed.join(", ") });
+      return c.json(
+        errorBody("method_not_allowed", `${c.req.method} is not allowed on ${c.req.path}`, { allow: allowed }),
+        405,
+        { Allow: allowed.join(", ") },
+      );
     }
     return c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404);
   };

@@ -31,7 +31,10 @@ type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429;
 export function errorResponses<S extends ErrorStatus>(...statuses: S[]) {
   const out = {} as Record<S, { description: string; content: { "application/json": { schema: typeof ErrorSchema } } }>;
   for (const status of statuses) {
-    out[status] = { description: DESCRIPTIONS[status] ?? "Error", content: { "application/json": { schema: ErrorSchema } } };
+    out[status] = {
+      description: DESCRIPTIONS[status] ?? "Error",
+      content: { "application/json": { schema: ErrorSchema } },
+    };
   }
   return out;
 }

@@ -28,11 +28,31 @@ export function requestContext(serviceOf: ServiceOf): MiddlewareHandler<AppEnv> 
     const matched = pattern !== "*" && pattern !== "/*";
     const seconds = (Date.now() - start) / 1000;
     const status = c.res.status;
-    observe(requestDuration, { service: matched ? serviceOf(pattern) : "none", method: matched ? `${c.req.method} ${pattern}` : "unmatched", status }, seconds);
+    observe(
+      requestDuration,
+      {
+        service: matched ? serviceOf(pattern) : "none",
+        method: matched ? `${c.req.method} ${pattern}` : "unmatched",
+        status,
+      },
+      seconds,
+    );
     log.debug("request", { method: c.req.method, path: c.req.path, status, duration_ms: seconds * 1000 });
     const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
     scheduleFlush(c.env, waitUntil);
     const name = matched ? `${c.req.method} ${pattern}` : c.req.method;
-    recordSpan(c.env, { trace, name, kind: "server", startMs: start, endMs: Date.now(), error: status >= 500, attributes: { "http.request.method": c.req.method, "http.route": pattern, "http.response.status_code": status } }, waitUntil);
+    recordSpan(
+      c.env,
+      {
+        trace,
+        name,
+        kind: "server",
+        startMs: start,
+        endMs: Date.now(),
+        error: status >= 500,
+        attributes: { "http.request.method": c.req.method, "http.route": pattern, "http.response.status_code": status },
+      },
+      waitUntil,
+    );
   };
 }

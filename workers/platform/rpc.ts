@@ -7,10 +7,15 @@ type Method = (...args: never[]) => unknown;
 
 /** A Durable Object class's public methods as the caller sees them over RPC. */
 export type RpcOf<T> = {
-  [K in keyof T as T[K] extends Method ? K : never]: T[K] extends (...args: infer A) => infer R ? (...args: A) => Promise<Awaited<R>> : never;
+  [K in keyof T as T[K] extends Method ? K : never]: T[K] extends (...args: infer A) => infer R
+    ? (...args: A) => Promise<Awaited<R>>
+    : never;
 };
 
 /** The named object of a namespace, typed as its RPC surface. */
-export function stubOf<T extends Rpc.DurableObjectBranded | undefined>(namespace: DurableObjectNamespace<T>, name: string): RpcOf<NonNullable<T>> {
+export function stubOf<T extends Rpc.DurableObjectBranded | undefined>(
+  namespace: DurableObjectNamespace<T>,
+  name: string,
+): RpcOf<NonNullable<T>> {
   return namespace.getByName(name) as unknown as RpcOf<NonNullable<T>>;
 }

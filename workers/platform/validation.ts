@@ -18,7 +18,8 @@ type Issue = z.core.$ZodIssue;
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
   let v = input;
-  for (const key of path) v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  for (const key of path)
+    v = v !== null && typeof v === "object" ? (v as Record<PropertyKey, unknown>)[key] : undefined;
   return v;
 }
 
@@ -44,7 +45,9 @@ function describeIssue(target: string, issue: Issue): { field: string; message: 
 export function validationHook(result: HookResult): void {
   if (result.success || !result.error) return;
   const target = result.target ?? "input";
-  const issues = result.error.issues.flatMap((issue) => expandUnions(issue, result.data)).map((issue) => describeIssue(target, issue));
+  const issues = result.error.issues
+    .flatMap((issue) => expandUnions(issue, result.data))
+    .map((issue) => describeIssue(target, issue));
   const first = issues[0];
   const message = first ? `${first.field}: ${first.message}` : "invalid input";
   throw new AppError(400, "invalid_input", message, { issues });

@@ -36,8 +36,23 @@ export interface Normalized {
 }
 
 export type Answer =
-  | { kind: "text"; text: string; pieces: string[]; finish: "stop" | "length"; inputTokens: number; outputTokens: number }
-  | { kind: "tool"; id: string; name: string; args: Record<string, unknown>; pieces: string[]; inputTokens: number; outputTokens: number };
+  | {
+      kind: "text";
+      text: string;
+      pieces: string[];
+      finish: "stop" | "length";
+      inputTokens: number;
+      outputTokens: number;
+    }
+  | {
+      kind: "tool";
+      id: string;
+      name: string;
+      args: Record<string, unknown>;
+      pieces: string[];
+      inputTokens: number;
+      outputTokens: number;
+    };
 
 export function words(text: string): string[] {
   return text.split(/\s+/).filter((w) => w !== "");
@@ -54,15 +69,35 @@ function split(text: string, n: number): string[] {
 /** The deterministic answer: a tool call when asked for one, a JSON sample in JSON mode, else `echo: <input>`. */
 export function answer(req: Normalized, knob: Knob): Answer {
   const inputTokens = words(req.promptText).length;
-  const tool = req.forcedTool === undefined || req.forcedTool === "*" ? req.tools[0] : req.tools.find((t) => t.name === req.forcedTool);
+  const tool =
+    req.forcedTool === undefined || req.forcedTool === "*"
+      ? req.tools[0]
+      : req.tools.find((t) => t.name === req.forcedTool);
   if (tool !== undefined && (req.forcedTool !== undefined || knob.name === "fake-tool")) {
     const args = sample(tool.parameters, req.lastInput) as Record<string, unknown>;
     const json = JSON.stringify(args);
-    return { kind: "tool", id: "call_fake_1", name: tool.name, args, pieces: split(json, 3), inputTokens, outputTokens: words(json).length + 1 };
+    return {
+      kind: "tool",
+      id: "call_fake_1",
+      name: tool.name,
+      args,
+      pieces: split(json, 3),
+      inputTokens,
+      outputTokens: words(json).length + 1,
+    };
   }
   if (req.json !== undefined && knob.name !== "fake-not-json") {
-    const json = JSON.stringify(req.json.schema === undefined ? { echo: req.lastInput } : sample(req.json.schema, req.lastInput));
-    return { kind: "text", text: json, pieces: split(json, 3), finish: "stop", inputTokens, outputTokens: words(json).length };
+    const json = JSON.stringify(
+      req.json.schema === undefined ? { echo: req.lastInput } : sample(req.json.schema, req.lastInput),
+    );
+    return {
+      kind: "text",
+      text: json,
+      pieces: split(json, 3),
+      finish: "stop",
+      inputTokens,
+      outputTokens: words(json).length,
+    };
   }
   let out = words(knob.name === "fake-not-json" ? "this is not json" : `echo: ${req.lastInput}`);
   let finish: "stop" | "length" = "stop";
@@ -125,7 +160,12 @@ export function sleep(ms: number, res: ServerResponse): Promise<void> {
   });
 }
 
-export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   res.writeHead(status, { "content-type": "application/json", ...headers }).end(JSON.stringify(body));
 }
 

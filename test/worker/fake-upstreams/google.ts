@@ -6,7 +6,18 @@
  * real API it wants `x-goog-api-key`, roles `user`/`model` only, and `requests[].model` = the path's model.
  */
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
-import { answer, dataFrame, embedding, type ErrorSpec, type Knob, knobOf, type Normalized, sendJson, sendSse, sleep } from "./behaviour.ts";
+import {
+  answer,
+  dataFrame,
+  embedding,
+  type ErrorSpec,
+  type Knob,
+  knobOf,
+  type Normalized,
+  sendJson,
+  sendSse,
+  sleep,
+} from "./behaviour.ts";
 
 type Body = Record<string, unknown>;
 
@@ -17,7 +28,9 @@ function googleError(code: number, status: string, message: string, details?: un
 function knobError(knob: Knob): ErrorSpec | undefined {
   switch (knob.name) {
     case "fake-429":
-      return googleError(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).", [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "2s" }]);
+      return googleError(429, "RESOURCE_EXHAUSTED", "Resource has been exhausted (e.g. check quota).", [
+        { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "2s" },
+      ]);
     case "fake-529":
     case "fake-503":
       return googleError(503, "UNAVAILABLE", "The model is overloaded. Please try again later.");
@@ -28,7 +41,9 @@ function knobError(knob: Knob): ErrorSpec | undefined {
     case "fake-401":
       return googleError(401, "UNAUTHENTICATED", "Request had invalid authentication credentials.");
     case "fake-badkey":
-      return googleError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" }]);
+      return googleError(400, "INVALID_ARGUMENT", "API key not valid. Please pass a valid API key.", [
+        { "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" },
+      ]);
     case "fake-403":
       return googleError(403, "PERMISSION_DENIED", "Permission denied on resource project.");
     case "fake-404":
@@ -39,7 +54,11 @@ function knobError(knob: Knob): ErrorSpec | undefined {
     case "fake-400":
       return googleError(400, "INVALID_ARGUMENT", "Invalid JSON payload received.");
     case "fake-context":
-      return googleError(400, "INVALID_ARGUMENT", "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).");
+      return googleError(
+        400,
+        "INVALID_ARGUMENT",
+        "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576).",
+      );
     default:
       return undefined;
   }
@@ -56,51 +75,102 @@ function normalize(model: string, body: Body): Normalized {
   const last = [...contents].reverse().find((c) => c.role === "user");
   const system = textOf(((body.systemInstruction as { parts?: Part[] } | undefined)?.parts ?? []) as Part[]);
   const config = (body.generationConfig ?? {}) as Body;
-  const calling = ((body.toolConfig as Body | undefined)?.functionCallingConfig ?? {}) as { mode?: string; allowedFunctionNames?: string[] };
-  const declarations = ((body.tools as { functionDeclarations?: { name: string; parameters?: unknown; parametersJsonSchema?: unknown }[] }[] | undefined) ?? []).flatMap((t) => t.functionDeclarations ?? []);
+  const calling = ((body.toolConfig as Body | undefined)?.functionCallingConfig ?? {}) as {
+    mode?: string;
+    allowedFunctionNames?: string[];
+  };
+  const declarations = (
+    (body.tools as
+      | { functionDeclarations?: { name: string; parameters?: unknown; parametersJsonSchema?: unknown }[] }[]
+      | undefined) ?? []
+  ).flatMap((t) => t.functionDeclarations ?? []);
   return {
     model,
     promptText: [system, ...contents.map((c) => textOf(c.parts))].join(" "),
     lastInput: last === undefined ? "" : textOf(last.parts),
     tools: declarations.map((d) => ({ name: d.name, parameters: d.parametersJsonSchema ?? d.parameters })),
     forcedTool: calling.mode === "ANY" ? (calling.allowedFunctionNames?.[0] ?? "*") : undefined,
-    json: config.responseMimeType === "application/json" ? { schema: config.responseJsonSchema ?? config.responseSchema } : undefined,
+    json:
+      config.responseMimeType === "application/json"
+        ? { schema: config.responseJsonSchema ?? config.responseSchema }
+        : undefined,
     maxTokens: typeof config.maxOutputTokens === "number" ? config.maxOutputTokens : undefined,
   };
 }
 
 function invalid(body: Body): ErrorSpec | undefined {
-  if (!Array.isArray(body.contents) || body.contents.length === 0) return googleError(400, "INVALID_ARGUMENT", "* GenerateContentRequest.contents: contents is not specified");
+  if (!Array.isArray(body.contents) || body.contents.length === 0)
+    return googleError(400, "INVALID_ARGUMENT", "* GenerateContentRequest.contents: contents is not specified");
   for (const [i, c] of (body.contents as Body[]).entries()) {
-    if (c.role !== "user" && c.role !== "model") return googleError(400, "INVALID_ARGUMENT", `Please use a valid role: user, model. (contents[${i}].role)`);
+    if (c.role !== "user" && c.role !== "model")
+      return googleError(400, "INVALID_ARGUMENT", `Please use a valid role: user, model. (contents[${i}].role)`);
   }
   return undefined;
 }
 
-export async function handleGoogle(model: string, method: string, alt: string | null, headers: IncomingHttpHeaders, body: Body, res: ServerResponse): Promise<void> {
+export async function handleGoogle(
+  model: string,
+  method: string,
+  alt: string | null,
+  headers: IncomingHttpHeaders,
+  body: Body,
+  res: ServerResponse,
+): Promise<void> {
   const knob = knobOf(model);
-  if (!headers["x-goog-api-key"]) return sendJson(res, 403, googleError(403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers (callers without established identity).").body);
+  if (!headers["x-goog-api-key"])
+    return sendJson(
+      res,
+      403,
+      googleError(
+        403,
+        "PERMISSION_DENIED",
+        "Method doesn't allow unregistered callers (callers without established identity).",
+      ).body,
+    );
   const error = knobError(knob);
   if (error) return sendJson(res, error.status, error.body, error.headers);
   if (method === "batchEmbedContents") {
-    const requests = Array.isArray(body.requests) ? (body.requests as { model?: string; content?: { parts?: Part[] } }[]) : [];
+    const requests = Array.isArray(body.requests)
+      ? (body.requests as { model?: string; content?: { parts?: Part[] } }[])
+      : [];
     const wrong = requests.findIndex((r) => r.model !== `models/${model}`);
-    if (wrong >= 0) return sendJson(res, 400, googleError(400, "INVALID_ARGUMENT", `requests[${wrong}].model must be models/${model}`).body);
-    return sendJson(res, 200, { embeddings: requests.map((r) => ({ values: embedding(textOf(r.content?.parts ?? [])) })) });
+    if (wrong >= 0)
+      return sendJson(
+        res,
+        400,
+        googleError(400, "INVALID_ARGUMENT", `requests[${wrong}].model must be models/${model}`).body,
+      );
+    return sendJson(res, 200, {
+      embeddings: requests.map((r) => ({ values: embedding(textOf(r.content?.parts ?? [])) })),
+    });
   }
   const bad = invalid(body);
   if (bad) return sendJson(res, bad.status, bad.body);
   const stream = method === "streamGenerateContent";
-  if (stream && alt !== "sse") return sendJson(res, 400, googleError(400, "INVALID_ARGUMENT", "the fake only streams with alt=sse").body);
-  if (method !== "generateContent" && !stream) return sendJson(res, 404, googleError(404, "NOT_FOUND", `unknown method ${method}`).body);
-  const usage = (a: { inputTokens: number; outputTokens: number }) => ({ promptTokenCount: a.inputTokens, candidatesTokenCount: a.outputTokens, totalTokenCount: a.inputTokens + a.outputTokens });
+  if (stream && alt !== "sse")
+    return sendJson(res, 400, googleError(400, "INVALID_ARGUMENT", "the fake only streams with alt=sse").body);
+  if (method !== "generateContent" && !stream)
+    return sendJson(res, 404, googleError(404, "NOT_FOUND", `unknown method ${method}`).body);
+  const usage = (a: { inputTokens: number; outputTokens: number }) => ({
+    promptTokenCount: a.inputTokens,
+    candidatesTokenCount: a.outputTokens,
+    totalTokenCount: a.inputTokens + a.outputTokens,
+  });
   const a = answer(normalize(model, body), knob);
   if (knob.name === "fake-blocked") {
-    const blocked = { promptFeedback: { blockReason: "SAFETY" }, usageMetadata: { promptTokenCount: a.inputTokens, totalTokenCount: a.inputTokens }, modelVersion: model };
+    const blocked = {
+      promptFeedback: { blockReason: "SAFETY" },
+      usageMetadata: { promptTokenCount: a.inputTokens, totalTokenCount: a.inputTokens },
+      modelVersion: model,
+    };
     return stream ? sendSse(res, [dataFrame(blocked)]) : sendJson(res, 200, blocked);
   }
   const finishReason = a.kind === "text" && a.finish === "length" ? "MAX_TOKENS" : "STOP";
-  const candidate = (parts: unknown[], finish?: string) => ({ candidates: [{ content: { role: "model", parts }, ...(finish ? { finishReason: finish } : {}), index: 0 }], modelVersion: model, responseId: "resp-fake" });
+  const candidate = (parts: unknown[], finish?: string) => ({
+    candidates: [{ content: { role: "model", parts }, ...(finish ? { finishReason: finish } : {}), index: 0 }],
+    modelVersion: model,
+    responseId: "resp-fake",
+  });
   if (!stream) {
     if (knob.slowMs) await sleep(knob.slowMs, res);
     const parts = a.kind === "tool" ? [{ functionCall: { name: a.name, args: a.args } }] : [{ text: a.text }];
@@ -108,12 +178,27 @@ export async function handleGoogle(model: string, method: string, alt: string | 
   }
   const frames =
     a.kind === "tool"
-      ? [dataFrame({ ...candidate([{ functionCall: { name: a.name, args: a.args } }], "STOP"), usageMetadata: usage(a) })]
-      : a.pieces.map((piece, i) => dataFrame(i === a.pieces.length - 1 ? { ...candidate([{ text: piece }], finishReason), usageMetadata: usage(a) } : candidate([{ text: piece }])));
+      ? [
+          dataFrame({
+            ...candidate([{ functionCall: { name: a.name, args: a.args } }], "STOP"),
+            usageMetadata: usage(a),
+          }),
+        ]
+      : a.pieces.map((piece, i) =>
+          dataFrame(
+            i === a.pieces.length - 1
+              ? { ...candidate([{ text: piece }], finishReason), usageMetadata: usage(a) }
+              : candidate([{ text: piece }]),
+          ),
+        );
   if (knob.name === "fake-midstream-error" || knob.name === "fake-truncated") {
     const partial = frames.slice(0, 2);
-    if (knob.name === "fake-midstream-error") partial.push(dataFrame({ error: { code: 503, message: "The model is overloaded.", status: "UNAVAILABLE" } }));
+    if (knob.name === "fake-midstream-error")
+      partial.push(dataFrame({ error: { code: 503, message: "The model is overloaded.", status: "UNAVAILABLE" } }));
     return sendSse(res, partial);
   }
-  return sendSse(res, frames, { firstDelayMs: knob.slowMs, between: knob.name === "fake-keepalive" ? ": keep-alive\n\n" : undefined });
+  return sendSse(res, frames, {
+    firstDelayMs: knob.slowMs,
+    between: knob.name === "fake-keepalive" ? ": keep-alive\n\n" : undefined,
+  });
 }

@@ -63,7 +63,11 @@ export function readResourceSettings(vars: ResourceVars): ResourceSettings {
   }
   const v = parsed.data;
   const settings: ResourceSettings = {
-    capacities: { GPU_COMPUTE: v.RESOURCE_CAPACITY_GPU_COMPUTE, MEMORY_MB: v.RESOURCE_CAPACITY_MEMORY_MB, CLAUDE_API_TOKENS: v.RESOURCE_CAPACITY_CLAUDE_API_TOKENS },
+    capacities: {
+      GPU_COMPUTE: v.RESOURCE_CAPACITY_GPU_COMPUTE,
+      MEMORY_MB: v.RESOURCE_CAPACITY_MEMORY_MB,
+      CLAUDE_API_TOKENS: v.RESOURCE_CAPACITY_CLAUDE_API_TOKENS,
+    },
     requestTimeoutMs: v.RESOURCE_REQUEST_TIMEOUT,
     agingMs: v.RESOURCE_AGING_MS,
     maxWaitMs: v.RESOURCE_MAX_WAIT,

@@ -73,7 +73,8 @@ export interface RequestView {
   grant: Grant | null;
 }
 
-export type RequestOutcome = { outcome: "granted"; grant: Grant } | { outcome: "waiting"; request_id: string; position: number };
+export type RequestOutcome =
+  { outcome: "granted"; grant: Grant } | { outcome: "waiting"; request_id: string; position: number };
 
 export interface TypeStatus {
   type: ResourceType;

@@ -32,7 +32,10 @@ const request = createRoute({
   request: { body: { required: true, ...jsonContent(ResourceRequestBodySchema) } },
   responses: {
     200: { description: "Granted", ...jsonContent(GrantSchema) },
-    202: { description: "Still waiting for capacity; poll the request or watch resources.granted.v1", ...jsonContent(WaitingResponseSchema) },
+    202: {
+      description: "Still waiting for capacity; poll the request or watch resources.granted.v1",
+      ...jsonContent(WaitingResponseSchema),
+    },
     422: { description: "The amount exceeds the resource's whole capacity", ...jsonContent(ErrorSchema) },
     ...errorResponses(400, 401, 403, 415),
   },
@@ -46,7 +49,10 @@ const release = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("resources:request")] as const,
   request: { body: { required: true, ...jsonContent(ReleaseBodySchema) } },
-  responses: { 200: { description: "The released grant", ...jsonContent(GrantSchema) }, ...errorResponses(400, 401, 403, 404, 409, 415) },
+  responses: {
+    200: { description: "The released grant", ...jsonContent(GrantSchema) },
+    ...errorResponses(400, 401, 403, 404, 409, 415),
+  },
 });
 
 const status = createRoute({
@@ -67,7 +73,10 @@ const getRequest = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("resources:read")] as const,
   request: { params: RequestIdParamSchema },
-  responses: { 200: { description: "The request", ...jsonContent(RequestViewSchema) }, ...errorResponses(400, 401, 403, 404) },
+  responses: {
+    200: { description: "The request", ...jsonContent(RequestViewSchema) },
+    ...errorResponses(400, 401, 403, 404),
+  },
 });
 
 const cancel = createRoute({
@@ -78,7 +87,10 @@ const cancel = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("resources:request")] as const,
   request: { params: RequestIdParamSchema },
-  responses: { 200: { description: "The cancelled request", ...jsonContent(RequestViewSchema) }, ...errorResponses(400, 401, 403, 404, 409) },
+  responses: {
+    200: { description: "The cancelled request", ...jsonContent(RequestViewSchema) },
+    ...errorResponses(400, 401, 403, 404, 409),
+  },
 });
 
 export const resourceRoutes = createRouter()
@@ -87,14 +99,24 @@ export const resourceRoutes = createRouter()
     const { timeout_ms, ...input } = c.req.valid("json");
     if (timeout_ms !== undefined && timeout_ms > settings.requestTimeoutMs) {
       const message = `must be at most ${settings.requestTimeoutMs} (RESOURCE_REQUEST_TIMEOUT)`;
-      throw new AppError(400, "invalid_input", `body.timeout_ms: ${message}`, { issues: [{ field: "body.timeout_ms", message }] });
+      throw new AppError(400, "invalid_input", `body.timeout_ms: ${message}`, {
+        issues: [{ field: "body.timeout_ms", message }],
+      });
     }
-    const result = unwrap(await coordinator(c.env).request(input, timeout_ms ?? settings.requestTimeoutMs, formatTraceparent(c.get("trace"))));
+    const result = unwrap(
+      await coordinator(c.env).request(
+        input,
+        timeout_ms ?? settings.requestTimeoutMs,
+        formatTraceparent(c.get("trace")),
+      ),
+    );
     if (result.outcome === "granted") return c.json(result.grant, 200);
     return c.json({ request_id: result.request_id, status: "waiting" as const, position: result.position }, 202);
   })
   .openapi(release, async (c) => {
-    const { grant } = unwrap(await coordinator(c.env).release(c.req.valid("json").grant_id, formatTraceparent(c.get("trace"))));
+    const { grant } = unwrap(
+      await coordinator(c.env).release(c.req.valid("json").grant_id, formatTraceparent(c.get("trace"))),
+    );
     return c.json(grant, 200);
   })
   .openapi(status, async (c) => c.json(await coordinator(c.env).status(), 200))
@@ -103,6 +125,8 @@ export const resourceRoutes = createRouter()
     return c.json(request, 200);
   })
   .openapi(cancel, async (c) => {
-    const { request } = unwrap(await coordinator(c.env).cancel(c.req.valid("param").request_id, formatTraceparent(c.get("trace"))));
+    const { request } = unwrap(
+      await coordinator(c.env).cancel(c.req.valid("param").request_id, formatTraceparent(c.get("trace"))),
+    );
     return c.json(request, 200);
   });

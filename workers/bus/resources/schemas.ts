@@ -15,14 +15,21 @@ export const ResourceRequestBodySchema = z
     component: z.string().min(1).max(200).openapi({ example: "ray_rllib" }),
     type: ResourceTypeSchema,
     amount: z.number().int().positive().openapi({ example: 25 }),
-    duration_ms: z.number().int().positive().max(DAY_MS).openapi({ example: 60_000, description: "How long the grant lasts; at most 24 h" }),
+    duration_ms: z
+      .number()
+      .int()
+      .positive()
+      .max(DAY_MS)
+      .openapi({ example: 60_000, description: "How long the grant lasts; at most 24 h" }),
     priority: PrioritySchema.default("NORMAL"),
     timeout_ms: z
       .number()
       .int()
       .min(0)
       .optional()
-      .openapi({ description: "Wait at most this long for capacity (≤ RESOURCE_REQUEST_TIMEOUT, its default); 0 answers at once" }),
+      .openapi({
+        description: "Wait at most this long for capacity (≤ RESOURCE_REQUEST_TIMEOUT, its default); 0 answers at once",
+      }),
   })
   .openapi("ResourceRequest");
 
@@ -47,7 +54,9 @@ export const WaitingResponseSchema = z
     status: z.literal("waiting"),
     position: z.number().int().openapi({ description: "1-based place in the resource type's queue" }),
   })
-  .openapi("ResourceRequestWaiting", { description: "Capacity stayed short for the whole wait; the later grant is announced as resources.granted.v1" });
+  .openapi("ResourceRequestWaiting", {
+    description: "Capacity stayed short for the whole wait; the later grant is announced as resources.granted.v1",
+  });
 
 export const ReleaseBodySchema = z.object({ grant_id: z.string().min(1).max(200) }).openapi("ResourceRelease");
 
@@ -68,7 +77,13 @@ export const WaiterSchema = z
 export const ResourceStatusSchema = z
   .object({
     resources: z.array(
-      z.object({ type: ResourceTypeSchema, capacity: z.number().int(), granted: z.number().int(), available: z.number().int(), waiting: z.number().int() }),
+      z.object({
+        type: ResourceTypeSchema,
+        capacity: z.number().int(),
+        granted: z.number().int(),
+        available: z.number().int(),
+        waiting: z.number().int(),
+      }),
     ),
     grants: z.array(GrantSchema),
     waiters: z.array(WaiterSchema),
@@ -93,4 +108,6 @@ export const RequestViewSchema = z
   })
   .openapi("ResourceRequestState");
 
-export const RequestIdParamSchema = z.object({ request_id: z.uuid().openapi({ param: { name: "request_id", in: "path" } }) });
+export const RequestIdParamSchema = z.object({
+  request_id: z.uuid().openapi({ param: { name: "request_id", in: "path" } }),
+});

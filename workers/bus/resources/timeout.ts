@@ -17,7 +17,10 @@ export function durationMs(fallbackMs: number) {
       if (text === "") return fallbackMs;
       const m = DURATION.exec(text);
       if (!m?.[1]) {
-        ctx.addIssue({ code: "custom", message: `'${text}' is not a duration (use e.g. 500ms, 5s, 1m, or milliseconds)` });
+        ctx.addIssue({
+          code: "custom",
+          message: `'${text}' is not a duration (use e.g. 500ms, 5s, 1m, or milliseconds)`,
+        });
         return z.NEVER;
       }
       return Math.round(Number(m[1]) * (UNIT_MS[m[2] ?? "ms"] ?? 1));

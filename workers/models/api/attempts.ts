@@ -23,10 +23,16 @@ export function targetFromOpenAiModel(model: string): { function_name?: string; 
   return m[1] === "function_name" ? { function_name: m[2] } : { model_name: m[2] };
 }
 
-export function resolveTarget(loaded: LoadedConfig, req: { function_name?: string | undefined; model_name?: string | undefined }): Target {
+export function resolveTarget(
+  loaded: LoadedConfig,
+  req: { function_name?: string | undefined; model_name?: string | undefined },
+): Target {
   if (req.function_name) {
     const fn = loaded.config.functions.get(req.function_name);
-    if (!fn) throw new AppError(404, "unknown_function", `no function '${req.function_name}' in the gateway config`, { field: "body.function_name" });
+    if (!fn)
+      throw new AppError(404, "unknown_function", `no function '${req.function_name}' in the gateway config`, {
+        field: "body.function_name",
+      });
     return { kind: "function", name: fn.name, fn };
   }
   const name = req.model_name ?? "";
@@ -36,10 +42,17 @@ export function resolveTarget(loaded: LoadedConfig, req: { function_name?: strin
   return { kind: "model", name };
 }
 
-export function planFor(loaded: LoadedConfig, target: Target, opts: { variantName?: string | undefined; embedding?: boolean }): Plan {
+export function planFor(
+  loaded: LoadedConfig,
+  target: Target,
+  opts: { variantName?: string | undefined; embedding?: boolean },
+): Plan {
   if (target.fn) return planVariants(target.fn, loaded.config, { random: Math.random, variantName: opts.variantName });
   const plan = planModel(target.name, loaded.config, { embedding: opts.embedding ?? false });
-  if (!plan) throw new AppError(404, "unknown_model", `no model '${target.name}' in the gateway config`, { field: "body.model_name" });
+  if (!plan)
+    throw new AppError(404, "unknown_model", `no model '${target.name}' in the gateway config`, {
+      field: "body.model_name",
+    });
   return plan;
 }
 

@@ -35,23 +35,50 @@ export function cacheKey(parts: Record<string, unknown>): Promise<string> {
   return sha256Hex(JSON.stringify(parts));
 }
 
-export async function readCache(env: Pick<Env, "DB">, key: string, opts: { now: number; maxAgeS?: number | undefined; stale?: boolean }): Promise<CachedAnswer | null> {
+export async function readCache(
+  env: Pick<Env, "DB">,
+  key: string,
+  opts: { now: number; maxAgeS?: number | undefined; stale?: boolean },
+): Promise<CachedAnswer | null> {
   const db = createDb(env.DB);
   const floor = opts.stale ? opts.now - STALE_GRACE_MS : opts.now;
-  const [row] = await db.select().from(inferenceCache).where(and(eq(inferenceCache.key, key), gt(inferenceCache.expiresAt, floor))).limit(1);
+  const [row] = await db
+    .select()
+    .from(inferenceCache)
+    .where(and(eq(inferenceCache.key, key), gt(inferenceCache.expiresAt, floor)))
+    .limit(1);
   if (!row) return null;
   if (!opts.stale && opts.maxAgeS !== undefined && opts.now - row.createdAt > opts.maxAgeS * 1000) return null;
   return JSON.parse(row.response) as CachedAnswer;
 }
 
-export async function writeCache(env: Pick<Env, "DB">, key: string, functionName: string, answer: CachedAnswer, ttlS: number, now: number): Promise<void> {
-  const row = { key, functionName, embedding: null, response: JSON.stringify(answer), createdAt: now, expiresAt: now + ttlS * 1000 };
-  await createDb(env.DB).insert(inferenceCache).values(row).onConflictDoUpdate({ target: inferenceCache.key, set: row });
+export async function writeCache(
+  env: Pick<Env, "DB">,
+  key: string,
+  functionName: string,
+  answer: CachedAnswer,
+  ttlS: number,
+  now: number,
+): Promise<void> {
+  const row = {
+    key,
+    functionName,
+    embedding: null,
+    response: JSON.stringify(answer),
+    createdAt: now,
+    expiresAt: now + ttlS * 1000,
+  };
+  await createDb(env.DB)
+    .insert(inferenceCache)
+    .values(row)
+    .onConflictDoUpdate({ target: inferenceCache.key, set: row });
 }
 
 /** Deletes entries past their stale grace, a bounded chunk per cron tick. */
 export async function pruneInferenceCache(env: Pick<Env, "DB">, now: number): Promise<number> {
-  const result = await env.DB.prepare("DELETE FROM inference_cache WHERE rowid IN (SELECT rowid FROM inference_cache WHERE expires_at < ? LIMIT 500)")
+  const result = await env.DB.prepare(
+    "DELETE FROM inference_cache WHERE rowid IN (SELECT rowid FROM inference_cache WHERE expires_at < ? LIMIT 500)",
+  )
     .bind(now - STALE_GRACE_MS)
     .run();
   return result.meta.changes;

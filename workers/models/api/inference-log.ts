@@ -16,7 +16,7 @@ const BODY_CAP = 2048;
 export type InferenceRow = typeof inferences.$inferSelect;
 
 export function cap(value: unknown): string {
-  const text = typeof value === "string" ? value : JSON.stringify(value) ?? "";
+  const text = typeof value === "string" ? value : (JSON.stringify(value) ?? "");
   return text.length > BODY_CAP ? `${text.slice(0, BODY_CAP)}…[${text.length - BODY_CAP} more]` : text;
 }
 
@@ -34,7 +34,13 @@ async function flush(env: Env): Promise<void> {
   if (rows.length === 0) return;
   const db = createDb(env.DB);
   const statements = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) statements.push(db.insert(inferences).values(rows.slice(i, i + ROWS_PER_STATEMENT)).onConflictDoNothing());
+  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
+    statements.push(
+      db
+        .insert(inferences)
+        .values(rows.slice(i, i + ROWS_PER_STATEMENT))
+        .onConflictDoNothing(),
+    );
   const [first, ...rest] = statements;
   try {
     if (first) await db.batch([first, ...rest]);
@@ -67,12 +73,20 @@ export function logInference(env: Env, row: InferenceRow, waitUntil: (p: Promise
  * A provider found out of credit or with a wrong key is a failure worth announcing: published as an ERROR
  * event (seed 002), so operators see it on the bus and in `jimbot_error_rate_total`.
  */
-export function announceProviderTrouble(env: Env, attempts: readonly { provider: string; status: string; reason: string }[], traceparent: string): Promise<void> {
+export function announceProviderTrouble(
+  env: Env,
+  attempts: readonly { provider: string; status: string; reason: string }[],
+  traceparent: string,
+): Promise<void> {
   const events = attempts
     .filter((a) => a.status === "quota" || a.status === "auth")
     .map((a) => {
       const exhausted = a.status === "quota";
-      increment(errorRate, { component: `model.provider.${a.provider}`, severity: "ERROR", error_type: exhausted ? "provider_exhausted" : "provider_misconfigured" });
+      increment(errorRate, {
+        component: `model.provider.${a.provider}`,
+        severity: "ERROR",
+        error_type: exhausted ? "provider_exhausted" : "provider_misconfigured",
+      });
       return errorEvent({
         sourceComponent: `model.provider.${a.provider}`,
         severity: "ERROR",

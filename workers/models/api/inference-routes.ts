@@ -17,7 +17,10 @@ import { semanticOptions } from "./semantic-cache";
 import { sseResponse } from "./sse";
 
 /** TensorZero's cache_options win; otherwise the function's `cache` config; off by default. */
-function cacheOptions(req: InferenceRequest["cache_options"], fn: FunctionConfig["cache"] | undefined): CacheOptions | undefined {
+function cacheOptions(
+  req: InferenceRequest["cache_options"],
+  fn: FunctionConfig["cache"] | undefined,
+): CacheOptions | undefined {
   const mode = req?.enabled ?? (fn?.enabled ? "on" : "off");
   if (mode === "off") return undefined;
   return { read: mode !== "write_only", write: mode !== "read_only", ttlS: fn?.ttlS ?? 3600, maxAgeS: req?.max_age_s };
@@ -53,7 +56,15 @@ export const inferenceRoutes = createRouter().openapi(route, async (c) => {
     target,
     variantName: body.variant_name,
     ...input,
-    params: { temperature: cc?.temperature, max_tokens: cc?.max_tokens, top_p: cc?.top_p, seed: cc?.seed, presence_penalty: cc?.presence_penalty, frequency_penalty: cc?.frequency_penalty, stop: cc?.stop_sequences },
+    params: {
+      temperature: cc?.temperature,
+      max_tokens: cc?.max_tokens,
+      top_p: cc?.top_p,
+      seed: cc?.seed,
+      presence_penalty: cc?.presence_penalty,
+      frequency_penalty: cc?.frequency_penalty,
+      stop: cc?.stop_sequences,
+    },
     episodeId: body.episode_id,
     tags: body.tags,
     workspace: c.get("principal").workspaceId,
@@ -64,20 +75,54 @@ export const inferenceRoutes = createRouter().openapi(route, async (c) => {
   const isJson = target.fn?.type === "json";
   if (body.stream) {
     const { prepared, executed } = await streamChat(c.env, ctx, call);
-    const ids = { inference_id: prepared.inferenceId, episode_id: prepared.episodeId, variant_name: executed.attempt.variant };
+    const ids = {
+      inference_id: prepared.inferenceId,
+      episode_id: prepared.episodeId,
+      variant_name: executed.attempt.variant,
+    };
     return sseResponse(executed, {
       element: (el) => {
-        if (el.type === "text_delta") return [{ ...ids, ...(isJson ? { raw: el.text } : { content: [{ type: "text", id: "0", text: el.text }] }) }];
-        if (el.type === "tool_call_delta") return [{ ...ids, content: [{ type: "tool_call", id: el.id ?? String(el.index), raw_name: el.name ?? "", raw_arguments: el.arguments_delta }] }];
+        if (el.type === "text_delta")
+          return [{ ...ids, ...(isJson ? { raw: el.text } : { content: [{ type: "text", id: "0", text: el.text }] }) }];
+        if (el.type === "tool_call_delta")
+          return [
+            {
+              ...ids,
+              content: [
+                {
+                  type: "tool_call",
+                  id: el.id ?? String(el.index),
+                  raw_name: el.name ?? "",
+                  raw_arguments: el.arguments_delta,
+                },
+              ],
+            },
+          ];
         if (el.type === "error") return [{ ...ids, error: { kind: el.kind, message: el.message }, usage: el.usage }];
         return [];
       },
-      final: (outcome, timings) => [{ ...ids, usage: outcome.usage, finish_reason: outcome.finish_reason ?? "stop", timings: { ...timings, total_ms: outcome.total_ms }, ...(outcome.error ? { error: outcome.error } : {}) }],
+      final: (outcome, timings) => [
+        {
+          ...ids,
+          usage: outcome.usage,
+          finish_reason: outcome.finish_reason ?? "stop",
+          timings: { ...timings, total_ms: outcome.total_ms },
+          ...(outcome.error ? { error: outcome.error } : {}),
+        },
+      ],
     });
   }
   const { prepared, executed, cache } = await completeChat(c.env, ctx, call);
   const { result, attempt, timings } = executed;
-  const common = { inference_id: prepared.inferenceId, episode_id: prepared.episodeId, variant_name: attempt.variant, usage: result.usage, finish_reason: result.finish_reason };
-  const response = isJson ? { ...common, output: { raw: textOf(result), parsed: parseJsonOutput(textOf(result), prepared.outputSchema) } } : { ...common, content: toTensorZeroContent(result) };
+  const common = {
+    inference_id: prepared.inferenceId,
+    episode_id: prepared.episodeId,
+    variant_name: attempt.variant,
+    usage: result.usage,
+    finish_reason: result.finish_reason,
+  };
+  const response = isJson
+    ? { ...common, output: { raw: textOf(result), parsed: parseJsonOutput(textOf(result), prepared.outputSchema) } }
+    : { ...common, content: toTensorZeroContent(result) };
   return c.json(response, 200, { "Server-Timing": serverTiming(timings), "x-botplane-cache": cache });
 });

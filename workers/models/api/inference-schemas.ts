@@ -7,8 +7,18 @@ import { z } from "@hono/zod-openapi";
 
 const textBlock = z.looseObject({ type: z.literal("text"), text: z.string() });
 const rawText = z.looseObject({ type: z.literal("raw_text"), value: z.string() });
-const toolCall = z.looseObject({ type: z.literal("tool_call"), id: z.string(), name: z.string(), arguments: z.union([z.string(), z.record(z.string(), z.unknown())]) });
-const toolResult = z.looseObject({ type: z.literal("tool_result"), id: z.string(), name: z.string().optional(), result: z.string() });
+const toolCall = z.looseObject({
+  type: z.literal("tool_call"),
+  id: z.string(),
+  name: z.string(),
+  arguments: z.union([z.string(), z.record(z.string(), z.unknown())]),
+});
+const toolResult = z.looseObject({
+  type: z.literal("tool_result"),
+  id: z.string(),
+  name: z.string().optional(),
+  result: z.string(),
+});
 
 export const InputMessageSchema = z.object({
   role: z.enum(["user", "assistant"]),
@@ -42,9 +52,17 @@ export const InferenceRequestSchema = z
       })
       .optional(),
     tags: z.record(z.string(), z.string()).optional(),
-    cache_options: z.object({ enabled: z.enum(["on", "off", "read_only", "write_only"]).default("off"), max_age_s: z.number().int().positive().optional() }).optional(),
+    cache_options: z
+      .object({
+        enabled: z.enum(["on", "off", "read_only", "write_only"]).default("off"),
+        max_age_s: z.number().int().positive().optional(),
+      })
+      .optional(),
   })
-  .refine((r) => Boolean(r.function_name) !== Boolean(r.model_name), { path: ["function_name"], message: "give exactly one of function_name and model_name" })
+  .refine((r) => Boolean(r.function_name) !== Boolean(r.model_name), {
+    path: ["function_name"],
+    message: "give exactly one of function_name and model_name",
+  })
   .openapi("InferenceRequest");
 
 export type InferenceRequest = z.infer<typeof InferenceRequestSchema>;

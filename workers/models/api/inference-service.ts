@@ -6,7 +6,15 @@ import { Validator } from "@cfworker/json-schema";
 import type { Env } from "../../platform/env";
 import { AppError } from "../../platform/errors";
 import type { LoadedConfig } from "../config/source";
-import { AllAttemptsFailed, allAttemptsFailedError, executeChat, executeChatStream, type AttemptRecord, type Executed, type ExecutedStream } from "../router";
+import {
+  AllAttemptsFailed,
+  allAttemptsFailedError,
+  executeChat,
+  executeChatStream,
+  type AttemptRecord,
+  type Executed,
+  type ExecutedStream,
+} from "../router";
 import type { ChatMessage, ChatParams, ChatRequest, ChatResult } from "../types";
 import { planFor, toExecutionAttempts, type Target } from "./attempts";
 import { cacheKey, readCache, writeCache, type CacheOptions, type CachedAnswer } from "./cache";
@@ -54,16 +62,32 @@ export interface Prepared {
 function jsonRequest(call: ChatCall): { json: ChatRequest["json"]; schema?: Record<string, unknown> } {
   const fn = call.target.fn;
   if (fn?.type === "json") {
-    return fn.outputSchema ? { json: { mode: "json_schema", name: fn.name, schema: fn.outputSchema }, schema: fn.outputSchema } : { json: { mode: "json_object" } };
+    return fn.outputSchema
+      ? { json: { mode: "json_schema", name: fn.name, schema: fn.outputSchema }, schema: fn.outputSchema }
+      : { json: { mode: "json_object" } };
   }
   return { json: call.json };
 }
 
-export function prepare(env: Env, ctx: Deferrer, call: ChatCall): Prepared & { attempts: ReturnType<typeof toExecutionAttempts> } {
-  if (call.target.fn?.type === "embedding") throw new AppError(400, "invalid_input", `function '${call.target.name}' is an embedding function`, { field: "body.function_name" });
+export function prepare(
+  env: Env,
+  ctx: Deferrer,
+  call: ChatCall,
+): Prepared & { attempts: ReturnType<typeof toExecutionAttempts> } {
+  if (call.target.fn?.type === "embedding")
+    throw new AppError(400, "invalid_input", `function '${call.target.name}' is an embedding function`, {
+      field: "body.function_name",
+    });
   const plan = planFor(call.loaded, call.target, { variantName: call.variantName });
   const { json, schema } = jsonRequest(call);
-  const request = { system: call.system, messages: call.messages, params: call.params, json, tools: call.tools, tool_choice: call.toolChoice };
+  const request = {
+    system: call.system,
+    messages: call.messages,
+    params: call.params,
+    json,
+    tools: call.tools,
+    tool_choice: call.toolChoice,
+  };
   return {
     inferenceId: uuidv7(),
     episodeId: call.episodeId ?? uuidv7(),
@@ -85,7 +109,9 @@ export function parseJsonOutput(raw: string, schema: Record<string, unknown> | u
     return null;
   }
   if (!schema) return parsed;
-  return new Validator(schema as ConstructorParameters<typeof Validator>[0], "2020-12", false).validate(parsed).valid ? parsed : null;
+  return new Validator(schema as ConstructorParameters<typeof Validator>[0], "2020-12", false).validate(parsed).valid
+    ? parsed
+    : null;
 }
 
 export function serverTiming(t: { upstream_ms: number; ttft_ms?: number | undefined; total_ms: number }): string {
@@ -94,7 +120,13 @@ export function serverTiming(t: { upstream_ms: number; ttft_ms?: number | undefi
   return parts.join(", ");
 }
 
-function row(call: ChatCall, p: Prepared, status: string, attempts: readonly AttemptRecord[], extra: Partial<InferenceRow>): InferenceRow {
+function row(
+  call: ChatCall,
+  p: Prepared,
+  status: string,
+  attempts: readonly AttemptRecord[],
+  extra: Partial<InferenceRow>,
+): InferenceRow {
   return {
     id: p.inferenceId,
     episodeId: p.episodeId,
@@ -120,20 +152,45 @@ function row(call: ChatCall, p: Prepared, status: string, attempts: readonly Att
   };
 }
 
-export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Promise<{ prepared: Prepared; executed: Executed<ChatResult>; cache: CacheStatus }> {
+export async function completeChat(
+  env: Env,
+  ctx: Deferrer,
+  call: ChatCall,
+): Promise<{ prepared: Prepared; executed: Executed<ChatResult>; cache: CacheStatus }> {
   const prepared = prepare(env, ctx, call);
   const defer = (p: Promise<unknown>) => ctx.waitUntil(p);
-  const key = call.cache ? await cacheKey({ target: call.target.name, variant: call.variantName ?? null, ...prepared.request }) : null;
+  const key = call.cache
+    ? await cacheKey({ target: call.target.name, variant: call.variantName ?? null, ...prepared.request })
+    : null;
   const fromCache = (answer: CachedAnswer): Executed<ChatResult> => ({
     result: answer.result,
-    attempt: { variant: answer.variant, provider: answer.provider, model: answer.model, tier: answer.tier as Executed<ChatResult>["attempt"]["tier"] },
+    attempt: {
+      variant: answer.variant,
+      provider: answer.provider,
+      model: answer.model,
+      tier: answer.tier as Executed<ChatResult>["attempt"]["tier"],
+    },
     attempts: [],
     timings: { upstream_ms: 0, total_ms: Date.now() - prepared.started },
   });
   const logServed = (executed: Executed<ChatResult>, cache: CacheStatus) => {
     const { attempt, result } = executed;
     ctx.waitUntil(announceProviderTrouble(env, executed.attempts, call.traceparent));
-    logInference(env, row(call, prepared, "ok", executed.attempts, { variantName: attempt.variant, provider: attempt.provider, model: attempt.model, tier: attempt.tier, inputTokens: result.usage.input_tokens, outputTokens: result.usage.output_tokens, cost: executed.cost_usd ?? null, response: cap(result.content), cache }), defer);
+    logInference(
+      env,
+      row(call, prepared, "ok", executed.attempts, {
+        variantName: attempt.variant,
+        provider: attempt.provider,
+        model: attempt.model,
+        tier: attempt.tier,
+        inputTokens: result.usage.input_tokens,
+        outputTokens: result.usage.output_tokens,
+        cost: executed.cost_usd ?? null,
+        response: cap(result.content),
+        cache,
+      }),
+      defer,
+    );
   };
   if (key && call.cache?.read) {
     const hit = await readCache(env, key, { now: prepared.started, maxAgeS: call.cache.maxAgeS });
@@ -154,7 +211,8 @@ export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Pro
     const executed = await executeChat(prepared.attempts, prepared.request, prepared.deps);
     logServed(executed, missStatus);
     const answer = { result: executed.result, ...executed.attempt };
-    if (key && call.cache?.write) ctx.waitUntil(writeCache(env, key, call.target.name, answer, call.cache.ttlS, Date.now()));
+    if (key && call.cache?.write)
+      ctx.waitUntil(writeCache(env, key, call.target.name, answer, call.cache.ttlS, Date.now()));
     if (semantic) ctx.waitUntil(semantic.store(answer));
     return { prepared, executed, cache: missStatus };
   } catch (err) {
@@ -172,14 +230,31 @@ export async function completeChat(env: Env, ctx: Deferrer, call: ChatCall): Pro
   }
 }
 
-export async function streamChat(env: Env, ctx: Deferrer, call: ChatCall): Promise<{ prepared: Prepared; executed: ExecutedStream }> {
+export async function streamChat(
+  env: Env,
+  ctx: Deferrer,
+  call: ChatCall,
+): Promise<{ prepared: Prepared; executed: ExecutedStream }> {
   const prepared = prepare(env, ctx, call);
   const defer = (p: Promise<unknown>) => ctx.waitUntil(p);
   try {
     const executed = await executeChatStream(prepared.attempts, prepared.request, prepared.deps);
     ctx.waitUntil(
       executed.done.then((outcome) => {
-        logInference(env, row(call, prepared, outcome.error ? "stream_error" : "ok", executed.attempts, { variantName: executed.attempt.variant, provider: executed.attempt.provider, model: executed.attempt.model, tier: executed.attempt.tier, inputTokens: outcome.usage.input_tokens, outputTokens: outcome.usage.output_tokens, cost: outcome.cost_usd ?? null, ttftMs: executed.timings.ttft_ms ?? null }), defer);
+        logInference(
+          env,
+          row(call, prepared, outcome.error ? "stream_error" : "ok", executed.attempts, {
+            variantName: executed.attempt.variant,
+            provider: executed.attempt.provider,
+            model: executed.attempt.model,
+            tier: executed.attempt.tier,
+            inputTokens: outcome.usage.input_tokens,
+            outputTokens: outcome.usage.output_tokens,
+            cost: outcome.cost_usd ?? null,
+            ttftMs: executed.timings.ttft_ms ?? null,
+          }),
+          defer,
+        );
       }),
     );
     return { prepared, executed };

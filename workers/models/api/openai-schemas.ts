@@ -11,12 +11,24 @@ export const OpenAiMessageSchema = z.looseObject({
   content: z.union([z.string(), z.array(contentPart), z.null()]).optional(),
   name: z.string().optional(),
   tool_call_id: z.string().optional(),
-  tool_calls: z.array(z.looseObject({ id: z.string(), type: z.string().optional(), function: z.object({ name: z.string(), arguments: z.string() }) })).optional(),
+  tool_calls: z
+    .array(
+      z.looseObject({
+        id: z.string(),
+        type: z.string().optional(),
+        function: z.object({ name: z.string(), arguments: z.string() }),
+      }),
+    )
+    .optional(),
 });
 
 const toolSchema = z.looseObject({
   type: z.literal("function"),
-  function: z.looseObject({ name: z.string().min(1), description: z.string().optional(), parameters: z.record(z.string(), z.unknown()).optional() }),
+  function: z.looseObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+  }),
 });
 
 export const ChatCompletionRequestSchema = z
@@ -37,11 +49,19 @@ export const ChatCompletionRequestSchema = z
       .union([
         z.looseObject({ type: z.literal("text") }),
         z.looseObject({ type: z.literal("json_object") }),
-        z.looseObject({ type: z.literal("json_schema"), json_schema: z.looseObject({ name: z.string(), schema: z.record(z.string(), z.unknown()).optional() }) }),
+        z.looseObject({
+          type: z.literal("json_schema"),
+          json_schema: z.looseObject({ name: z.string(), schema: z.record(z.string(), z.unknown()).optional() }),
+        }),
       ])
       .optional(),
     tools: z.array(toolSchema).max(128).optional(),
-    tool_choice: z.union([z.enum(["auto", "none", "required"]), z.looseObject({ type: z.literal("function"), function: z.object({ name: z.string() }) })]).optional(),
+    tool_choice: z
+      .union([
+        z.enum(["auto", "none", "required"]),
+        z.looseObject({ type: z.literal("function"), function: z.object({ name: z.string() }) }),
+      ])
+      .optional(),
     "tensorzero::episode_id": z.uuid().optional(),
     "tensorzero::variant_name": z.string().optional(),
     "tensorzero::tags": z.record(z.string(), z.string()).optional(),

@@ -12,6 +12,9 @@ export async function configuredProviders(env: Env): Promise<ProviderInfo[]> {
 
 /** /health: a provider marked misconfigured (bad key) or exhausted shows up as a failed check. */
 export async function providersHealthCheck(env: Env): Promise<void> {
-  const unhealthy = providerHealth(await configuredProviders(env), env).filter((p) => p.state === "misconfigured" || p.state === "exhausted");
-  if (unhealthy.length) throw new Error(unhealthy.map((p) => `${p.provider}: ${p.state}${p.reason ? ` (${p.reason})` : ""}`).join("; "));
+  const unhealthy = providerHealth(await configuredProviders(env), env).filter(
+    (p) => p.state === "misconfigured" || p.state === "exhausted",
+  );
+  if (unhealthy.length)
+    throw new Error(unhealthy.map((p) => `${p.provider}: ${p.state}${p.reason ? ` (${p.reason})` : ""}`).join("; "));
 }

@@ -48,7 +48,10 @@ interface StoredSemantic {
 }
 
 /** On when the function sets a threshold; the request's cache mode can turn it off or make it one-way. */
-export function semanticOptions(fn: FunctionConfig | undefined, mode: CacheMode | undefined): SemanticOptions | undefined {
+export function semanticOptions(
+  fn: FunctionConfig | undefined,
+  mode: CacheMode | undefined,
+): SemanticOptions | undefined {
   const threshold = fn?.cache.semanticThreshold;
   if (threshold === undefined || mode === "off") return undefined;
   return { read: mode !== "write_only", write: mode !== "read_only", threshold, ttlS: fn?.cache.semanticTtlS ?? 3600 };
@@ -87,33 +90,62 @@ function messageOf(err: unknown): string {
 }
 
 /** Embeds one text with the `embed` function; null when it is missing, not an embedding function, or fails. */
-export async function embedText(env: Env, defer: (p: Promise<unknown>) => void, loaded: LoadedConfig, text: string): Promise<number[] | null> {
+export async function embedText(
+  env: Env,
+  defer: (p: Promise<unknown>) => void,
+  loaded: LoadedConfig,
+  text: string,
+): Promise<number[] | null> {
   const fn = loaded.config.functions.get(EMBEDDING_FUNCTION);
   if (fn?.type !== "embedding") return null;
   try {
     const plan = planFor(loaded, { kind: "function", name: fn.name, fn }, { embedding: true });
     const deadlineMs = Math.min(plan.deadlineMs, EMBED_DEADLINE_MS);
-    const executed = await executeEmbed(toExecutionAttempts(plan, env), { input: [text] }, { env, defer, functionName: fn.name, deadlineMs });
+    const executed = await executeEmbed(
+      toExecutionAttempts(plan, env),
+      { input: [text] },
+      { env, defer, functionName: fn.name, deadlineMs },
+    );
     const [vector] = executed.result.embeddings;
     return vector && vector.length > 0 ? vector : null;
   } catch (err) {
-    createLogger("models.semantic_cache", env.LOG_LEVEL).warn("embedding for the semantic cache failed", { error: messageOf(err) });
+    createLogger("models.semantic_cache", env.LOG_LEVEL).warn("embedding for the semantic cache failed", {
+      error: messageOf(err),
+    });
     return null;
   }
 }
 
 /** A request's scope: function, pinned variant, system prompt and params all change the answer. */
 function scopeOf(q: SemanticQuery): Promise<string> {
-  return cacheKey({ semantic: q.functionName, variant: q.variantName ?? null, system: q.system ?? null, params: q.params });
+  return cacheKey({
+    semantic: q.functionName,
+    variant: q.variantName ?? null,
+    system: q.system ?? null,
+    params: q.params,
+  });
 }
 
 /** The most similar unexpired entry of this scope at or above the threshold, among the newest SCAN_LIMIT. */
-export async function findSimilar(env: Pick<Env, "DB">, q: SemanticQuery, vector: readonly number[], threshold: number, now: number): Promise<CachedAnswer | null> {
+export async function findSimilar(
+  env: Pick<Env, "DB">,
+  q: SemanticQuery,
+  vector: readonly number[],
+  threshold: number,
+  now: number,
+): Promise<CachedAnswer | null> {
   const scope = await scopeOf(q);
   const rows = await createDb(env.DB)
     .select({ embedding: inferenceCache.embedding, response: inferenceCache.response })
     .from(inferenceCache)
-    .where(and(eq(inferenceCache.functionName, q.functionName), gt(inferenceCache.expiresAt, now), isNotNull(inferenceCache.embedding), sql`json_extract(${inferenceCache.response}, '$.scope') = ${scope}`))
+    .where(
+      and(
+        eq(inferenceCache.functionName, q.functionName),
+        gt(inferenceCache.expiresAt, now),
+        isNotNull(inferenceCache.embedding),
+        sql`json_extract(${inferenceCache.response}, '$.scope') = ${scope}`,
+      ),
+    )
     .orderBy(desc(inferenceCache.createdAt))
     .limit(SCAN_LIMIT);
   let best: { score: number; response: string } | null = null;
@@ -125,12 +157,29 @@ export async function findSimilar(env: Pick<Env, "DB">, q: SemanticQuery, vector
   return best ? (JSON.parse(best.response) as StoredSemantic).answer : null;
 }
 
-export async function writeSemantic(env: Pick<Env, "DB">, q: SemanticQuery, vector: number[], answer: CachedAnswer, ttlS: number, now: number): Promise<void> {
+export async function writeSemantic(
+  env: Pick<Env, "DB">,
+  q: SemanticQuery,
+  vector: number[],
+  answer: CachedAnswer,
+  ttlS: number,
+  now: number,
+): Promise<void> {
   const scope = await scopeOf(q);
   const key = await cacheKey({ scope, text: q.text });
   const stored: StoredSemantic = { scope, answer };
-  const row = { key, functionName: q.functionName, embedding: vector, response: JSON.stringify(stored), createdAt: now, expiresAt: now + ttlS * 1000 };
-  await createDb(env.DB).insert(inferenceCache).values(row).onConflictDoUpdate({ target: inferenceCache.key, set: row });
+  const row = {
+    key,
+    functionName: q.functionName,
+    embedding: vector,
+    response: JSON.stringify(stored),
+    createdAt: now,
+    expiresAt: now + ttlS * 1000,
+  };
+  await createDb(env.DB)
+    .insert(inferenceCache)
+    .values(row)
+    .onConflictDoUpdate({ target: inferenceCache.key, set: row });
 }
 
 export interface SemanticProbe {
@@ -140,7 +189,14 @@ export interface SemanticProbe {
 }
 
 /** Looks the query up (when reading) and hands back how to store the answer on a miss. */
-export async function probeSemantic(env: Env, defer: (p: Promise<unknown>) => void, loaded: LoadedConfig, q: SemanticQuery, opts: SemanticOptions, now: number): Promise<SemanticProbe> {
+export async function probeSemantic(
+  env: Env,
+  defer: (p: Promise<unknown>) => void,
+  loaded: LoadedConfig,
+  q: SemanticQuery,
+  opts: SemanticOptions,
+  now: number,
+): Promise<SemanticProbe> {
   const log = createLogger("models.semantic_cache", env.LOG_LEVEL);
   const vector = opts.read ? await embedText(env, defer, loaded, q.text) : null;
   let hit: CachedAnswer | null = null;
@@ -156,7 +212,9 @@ export async function probeSemantic(env: Env, defer: (p: Promise<unknown>) => vo
     // A lookup whose embedding failed is not retried here: one failing call per request is enough.
     const v = opts.read ? vector : await embedText(env, defer, loaded, q.text);
     if (!v) return;
-    await writeSemantic(env, q, v, answer, opts.ttlS, Date.now()).catch((err: unknown) => log.warn("semantic cache write failed", { error: messageOf(err) }));
+    await writeSemantic(env, q, v, answer, opts.ttlS, Date.now()).catch((err: unknown) =>
+      log.warn("semantic cache write failed", { error: messageOf(err) }),
+    );
   };
   return { hit, store };
 }
@@ -174,7 +232,12 @@ export interface SemanticCall {
 }
 
 /** A probe for a single-turn call of a function with the semantic cache on; null for every other call. */
-export async function semanticProbeFor(env: Env, defer: (p: Promise<unknown>) => void, call: SemanticCall, now: number): Promise<SemanticProbe | null> {
+export async function semanticProbeFor(
+  env: Env,
+  defer: (p: Promise<unknown>) => void,
+  call: SemanticCall,
+  now: number,
+): Promise<SemanticProbe | null> {
   const fn = call.target.fn;
   const text = singleTurnText(call.messages, (call.tools?.length ?? 0) > 0);
   if (!call.semantic || !fn || fn.type === "embedding" || text === undefined) return null;

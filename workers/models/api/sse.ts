@@ -12,7 +12,11 @@ export interface SseMapper {
   final(outcome: StreamOutcome, timings: ExecutedStream["timings"]): unknown[];
 }
 
-export function sseResponse(executed: ExecutedStream, mapper: SseMapper, headers: Record<string, string> = {}): Response {
+export function sseResponse(
+  executed: ExecutedStream,
+  mapper: SseMapper,
+  headers: Record<string, string> = {},
+): Response {
   const encoder = new TextEncoder();
   const iterator = executed.stream[Symbol.asyncIterator]();
   const body = new ReadableStream<Uint8Array>({
@@ -27,7 +31,8 @@ export function sseResponse(executed: ExecutedStream, mapper: SseMapper, headers
         return;
       }
       const outcome = await executed.done;
-      for (const frame of mapper.final(outcome, executed.timings)) controller.enqueue(encoder.encode(`data: ${JSON.stringify(frame)}\n\n`));
+      for (const frame of mapper.final(outcome, executed.timings))
+        controller.enqueue(encoder.encode(`data: ${JSON.stringify(frame)}\n\n`));
       controller.enqueue(encoder.encode("data: [DONE]\n\n"));
       controller.close();
     },
@@ -35,5 +40,7 @@ export function sseResponse(executed: ExecutedStream, mapper: SseMapper, headers
       await iterator.return?.();
     },
   });
-  return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache", ...headers } });
+  return new Response(body, {
+    headers: { "content-type": "text/event-stream", "cache-control": "no-cache", ...headers },
+  });
 }

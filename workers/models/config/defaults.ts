@@ -28,7 +28,11 @@ const TIER_BY_TYPE: Readonly<Record<ProviderType, Tier>> = {
   google: "cloud",
 };
 
-export function inferTier(name: string, type: ProviderType, explicit: Tier | undefined): { tier: Tier; source: "explicit" | "name" | "type" } {
+export function inferTier(
+  name: string,
+  type: ProviderType,
+  explicit: Tier | undefined,
+): { tier: Tier; source: "explicit" | "name" | "type" } {
   if (explicit) return { tier: explicit, source: "explicit" };
   const byName = Object.hasOwn(TIER_BY_NAME, name) ? TIER_BY_NAME[name] : undefined;
   if (byName) return { tier: byName, source: "name" };

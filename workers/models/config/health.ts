@@ -26,6 +26,9 @@ export async function gatewayHealth(env: Env): Promise<GatewayHealth> {
  */
 export async function gatewayHealthCheck(env: Env): Promise<GatewayHealth> {
   const health = await gatewayHealth(env);
-  if (health.error) throw new Error(`${health.errorSource ?? "config"} gateway config is invalid (${health.error}); serving the ${health.source} config`);
+  if (health.error)
+    throw new Error(
+      `${health.errorSource ?? "config"} gateway config is invalid (${health.error}); serving the ${health.source} config`,
+    );
   return health;
 }

@@ -10,7 +10,15 @@ import { resolveFunction, type Catalog } from "./resolve-functions";
 import { resolveProvider } from "./resolve-providers";
 import { gatewayTomlSchema, unknownKeys, VARIANT_LIST_KEY, type GatewayToml } from "./schema";
 import { parseGatewayToml } from "./toml-text";
-import type { ConfigIssue, FunctionConfig, GatewayConfig, MetricConfig, ModelConfig, ParseResult, ProviderConfig } from "./types";
+import type {
+  ConfigIssue,
+  FunctionConfig,
+  GatewayConfig,
+  MetricConfig,
+  ModelConfig,
+  ParseResult,
+  ProviderConfig,
+} from "./types";
 
 function fieldOf(path: readonly PropertyKey[]): string {
   return path.map((k) => (k === VARIANT_LIST_KEY ? "variants" : String(k))).join(".") || "(root)";
@@ -40,11 +48,19 @@ function zodIssues(error: z.ZodError): ConfigIssue[] {
   return error.issues.map((i) => ({ field: fieldOf(i.path), message: i.message }));
 }
 
-function modelsOf(raw: GatewayToml["models"], block: string, providers: ReadonlyMap<string, ProviderConfig>, issues: ConfigIssue[]): Map<string, ModelConfig> {
+function modelsOf(
+  raw: GatewayToml["models"],
+  block: string,
+  providers: ReadonlyMap<string, ProviderConfig>,
+  issues: ConfigIssue[],
+): Map<string, ModelConfig> {
   const out = new Map<string, ModelConfig>();
   for (const [name, m] of Object.entries(raw ?? {})) {
-    if (!providers.has(m.provider)) issues.push({ field: `${block}.${name}.provider`, message: `unknown provider '${m.provider}'` });
-    const prices = m.prices ? { inputPerMillion: m.prices.input_per_million, outputPerMillion: m.prices.output_per_million } : undefined;
+    if (!providers.has(m.provider))
+      issues.push({ field: `${block}.${name}.provider`, message: `unknown provider '${m.provider}'` });
+    const prices = m.prices
+      ? { inputPerMillion: m.prices.input_per_million, outputPerMillion: m.prices.output_per_million }
+      : undefined;
     out.set(name, { name, provider: m.provider, model: m.model, prices, contextWindow: m.context_window });
   }
   return out;
@@ -65,16 +81,19 @@ function resolveAll(tree: Record<string, unknown>, env: EnvVars): ParseResult {
   const raw = parsed.data;
 
   const providers = new Map<string, ProviderConfig>();
-  for (const [name, p] of Object.entries(raw.providers ?? {})) providers.set(name, resolveProvider(name, p, urlTemplate(tree, name), misses, env, issues, warnings));
+  for (const [name, p] of Object.entries(raw.providers ?? {}))
+    providers.set(name, resolveProvider(name, p, urlTemplate(tree, name), misses, env, issues, warnings));
   const catalog: Catalog = {
     providers,
     models: modelsOf(raw.models, "models", providers, issues),
     embeddingModels: modelsOf(raw.embedding_models, "embedding_models", providers, issues),
   };
   const functions = new Map<string, FunctionConfig>();
-  for (const [name, fn] of Object.entries(raw.functions ?? {})) functions.set(name, resolveFunction(name, fn, catalog, issues, warnings));
+  for (const [name, fn] of Object.entries(raw.functions ?? {}))
+    functions.set(name, resolveFunction(name, fn, catalog, issues, warnings));
   const metrics = new Map<string, MetricConfig>();
-  for (const [name, m] of Object.entries(raw.metrics ?? {})) metrics.set(name, { name, type: m.type, level: m.level, optimize: m.optimize ?? "max" });
+  for (const [name, m] of Object.entries(raw.metrics ?? {}))
+    metrics.set(name, { name, type: m.type, level: m.level, optimize: m.optimize ?? "max" });
 
   if (issues.length > 0) return failure(issues);
   const config: GatewayConfig = { ...catalog, functions, metrics, warnings };

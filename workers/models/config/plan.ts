@@ -9,7 +9,16 @@ import type { ChatParams, Tier } from "../types";
 import { TIER_ORDER } from "../types";
 import { DEFAULT_DEADLINE_MS, DEFAULT_RETRIES, defaultTimeouts } from "./defaults";
 import { lookupModel } from "./resolve-functions";
-import type { FunctionConfig, GatewayConfig, JsonMode, Prices, ProviderConfig, Retries, Timeouts, VariantConfig } from "./types";
+import type {
+  FunctionConfig,
+  GatewayConfig,
+  JsonMode,
+  Prices,
+  ProviderConfig,
+  Retries,
+  Timeouts,
+  VariantConfig,
+} from "./types";
 
 export interface PlannedAttempt {
   variant: string;
@@ -54,7 +63,12 @@ const tierRank = (t: Tier) => TIER_ORDER.indexOf(t);
 
 function byTierThenWeight(variants: readonly VariantConfig[]): VariantConfig[] {
   const written = new Map(variants.map((v, i) => [v.name, i]));
-  return [...variants].sort((a, b) => tierRank(a.tier) - tierRank(b.tier) || b.weight - a.weight || (written.get(a.name) ?? 0) - (written.get(b.name) ?? 0));
+  return [...variants].sort(
+    (a, b) =>
+      tierRank(a.tier) - tierRank(b.tier) ||
+      b.weight - a.weight ||
+      (written.get(a.name) ?? 0) - (written.get(b.name) ?? 0),
+  );
 }
 
 /** Weighted sampling without replacement; zero-weight variants follow in written order. */
@@ -78,12 +92,18 @@ function sampleByWeight(group: readonly VariantConfig[], random: () => number): 
 }
 
 function sampledByTier(variants: readonly VariantConfig[], random: () => number): VariantConfig[] {
-  return TIER_ORDER.flatMap((tier) => sampleByWeight(variants.filter((v) => v.tier === tier), random));
+  return TIER_ORDER.flatMap((tier) =>
+    sampleByWeight(
+      variants.filter((v) => v.tier === tier),
+      random,
+    ),
+  );
 }
 
 /** The function's variants in the order they would be tried (before skipping disabled providers). */
 export function orderVariants(fn: FunctionConfig, random: () => number): VariantConfig[] {
-  const order = (vs: readonly VariantConfig[]) => (fn.sampling === "weighted" ? sampledByTier(vs, random) : byTierThenWeight(vs));
+  const order = (vs: readonly VariantConfig[]) =>
+    fn.sampling === "weighted" ? sampledByTier(vs, random) : byTierThenWeight(vs);
   if (!fn.order) return order(fn.variants);
   const listed = fn.order.flatMap((name) => fn.variants.filter((v) => v.name === name));
   return [...listed, ...order(fn.variants.filter((v) => !fn.order?.includes(v.name)))];
@@ -106,13 +126,26 @@ function attemptOf(v: VariantConfig, provider: ProviderConfig): PlannedAttempt {
   };
 }
 
-function split(candidates: readonly { variant: VariantConfig; provider: ProviderConfig | undefined }[], skip: PlanOptions["skip"]): Pick<Plan, "attempts" | "skipped"> {
+function split(
+  candidates: readonly { variant: VariantConfig; provider: ProviderConfig | undefined }[],
+  skip: PlanOptions["skip"],
+): Pick<Plan, "attempts" | "skipped"> {
   const attempts: PlannedAttempt[] = [];
   const skipped: SkippedAttempt[] = [];
   for (const { variant, provider } of candidates) {
-    const reason = !provider ? "provider not configured" : !provider.enabled ? (provider.disabledReason ?? "disabled") : (skip?.(provider.name) ?? null);
+    const reason = !provider
+      ? "provider not configured"
+      : !provider.enabled
+        ? (provider.disabledReason ?? "disabled")
+        : (skip?.(provider.name) ?? null);
     if (reason === null && provider) attempts.push(attemptOf(variant, provider));
-    else skipped.push({ variant: variant.name, provider: variant.provider, tier: variant.tier, reason: reason ?? "disabled" });
+    else
+      skipped.push({
+        variant: variant.name,
+        provider: variant.provider,
+        tier: variant.tier,
+        reason: reason ?? "disabled",
+      });
   }
   return { attempts, skipped };
 }
@@ -121,9 +154,15 @@ export function planVariants(fn: FunctionConfig, config: GatewayConfig, opts: Pl
   if (opts.variantName !== undefined) {
     const pinned = fn.variants.find((v) => v.name === opts.variantName);
     if (!pinned) return { attempts: [], skipped: [], deadlineMs: fn.deadlineMs };
-    return { ...split([{ variant: pinned, provider: config.providers.get(pinned.provider) }], opts.skip), deadlineMs: fn.deadlineMs };
+    return {
+      ...split([{ variant: pinned, provider: config.providers.get(pinned.provider) }], opts.skip),
+      deadlineMs: fn.deadlineMs,
+    };
   }
-  const ordered = orderVariants(fn, opts.random).map((variant) => ({ variant, provider: config.providers.get(variant.provider) }));
+  const ordered = orderVariants(fn, opts.random).map((variant) => ({
+    variant,
+    provider: config.providers.get(variant.provider),
+  }));
   return { ...split(ordered, opts.skip), deadlineMs: fn.deadlineMs };
 }
 
@@ -137,15 +176,30 @@ export interface ResolvedModel {
 }
 
 /** A `model_name` request: a `[models]`/`[embedding_models]` name (with or without prefix) or `provider::model`. */
-export function resolveModel(name: string, config: GatewayConfig, opts: { embedding?: boolean } = {}): ResolvedModel | undefined {
+export function resolveModel(
+  name: string,
+  config: GatewayConfig,
+  opts: { embedding?: boolean } = {},
+): ResolvedModel | undefined {
   const model = lookupModel(name, config, opts.embedding ?? false);
   const provider = model ? config.providers.get(model.provider) : undefined;
   if (!model || !provider) return undefined;
-  return { modelName: model.name, model: model.model, provider, tier: provider.tier, prices: model.prices, contextWindow: model.contextWindow };
+  return {
+    modelName: model.name,
+    model: model.model,
+    provider,
+    tier: provider.tier,
+    prices: model.prices,
+    contextWindow: model.contextWindow,
+  };
 }
 
 /** A one-attempt plan for a `model_name` request, with its tier's default budgets; undefined for an unknown model. */
-export function planModel(name: string, config: GatewayConfig, opts: { skip?: PlanOptions["skip"]; embedding?: boolean } = {}): Plan | undefined {
+export function planModel(
+  name: string,
+  config: GatewayConfig,
+  opts: { skip?: PlanOptions["skip"]; embedding?: boolean } = {},
+): Plan | undefined {
   const m = resolveModel(name, config, opts);
   if (!m) return undefined;
   const variant: VariantConfig = {

@@ -6,7 +6,15 @@
 import type { ChatParams, ProviderType } from "../types";
 import { DEFAULT_CACHE, DEFAULT_DEADLINE_MS, DEFAULT_RETRIES, DEFAULT_WEIGHT, defaultTimeouts } from "./defaults";
 import { VARIANT_LIST_KEY, type FunctionToml, type VariantToml } from "./schema";
-import type { ConfigIssue, FunctionConfig, ModelConfig, ProviderConfig, Retries, Timeouts, VariantConfig } from "./types";
+import type {
+  ConfigIssue,
+  FunctionConfig,
+  ModelConfig,
+  ProviderConfig,
+  Retries,
+  Timeouts,
+  VariantConfig,
+} from "./types";
 
 export interface Catalog {
   providers: ReadonlyMap<string, ProviderConfig>;
@@ -18,7 +26,10 @@ export interface Catalog {
 const TYPE_ALIASES: Readonly<Record<string, ProviderType>> = { google_ai_studio_gemini: "google" };
 
 /** `provider::model` (TensorZero's `openai::gpt-4o`): a provider by name, else the first of that type. */
-export function providerForShorthand(prefix: string, providers: ReadonlyMap<string, ProviderConfig>): ProviderConfig | undefined {
+export function providerForShorthand(
+  prefix: string,
+  providers: ReadonlyMap<string, ProviderConfig>,
+): ProviderConfig | undefined {
   const byName = providers.get(prefix);
   if (byName) return byName;
   const type = Object.hasOwn(TYPE_ALIASES, prefix) ? TYPE_ALIASES[prefix] : prefix;
@@ -30,7 +41,9 @@ export function providerForShorthand(prefix: string, providers: ReadonlyMap<stri
 export function lookupModel(ref: string, catalog: Catalog, preferEmbedding = false): ModelConfig | undefined {
   if (ref.startsWith("models.")) return catalog.models.get(ref.slice("models.".length));
   if (ref.startsWith("embedding_models.")) return catalog.embeddingModels.get(ref.slice("embedding_models.".length));
-  const named = preferEmbedding ? (catalog.embeddingModels.get(ref) ?? catalog.models.get(ref)) : (catalog.models.get(ref) ?? catalog.embeddingModels.get(ref));
+  const named = preferEmbedding
+    ? (catalog.embeddingModels.get(ref) ?? catalog.models.get(ref))
+    : (catalog.models.get(ref) ?? catalog.embeddingModels.get(ref));
   if (named) return named;
   const sep = ref.indexOf("::");
   if (sep <= 0 || sep + 2 >= ref.length) return undefined;
@@ -62,9 +75,18 @@ function paramsOf(v: VariantToml): ChatParams {
   return params;
 }
 
-function resolveVariant(fnName: string, fn: FunctionToml, name: string, v: VariantToml, catalog: Catalog, issues: ConfigIssue[], warnings: string[]): VariantConfig | undefined {
+function resolveVariant(
+  fnName: string,
+  fn: FunctionToml,
+  name: string,
+  v: VariantToml,
+  catalog: Catalog,
+  issues: ConfigIssue[],
+  warnings: string[],
+): VariantConfig | undefined {
   const key = `functions.${fnName}.variants.${name}`;
-  if (v.type !== undefined && v.type !== "chat_completion") warnings.push(`${key}.type: '${v.type}' is not supported; used as chat_completion`);
+  if (v.type !== undefined && v.type !== "chat_completion")
+    warnings.push(`${key}.type: '${v.type}' is not supported; used as chat_completion`);
   let model: ModelConfig | undefined;
   if (v.provider !== undefined) {
     if (!catalog.providers.has(v.provider)) {
@@ -107,18 +129,30 @@ function writtenOrder(name: string, fn: FunctionToml, issues: ConfigIssue[], war
   const seen = new Set<string>();
   list.forEach((v, i) => {
     if (seen.has(v)) issues.push({ field: `functions.${name}.variants.${i}`, message: `'${v}' is listed twice` });
-    else if (!tables.includes(v)) issues.push({ field: `functions.${name}.variants.${v}`, message: `listed but not defined ([functions.${name}.variants.${v}] is missing)` });
+    else if (!tables.includes(v))
+      issues.push({
+        field: `functions.${name}.variants.${v}`,
+        message: `listed but not defined ([functions.${name}.variants.${v}] is missing)`,
+      });
     seen.add(v);
   });
   const unlisted = tables.filter((t) => !seen.has(t));
-  for (const t of unlisted) warnings.push(`functions.${name}.variants.${t}: not in the variants list; tried after the listed ones`);
+  for (const t of unlisted)
+    warnings.push(`functions.${name}.variants.${t}: not in the variants list; tried after the listed ones`);
   return [...list.filter((v) => tables.includes(v)), ...unlisted];
 }
 
-export function resolveFunction(name: string, fn: FunctionToml, catalog: Catalog, issues: ConfigIssue[], warnings: string[]): FunctionConfig {
+export function resolveFunction(
+  name: string,
+  fn: FunctionToml,
+  catalog: Catalog,
+  issues: ConfigIssue[],
+  warnings: string[],
+): FunctionConfig {
   const variants: VariantConfig[] = [];
   const names = [...new Set(writtenOrder(name, fn, issues, warnings))];
-  if (names.length === 0) issues.push({ field: `functions.${name}.variants`, message: "a function needs at least one variant" });
+  if (names.length === 0)
+    issues.push({ field: `functions.${name}.variants`, message: "a function needs at least one variant" });
   for (const v of names) {
     const table = fn.variants?.[v];
     const resolved = table ? resolveVariant(name, fn, v, table, catalog, issues, warnings) : undefined;
@@ -128,8 +162,12 @@ export function resolveFunction(name: string, fn: FunctionToml, catalog: Catalog
     if (!names.includes(v)) issues.push({ field: `functions.${name}.order.${i}`, message: `unknown variant '${v}'` });
   });
   const unordered = fn.order ? names.filter((v) => !fn.order?.includes(v)) : [];
-  if (unordered.length > 0) warnings.push(`functions.${name}.order: ${unordered.join(", ")} not listed; tried after the listed ones, by tier and weight`);
-  if (fn.output_schema && fn.type !== "json") warnings.push(`functions.${name}.output_schema: only json functions validate output; ignored`);
+  if (unordered.length > 0)
+    warnings.push(
+      `functions.${name}.order: ${unordered.join(", ")} not listed; tried after the listed ones, by tier and weight`,
+    );
+  if (fn.output_schema && fn.type !== "json")
+    warnings.push(`functions.${name}.output_schema: only json functions validate output; ignored`);
   const cache = fn.cache;
   const ttlS = cache?.ttl_s ?? DEFAULT_CACHE.ttlS;
   return {
@@ -140,6 +178,11 @@ export function resolveFunction(name: string, fn: FunctionToml, catalog: Catalog
     sampling: fn.sampling ?? "tier_weight",
     deadlineMs: fn.timeouts?.total_ms ?? DEFAULT_DEADLINE_MS,
     outputSchema: fn.type === "json" ? fn.output_schema : undefined,
-    cache: { enabled: cache?.enabled ?? DEFAULT_CACHE.enabled, ttlS, semanticThreshold: cache?.semantic_threshold, semanticTtlS: cache?.semantic_ttl_s ?? ttlS },
+    cache: {
+      enabled: cache?.enabled ?? DEFAULT_CACHE.enabled,
+      ttlS,
+      semanticThreshold: cache?.semantic_threshold,
+      semanticTtlS: cache?.semantic_ttl_s ?? ttlS,
+    },
   };
 }

@@ -36,23 +36,40 @@ function notSet(names: string[]): string {
 }
 
 /** Why a provider with all its variables set still cannot be called, or undefined when it can. */
-function unusable(p: ProviderToml, s: { apiKey?: string | undefined; url?: string | undefined; accountId?: string | undefined; transport: Transport }): string | undefined {
+function unusable(
+  p: ProviderToml,
+  s: { apiKey?: string | undefined; url?: string | undefined; accountId?: string | undefined; transport: Transport },
+): string | undefined {
   if (s.transport !== "direct") return undefined;
   if ((p.type === "anthropic" || p.type === "google") && !s.apiKey) return "api_key is not configured";
   if (p.type === "openai" && !s.apiKey && !s.url) return "api_key is not configured";
-  if (p.type === "cloudflare" && (!s.apiKey || (!s.url && !s.accountId))) return "neither the AI binding nor api_key with url/account_id is configured";
+  if (p.type === "cloudflare" && (!s.apiKey || (!s.url && !s.accountId)))
+    return "neither the AI binding nor api_key with url/account_id is configured";
   return undefined;
 }
 
-export function resolveProvider(name: string, p: ProviderToml, urlTemplate: string | undefined, misses: readonly Miss[], env: EnvVars, issues: ConfigIssue[], warnings: string[]): ProviderConfig {
+export function resolveProvider(
+  name: string,
+  p: ProviderToml,
+  urlTemplate: string | undefined,
+  misses: readonly Miss[],
+  env: EnvVars,
+  issues: ConfigIssue[],
+  warnings: string[],
+): ProviderConfig {
   const missing = misses.filter((m) => m.path[0] === "providers" && m.path[1] === name).map((m) => m.name);
   const url = p.url?.trim() ? p.url.trim() : undefined;
   const edgeDevice = edgeDeviceOf(p, url, env);
   if (url?.startsWith(EDGE_PREFIX) && (p.type !== "ollama" || !edgeDevice)) {
-    issues.push({ field: `providers.${name}.url`, message: p.type !== "ollama" ? "the edge: transport is for ollama providers only" : "edge: needs a device id" });
+    issues.push({
+      field: `providers.${name}.url`,
+      message: p.type !== "ollama" ? "the edge: transport is for ollama providers only" : "edge: needs a device id",
+    });
   }
   if (p.type === "ollama" && !edgeDevice && url !== undefined && hostOf(url) === "host.docker.internal") {
-    warnings.push(`providers.${name}.url: host.docker.internal is unreachable from a Worker; set OLLAMA_EDGE_DEVICE or url = "edge:<device-id>" (until then its variants fail and fall through)`);
+    warnings.push(
+      `providers.${name}.url: host.docker.internal is unreachable from a Worker; set OLLAMA_EDGE_DEVICE or url = "edge:<device-id>" (until then its variants fail and fall through)`,
+    );
   }
   const bindingBound = p.type === "cloudflare" && env.AI !== undefined && env.AI !== null;
   const transport: Transport = edgeDevice ? `edge:${edgeDevice}` : bindingBound ? "binding" : "direct";
@@ -60,7 +77,12 @@ export function resolveProvider(name: string, p: ProviderToml, urlTemplate: stri
   const apiKey = p.api_key?.trim() ? p.api_key.trim() : undefined;
   const { tier, source } = inferTier(name, p.type, p.tier);
   // The Workers AI binding needs no credentials, so a cloudflare provider is usable with it whatever is unset.
-  const disabledReason = transport === "binding" ? undefined : missing.length > 0 ? notSet(missing) : unusable(p, { apiKey, url, accountId, transport });
+  const disabledReason =
+    transport === "binding"
+      ? undefined
+      : missing.length > 0
+        ? notSet(missing)
+        : unusable(p, { apiKey, url, accountId, transport });
   return {
     name,
     type: p.type,

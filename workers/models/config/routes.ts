@@ -18,8 +18,15 @@ const tags = ["models"];
 /** Far above any real gateway config, far below D1's row limit. */
 const MAX_TOML_CHARS = 256 * 1024;
 
-const PutJsonSchema = z.object({ toml: z.string().min(1).max(MAX_TOML_CHARS).openapi({ description: "The tensorzero.toml text" }) }).openapi("GatewayConfigBody");
-const TomlText = z.string().openapi({ description: "The tensorzero.toml text", example: '[providers.ollama]\ntype = "ollama"\nurl = "edge:pi-kitchen"\n' });
+const PutJsonSchema = z
+  .object({ toml: z.string().min(1).max(MAX_TOML_CHARS).openapi({ description: "The tensorzero.toml text" }) })
+  .openapi("GatewayConfigBody");
+const TomlText = z
+  .string()
+  .openapi({
+    description: "The tensorzero.toml text",
+    example: '[providers.ollama]\ntype = "ollama"\nurl = "edge:pi-kitchen"\n',
+  });
 
 const put = createRoute({
   method: "put",
@@ -31,20 +38,31 @@ const put = createRoute({
   request: {
     body: {
       description: "TOML as text/plain or application/toml, or JSON { toml }",
-      content: { "application/toml": { schema: TomlText }, "text/plain": { schema: TomlText }, "application/json": { schema: PutJsonSchema } },
+      content: {
+        "application/toml": { schema: TomlText },
+        "text/plain": { schema: TomlText },
+        "application/json": { schema: PutJsonSchema },
+      },
     },
   },
-  responses: { 200: { description: "Stored; the config now in force", ...jsonContent(ConfigSummarySchema) }, ...errorResponses(400, 401, 403, 413, 415) },
+  responses: {
+    200: { description: "Stored; the config now in force", ...jsonContent(ConfigSummarySchema) },
+    ...errorResponses(400, 401, 403, 413, 415),
+  },
 });
 
 const get = createRoute({
   method: "get",
   path: PATH,
   tags,
-  summary: "The model gateway config in force: source, warnings, providers (no credentials), models, functions in try order",
+  summary:
+    "The model gateway config in force: source, warnings, providers (no credentials), models, functions in try order",
   security: bearerSecurity,
   middleware: [requireScope("models:read")] as const,
-  responses: { 200: { description: "The config in force", ...jsonContent(ConfigSummarySchema) }, ...errorResponses(401, 403) },
+  responses: {
+    200: { description: "The config in force", ...jsonContent(ConfigSummarySchema) },
+    ...errorResponses(401, 403),
+  },
 });
 
 function mediaType(header: string | undefined): string {
@@ -61,10 +79,21 @@ export const modelConfigRoutes = createRouter()
       text = typeof body === "string" ? body : body.toml;
     }
     // Decoded by hand: workerd warns when .text() reads a type it does not consider text (application/toml).
-    else if (type === "text/plain" || type === "application/toml") text = new TextDecoder().decode(await c.req.arrayBuffer());
-    else throw new AppError(400, "invalid_input", "body: expected TOML (text/plain or application/toml) or JSON { toml }", { issues: [{ field: "body", message: "required" }] });
-    if (text.length > MAX_TOML_CHARS) throw new AppError(413, "payload_too_large", `body: at most ${MAX_TOML_CHARS} characters`);
-    if (text.trim() === "") throw new AppError(400, "invalid_input", "body: empty config", { issues: [{ field: "body", message: "empty config" }] });
+    else if (type === "text/plain" || type === "application/toml")
+      text = new TextDecoder().decode(await c.req.arrayBuffer());
+    else
+      throw new AppError(
+        400,
+        "invalid_input",
+        "body: expected TOML (text/plain or application/toml) or JSON { toml }",
+        { issues: [{ field: "body", message: "required" }] },
+      );
+    if (text.length > MAX_TOML_CHARS)
+      throw new AppError(413, "payload_too_large", `body: at most ${MAX_TOML_CHARS} characters`);
+    if (text.trim() === "")
+      throw new AppError(400, "invalid_input", "body: empty config", {
+        issues: [{ field: "body", message: "empty config" }],
+      });
 
     const result = parseGatewayConfig(text, envVars(c.env));
     if (!result.ok) throw new AppError(400, "invalid_config", result.error, { issues: result.issues });

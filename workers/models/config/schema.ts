@@ -12,7 +12,10 @@ export const PROVIDER_TYPES = ["ollama", "cloudflare", "openai", "anthropic", "g
 const nonNegative = z.number().nonnegative();
 const positiveInt = z.number().int().positive();
 
-const budgetSchema = z.object({ daily_usd: z.number().positive().optional(), monthly_usd: z.number().positive().optional() });
+const budgetSchema = z.object({
+  daily_usd: z.number().positive().optional(),
+  monthly_usd: z.number().positive().optional(),
+});
 
 export const providerSchema = z.object({
   type: z.enum(PROVIDER_TYPES),
@@ -32,7 +35,10 @@ export const modelSchema = z.object({
   context_window: positiveInt.optional(),
 });
 
-const retriesSchema = z.object({ num_retries: z.number().int().min(0).max(10).optional(), max_delay_s: nonNegative.max(60).optional() });
+const retriesSchema = z.object({
+  num_retries: z.number().int().min(0).max(10).optional(),
+  max_delay_s: nonNegative.max(60).optional(),
+});
 
 const attemptTimeoutsSchema = z.object({
   non_streaming: z.object({ total_ms: positiveInt.optional() }).optional(),

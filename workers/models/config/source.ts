@@ -45,13 +45,18 @@ async function fetchRow(env: Env): Promise<StoredConfig | null> {
     return row;
   } catch (err) {
     // D1 unreachable: keep serving what this isolate last saw (or the lower sources) and try again in 10 s.
-    createLogger("models.config", env.LOG_LEVEL).warn("reading gateway_configs failed", { error: err instanceof Error ? err.message : String(err) });
+    createLogger("models.config", env.LOG_LEVEL).warn("reading gateway_configs failed", {
+      error: err instanceof Error ? err.message : String(err),
+    });
     cached = { at: Date.now(), row: cached?.row ?? null };
     return cached.row;
   }
 }
 
-async function storedRow(env: Env, waitUntil: ((p: Promise<unknown>) => void) | undefined): Promise<StoredConfig | null> {
+async function storedRow(
+  env: Env,
+  waitUntil: ((p: Promise<unknown>) => void) | undefined,
+): Promise<StoredConfig | null> {
   if (cached && Date.now() - cached.at < STORED_CONFIG_TTL_MS) return cached.row;
   if (cached && waitUntil) {
     // Stale but present: answer with it and refresh off the request path.

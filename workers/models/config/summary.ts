@@ -23,7 +23,10 @@ const ModelSummarySchema = z.object({
 export const ConfigSummarySchema = z
   .object({
     source: z.enum(SOURCES),
-    error: z.string().nullable().openapi({ description: "A higher-precedence config is invalid: its first problem, naming the key" }),
+    error: z
+      .string()
+      .nullable()
+      .openapi({ description: "A higher-precedence config is invalid: its first problem, naming the key" }),
     error_source: z.enum(SOURCES).nullable(),
     issues: z.array(z.object({ field: z.string(), message: z.string() })),
     stored: z.object({ id: z.number(), created_at: z.string(), created_by: z.string() }).nullable(),
@@ -51,7 +54,12 @@ export const ConfigSummarySchema = z
         sampling: z.enum(["tier_weight", "weighted"]),
         deadline_ms: z.number(),
         has_output_schema: z.boolean(),
-        cache: z.object({ enabled: z.boolean(), ttl_s: z.number(), semantic_threshold: z.number().nullable(), semantic_ttl_s: z.number() }),
+        cache: z.object({
+          enabled: z.boolean(),
+          ttl_s: z.number(),
+          semantic_threshold: z.number().nullable(),
+          semantic_ttl_s: z.number(),
+        }),
         variants: z.array(
           z.object({
             name: z.string(),
@@ -60,13 +68,24 @@ export const ConfigSummarySchema = z
             tier: z.enum(TIERS),
             weight: z.number(),
             skipped_reason: z.string().nullable(),
-            timeouts: z.object({ non_streaming_total_ms: z.number(), streaming_ttft_ms: z.number(), streaming_total_ms: z.number() }),
+            timeouts: z.object({
+              non_streaming_total_ms: z.number(),
+              streaming_ttft_ms: z.number(),
+              streaming_total_ms: z.number(),
+            }),
             retries: z.object({ num_retries: z.number(), max_delay_s: z.number() }),
           }),
         ),
       }),
     ),
-    metrics: z.array(z.object({ name: z.string(), type: z.enum(["boolean", "float"]), level: z.enum(["inference", "episode"]), optimize: z.enum(["max", "min"]) })),
+    metrics: z.array(
+      z.object({
+        name: z.string(),
+        type: z.enum(["boolean", "float"]),
+        level: z.enum(["inference", "episode"]),
+        optimize: z.enum(["max", "min"]),
+      }),
+    ),
   })
   .openapi("GatewayConfigSummary");
 
@@ -94,7 +113,9 @@ function provider(p: ProviderConfig): ConfigSummary["providers"][number] {
 }
 
 function model(m: ModelConfig): ConfigSummary["models"][number] {
-  const prices = m.prices ? { input_per_million: m.prices.inputPerMillion, output_per_million: m.prices.outputPerMillion } : null;
+  const prices = m.prices
+    ? { input_per_million: m.prices.inputPerMillion, output_per_million: m.prices.outputPerMillion }
+    : null;
   return { name: m.name, provider: m.provider, model: m.model, prices, context_window: m.contextWindow ?? null };
 }
 
@@ -106,7 +127,12 @@ export function summarize(loaded: LoadedConfig): ConfigSummary {
     sampling: fn.sampling,
     deadline_ms: fn.deadlineMs,
     has_output_schema: fn.outputSchema !== undefined,
-    cache: { enabled: fn.cache.enabled, ttl_s: fn.cache.ttlS, semantic_threshold: fn.cache.semanticThreshold ?? null, semantic_ttl_s: fn.cache.semanticTtlS },
+    cache: {
+      enabled: fn.cache.enabled,
+      ttl_s: fn.cache.ttlS,
+      semantic_threshold: fn.cache.semanticThreshold ?? null,
+      semantic_ttl_s: fn.cache.semanticTtlS,
+    },
     // Weighted sampling has no one order; show the expected one (tier, then weight).
     variants: orderVariants({ ...fn, sampling: "tier_weight" }, Math.random).map((v) => {
       const p = config.providers.get(v.provider);
@@ -117,7 +143,11 @@ export function summarize(loaded: LoadedConfig): ConfigSummary {
         tier: v.tier,
         weight: v.weight,
         skipped_reason: p?.enabled ? null : (p?.disabledReason ?? "provider not configured"),
-        timeouts: { non_streaming_total_ms: v.timeouts.nonStreamingTotalMs, streaming_ttft_ms: v.timeouts.streamingTtftMs, streaming_total_ms: v.timeouts.streamingTotalMs },
+        timeouts: {
+          non_streaming_total_ms: v.timeouts.nonStreamingTotalMs,
+          streaming_ttft_ms: v.timeouts.streamingTtftMs,
+          streaming_total_ms: v.timeouts.streamingTotalMs,
+        },
         retries: { num_retries: v.retries.numRetries, max_delay_s: v.retries.maxDelayS },
       };
     }),
@@ -127,12 +157,23 @@ export function summarize(loaded: LoadedConfig): ConfigSummary {
     error: loaded.error ?? null,
     error_source: loaded.errorSource ?? null,
     issues: loaded.issues ?? [],
-    stored: loaded.stored ? { id: loaded.stored.id, created_at: new Date(loaded.stored.createdAt).toISOString(), created_by: loaded.stored.createdBy } : null,
+    stored: loaded.stored
+      ? {
+          id: loaded.stored.id,
+          created_at: new Date(loaded.stored.createdAt).toISOString(),
+          created_by: loaded.stored.createdBy,
+        }
+      : null,
     warnings: config.warnings,
     providers: [...config.providers.values()].map(provider),
     models: [...config.models.values()].map(model),
     embedding_models: [...config.embeddingModels.values()].map(model),
     functions,
-    metrics: [...config.metrics.values()].map((m) => ({ name: m.name, type: m.type, level: m.level, optimize: m.optimize })),
+    metrics: [...config.metrics.values()].map((m) => ({
+      name: m.name,
+      type: m.type,
+      level: m.level,
+      optimize: m.optimize,
+    })),
   };
 }

@@ -30,14 +30,24 @@ function toBlocks(provider: string, message: ChatMessage): Block[] {
   for (const block of message.content) {
     // Anthropic rejects empty text blocks.
     if (block.type === "text" && block.text !== "") blocks.push({ type: "text", text: block.text });
-    else if (block.type === "tool_call") blocks.push({ type: "tool_use", id: block.id, name: block.name, input: parseArguments(provider, block.arguments) });
-    else if (block.type === "tool_result") blocks.push({ type: "tool_result", tool_use_id: block.id, content: block.result });
+    else if (block.type === "tool_call")
+      blocks.push({
+        type: "tool_use",
+        id: block.id,
+        name: block.name,
+        input: parseArguments(provider, block.arguments),
+      });
+    else if (block.type === "tool_result")
+      blocks.push({ type: "tool_result", tool_use_id: block.id, content: block.result });
   }
   return blocks;
 }
 
 /** Roles must alternate user/assistant: system text is lifted out, tool results ride in user turns, runs merge. */
-function toWireMessages(provider: string, messages: readonly ChatMessage[]): { system: string[]; messages: WireMessage[] } {
+function toWireMessages(
+  provider: string,
+  messages: readonly ChatMessage[],
+): { system: string[]; messages: WireMessage[] } {
   const system: string[] = [];
   const out: WireMessage[] = [];
   for (const message of messages) {
@@ -54,7 +64,8 @@ function toWireMessages(provider: string, messages: readonly ChatMessage[]): { s
   }
   for (const message of out) {
     // tool_result blocks must open their user turn.
-    if (message.role === "user") message.content.sort((a, b) => Number(b.type === "tool_result") - Number(a.type === "tool_result"));
+    if (message.role === "user")
+      message.content.sort((a, b) => Number(b.type === "tool_result") - Number(a.type === "tool_result"));
   }
   // A trailing assistant turn is a prefill, which Anthropic rejects if it ends in whitespace.
   const tail = out.at(-1);
@@ -74,7 +85,8 @@ export function toAnthropicBody(provider: string, req: ChatRequest): Record<stri
   if (req.system !== undefined && req.system !== "") system.unshift(req.system);
   const jsonTool = usesJsonTool(req);
   if (req.json !== undefined && !jsonTool) {
-    const schema = req.json.mode === "json_schema" ? ` It must match this JSON Schema: ${JSON.stringify(req.json.schema)}` : "";
+    const schema =
+      req.json.mode === "json_schema" ? ` It must match this JSON Schema: ${JSON.stringify(req.json.schema)}` : "";
     system.push(`Respond with a single JSON value and nothing else.${schema}`);
   }
   let tools = req.tools?.map((t) => ({ name: t.name, description: t.description, input_schema: t.parameters }));
@@ -157,7 +169,12 @@ export const eventSchema = z.object({
   index: z.number().nullish(),
   content_block: blockSchema.nullish(),
   delta: z
-    .object({ type: z.string().nullish(), text: z.string().nullish(), partial_json: z.string().nullish(), stop_reason: z.string().nullish() })
+    .object({
+      type: z.string().nullish(),
+      text: z.string().nullish(),
+      partial_json: z.string().nullish(),
+      stop_reason: z.string().nullish(),
+    })
     .nullish(),
   usage: usageSchema.nullish(),
   error: z.object({ type: z.string().nullish(), message: z.string().nullish() }).nullish(),

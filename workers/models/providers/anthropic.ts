@@ -3,9 +3,27 @@
  * the SSE event sequence (message_start → content_block_start/delta/stop → message_delta → message_stop,
  * `ping` and unknown events ignored, `error` events classified — `overloaded_error` stays retryable).
  */
-import type { ChatRequest, ChatResult, ContentBlock, EmbedRequest, EmbedResult, FinishReason, Provider, ProviderSettings, StreamChunk } from "../types";
+import type {
+  ChatRequest,
+  ChatResult,
+  ContentBlock,
+  EmbedRequest,
+  EmbedResult,
+  FinishReason,
+  Provider,
+  ProviderSettings,
+  StreamChunk,
+} from "../types";
 import { ProviderError } from "../types";
-import { eventSchema, inputTokens, JSON_TOOL, messageSchema, stopReason, toAnthropicBody, usesJsonTool } from "./anthropic-wire";
+import {
+  eventSchema,
+  inputTokens,
+  JSON_TOOL,
+  messageSchema,
+  stopReason,
+  toAnthropicBody,
+  usesJsonTool,
+} from "./anthropic-wire";
 import { streamError } from "./http-errors";
 import { parseFrame, sseEvents } from "./sse";
 import { joinUrl, parseWith, postJson, readJson, streamBody } from "./upstream";
@@ -26,8 +44,15 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
     const content: ContentBlock[] = [];
     for (const block of body.content) {
       if (block.type === "text" && block.text) content.push({ type: "text", text: block.text });
-      else if (block.type === "tool_use" && jsonTool && block.name === JSON_TOOL) content.push({ type: "text", text: JSON.stringify(block.input ?? {}) });
-      else if (block.type === "tool_use") content.push({ type: "tool_call", id: block.id ?? "", name: block.name ?? "", arguments: JSON.stringify(block.input ?? {}) });
+      else if (block.type === "tool_use" && jsonTool && block.name === JSON_TOOL)
+        content.push({ type: "text", text: JSON.stringify(block.input ?? {}) });
+      else if (block.type === "tool_use")
+        content.push({
+          type: "tool_call",
+          id: block.id ?? "",
+          name: block.name ?? "",
+          arguments: JSON.stringify(block.input ?? {}),
+        });
     }
     return {
       content,
@@ -60,7 +85,13 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
           if (block?.type === "tool_use" && jsonTool && block.name === JSON_TOOL) jsonBlocks.add(index);
           else if (block?.type === "tool_use") {
             toolIndex.set(index, toolIndex.size);
-            yield { type: "tool_call_delta", index: toolIndex.size - 1, id: block.id ?? undefined, name: block.name ?? undefined, arguments_delta: "" };
+            yield {
+              type: "tool_call_delta",
+              index: toolIndex.size - 1,
+              id: block.id ?? undefined,
+              name: block.name ?? undefined,
+              arguments_delta: "",
+            };
           }
           break;
         }
@@ -70,7 +101,8 @@ export function createAnthropicProvider(settings: ProviderSettings): Provider {
           if (delta?.type === "input_json_delta" && delta.partial_json) {
             const call = toolIndex.get(index);
             if (jsonBlocks.has(index)) yield { type: "text_delta", text: delta.partial_json };
-            else if (call !== undefined) yield { type: "tool_call_delta", index: call, arguments_delta: delta.partial_json };
+            else if (call !== undefined)
+              yield { type: "tool_call_delta", index: call, arguments_delta: delta.partial_json };
           }
           break;
         }

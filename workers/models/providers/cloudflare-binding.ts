@@ -5,7 +5,16 @@
  * message carries Workers AI's numeric code; those are classified here.
  */
 import { z } from "zod";
-import type { ChatRequest, ChatResult, ContentBlock, EmbedRequest, EmbedResult, FailureKind, Provider, StreamChunk } from "../types";
+import type {
+  ChatRequest,
+  ChatResult,
+  ContentBlock,
+  EmbedRequest,
+  EmbedResult,
+  FailureKind,
+  Provider,
+  StreamChunk,
+} from "../types";
 import { ProviderError } from "../types";
 import { abortError } from "./http-errors";
 import { completionSchema, finishReason, toOpenAIBody, usageOf } from "./openai-wire";
@@ -22,13 +31,19 @@ const QUIRKS = { maxTokensField: "max_tokens", streamUsage: false, jsonSchema: t
 const classicSchema = z.object({
   // In JSON mode `response` is already the parsed object.
   response: z.unknown().optional(),
-  tool_calls: z.array(z.object({ id: z.string().nullish(), name: z.string(), arguments: z.unknown().optional() })).nullish(),
+  tool_calls: z
+    .array(z.object({ id: z.string().nullish(), name: z.string(), arguments: z.unknown().optional() }))
+    .nullish(),
   usage: z.object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() }).nullish(),
 });
 const frameSchema = z.object({
   response: z.string().nullish(),
   usage: classicSchema.shape.usage,
-  choices: z.array(z.object({ delta: z.object({ content: z.string().nullish() }).nullish(), finish_reason: z.string().nullish() })).nullish(),
+  choices: z
+    .array(
+      z.object({ delta: z.object({ content: z.string().nullish() }).nullish(), finish_reason: z.string().nullish() }),
+    )
+    .nullish(),
 });
 const embedSchema = z.object({ data: z.array(z.array(z.number())) });
 
@@ -81,20 +96,40 @@ export function createAiBindingProvider(name: string, ai: AiRunner): Provider {
       const body = parseWith(name, completionSchema, output);
       const choice = body.choices?.[0];
       const content: ContentBlock[] = choice?.message.content ? [{ type: "text", text: choice.message.content }] : [];
-      for (const [i, call] of (choice?.message.tool_calls ?? []).entries()) content.push({ type: "tool_call", id: call.id ?? `call_${i}`, name: call.function.name, arguments: call.function.arguments ?? "" });
+      for (const [i, call] of (choice?.message.tool_calls ?? []).entries())
+        content.push({
+          type: "tool_call",
+          id: call.id ?? `call_${i}`,
+          name: call.function.name,
+          arguments: call.function.arguments ?? "",
+        });
       return { content, usage: usageOf(body.usage), finish_reason: finishReason(choice?.finish_reason) };
     }
     const body = parseWith(name, classicSchema, output);
     const content: ContentBlock[] = [];
-    const text = typeof body.response === "string" ? body.response : body.response === undefined || body.response === null ? "" : JSON.stringify(body.response);
+    const text =
+      typeof body.response === "string"
+        ? body.response
+        : body.response === undefined || body.response === null
+          ? ""
+          : JSON.stringify(body.response);
     if (text !== "") content.push({ type: "text", text });
     for (const [i, call] of (body.tool_calls ?? []).entries()) {
-      content.push({ type: "tool_call", id: call.id ?? `call_${i}`, name: call.name, arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments ?? {}) });
+      content.push({
+        type: "tool_call",
+        id: call.id ?? `call_${i}`,
+        name: call.name,
+        arguments: typeof call.arguments === "string" ? call.arguments : JSON.stringify(call.arguments ?? {}),
+      });
     }
     const usage = usageOf(body.usage);
     // The classic shape reports no finish reason; output that filled max_tokens was cut off.
     const cut = req.params.max_tokens !== undefined && usage.output_tokens >= req.params.max_tokens;
-    return { content, usage, finish_reason: (body.tool_calls ?? []).length > 0 ? "tool_call" : cut ? "length" : "stop" };
+    return {
+      content,
+      usage,
+      finish_reason: (body.tool_calls ?? []).length > 0 ? "tool_call" : cut ? "length" : "stop",
+    };
   }
 
   async function* chatStream(req: ChatRequest): AsyncGenerator<StreamChunk> {
@@ -103,14 +138,16 @@ export function createAiBindingProvider(name: string, ai: AiRunner): Provider {
       const result = await chat(req);
       for (const block of result.content) {
         if (block.type === "text") yield { type: "text_delta", text: block.text };
-        if (block.type === "tool_call") yield { type: "tool_call_delta", index: 0, id: block.id, name: block.name, arguments_delta: block.arguments };
+        if (block.type === "tool_call")
+          yield { type: "tool_call_delta", index: 0, id: block.id, name: block.name, arguments_delta: block.arguments };
       }
       yield { type: "usage", usage: result.usage };
       yield { type: "finish", finish_reason: result.finish_reason };
       return;
     }
     const output = await run(req.model, { ...aiInputs(req), stream: true }, req.signal);
-    if (!(output instanceof ReadableStream)) throw new ProviderError("stream", `${name}: binding did not return a stream`);
+    if (!(output instanceof ReadableStream))
+      throw new ProviderError("stream", `${name}: binding did not return a stream`);
     let finish: ReturnType<typeof finishReason> = "stop";
     let done = false;
     for await (const event of sseEvents(name, output as ReadableStream<Uint8Array>, req.signal)) {
@@ -132,7 +169,8 @@ export function createAiBindingProvider(name: string, ai: AiRunner): Provider {
 
   async function embed(req: EmbedRequest): Promise<EmbedResult> {
     const body = parseWith(name, embedSchema, await run(req.model, { text: req.input }, req.signal));
-    if (body.data.length !== req.input.length) throw new ProviderError("stream", `${name}: ${body.data.length} embeddings for ${req.input.length} inputs`);
+    if (body.data.length !== req.input.length)
+      throw new ProviderError("stream", `${name}: ${body.data.length} embeddings for ${req.input.length} inputs`);
     return { embeddings: body.data, usage: { input_tokens: 0 } };
   }
 

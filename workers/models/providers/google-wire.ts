@@ -47,7 +47,12 @@ function toContents(provider: string, messages: readonly ChatMessage[]): { syste
         callNames.set(block.id, block.name);
         parts.push({ functionCall: { name: block.name, args: parseArguments(provider, block.arguments) } });
       } else if (block.type === "tool_result") {
-        parts.push({ functionResponse: { name: block.name ?? callNames.get(block.id) ?? block.id, response: responseObject(block.result) } });
+        parts.push({
+          functionResponse: {
+            name: block.name ?? callNames.get(block.id) ?? block.id,
+            response: responseObject(block.result),
+          },
+        });
       }
     }
     if (parts.length === 0) continue;
@@ -77,14 +82,25 @@ export function toGeminiBody(provider: string, req: ChatRequest): Record<string,
     if (req.json.mode === "json_schema") generationConfig.responseJsonSchema = req.json.schema;
   } else if (req.json !== undefined) {
     // JSON mime type and function calling do not mix on every Gemini model: ask in the prompt instead.
-    const schema = req.json.mode === "json_schema" ? ` It must match this JSON Schema: ${JSON.stringify(req.json.schema)}` : "";
+    const schema =
+      req.json.mode === "json_schema" ? ` It must match this JSON Schema: ${JSON.stringify(req.json.schema)}` : "";
     system.push(`Respond with a single JSON value and nothing else.${schema}`);
   }
   return {
     contents,
     systemInstruction: system.length > 0 ? { parts: [{ text: system.join("\n\n") }] } : undefined,
     generationConfig,
-    tools: hasTools ? [{ functionDeclarations: req.tools?.map((t) => ({ name: t.name, description: t.description, parametersJsonSchema: t.parameters })) }] : undefined,
+    tools: hasTools
+      ? [
+          {
+            functionDeclarations: req.tools?.map((t) => ({
+              name: t.name,
+              description: t.description,
+              parametersJsonSchema: t.parameters,
+            })),
+          },
+        ]
+      : undefined,
     toolConfig: hasTools ? toolConfig(req.tool_choice) : undefined,
   };
 }
@@ -123,25 +139,40 @@ export const usageSchema = z.object({
 });
 
 /** Thinking tokens are billed as output. */
-export function usageOf(usage: z.infer<typeof usageSchema> | null | undefined): { input_tokens: number; output_tokens: number } {
-  return { input_tokens: usage?.promptTokenCount ?? 0, output_tokens: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0) };
+export function usageOf(usage: z.infer<typeof usageSchema> | null | undefined): {
+  input_tokens: number;
+  output_tokens: number;
+} {
+  return {
+    input_tokens: usage?.promptTokenCount ?? 0,
+    output_tokens: (usage?.candidatesTokenCount ?? 0) + (usage?.thoughtsTokenCount ?? 0),
+  };
 }
 
 const partSchema = z.object({
   text: z.string().nullish(),
   thought: z.boolean().nullish(),
-  functionCall: z.object({ id: z.string().nullish(), name: z.string(), args: z.record(z.string(), z.unknown()).nullish() }).nullish(),
+  functionCall: z
+    .object({ id: z.string().nullish(), name: z.string(), args: z.record(z.string(), z.unknown()).nullish() })
+    .nullish(),
 });
 
 /** One `GenerateContentResponse`: the whole answer, or one SSE frame's delta of it. */
 export const responseSchema = z.object({
   candidates: z
-    .array(z.object({ content: z.object({ parts: z.array(partSchema).nullish() }).nullish(), finishReason: z.string().nullish() }))
+    .array(
+      z.object({
+        content: z.object({ parts: z.array(partSchema).nullish() }).nullish(),
+        finishReason: z.string().nullish(),
+      }),
+    )
     .nullish(),
   promptFeedback: z.object({ blockReason: z.string().nullish() }).nullish(),
   usageMetadata: usageSchema.nullish(),
   modelVersion: z.string().nullish(),
-  error: z.object({ code: z.number().nullish(), message: z.string().nullish(), status: z.string().nullish() }).nullish(),
+  error: z
+    .object({ code: z.number().nullish(), message: z.string().nullish(), status: z.string().nullish() })
+    .nullish(),
 });
 
 export const batchEmbedSchema = z.object({ embeddings: z.array(z.object({ values: z.array(z.number()) })) });

@@ -10,8 +10,10 @@ const MAX_ERROR_BODY = 4096;
 
 // Balance/credit wording, not "quota": Gemini's and OpenAI's per-minute 429s also say "exceeded your current
 // quota ... billing details", and treating a per-minute limit as an exhausted budget would park the provider.
-const QUOTA = /insufficient_quota|billing_error|credit balance|insufficient (?:credits|balance|funds)|out of credits|not enough credits|payment required|余额不足|account limited|"code"\s*:\s*3036\b/i;
-const CONTEXT = /context_length_exceeded|prompt is too long|maximum context length|context window|input is too long|exceeds the maximum number of tokens|too many (?:input )?tokens/i;
+const QUOTA =
+  /insufficient_quota|billing_error|credit balance|insufficient (?:credits|balance|funds)|out of credits|not enough credits|payment required|余额不足|account limited|"code"\s*:\s*3036\b/i;
+const CONTEXT =
+  /context_length_exceeded|prompt is too long|maximum context length|context window|input is too long|exceeds the maximum number of tokens|too many (?:input )?tokens/i;
 const OVERLOADED = /overloaded_error|"overloaded"/i;
 // Gemini answers a wrong key with 400 INVALID_ARGUMENT / API_KEY_INVALID, not 401.
 const BAD_KEY = /API_KEY_INVALID|API key not valid|invalid[_ ]api[_ ]key|authentication_error/i;
@@ -66,7 +68,8 @@ export function classifyHttpError(provider: string, status: number, headers: Hea
   const kind = kindFor(status, body);
   const reason = excerpt(body);
   const message = `${provider}: HTTP ${status}${reason ? `: ${reason}` : ""}`;
-  const wait = kind === "rate_limited" || kind === "overloaded" || kind === "server" ? retryAfterMs(headers, body) : undefined;
+  const wait =
+    kind === "rate_limited" || kind === "overloaded" || kind === "server" ? retryAfterMs(headers, body) : undefined;
   return new ProviderError(kind, message, status, wait);
 }
 

@@ -27,7 +27,12 @@ export function directTransport(provider: string, url: string): OllamaTransport 
     async *post(path, body, signal) {
       let res: Response;
       try {
-        res = await fetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal });
+        res = await fetch(`${base}${path}`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          signal,
+        });
       } catch (err) {
         throw errorFromFailure(provider, err, signal);
       }

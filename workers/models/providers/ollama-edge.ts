@@ -14,12 +14,17 @@ import { ndjson, NdjsonError } from "./ndjson";
 import type { OllamaTransport } from "./ollama-transport";
 
 function submitFailure(provider: string, deviceId: string, failure: Failure): ProviderError {
-  if (failure.code === "device_offline") return new ProviderError("unavailable", `${provider}: edge device '${deviceId}' is offline`, 503);
+  if (failure.code === "device_offline")
+    return new ProviderError("unavailable", `${provider}: edge device '${deviceId}' is offline`, 503);
   if (failure.status === 400) return new ProviderError("bad_request", `${provider}: ${failure.message}`, 400);
   return new ProviderError("server", `${provider}: ${failure.message}`, failure.status);
 }
 
-function jobFailure(provider: string, deviceId: string, line: Extract<JobStreamLine, { type: "error" }>): ProviderError {
+function jobFailure(
+  provider: string,
+  deviceId: string,
+  line: Extract<JobStreamLine, { type: "error" }>,
+): ProviderError {
   const where = `${provider}: edge device '${deviceId}'`;
   switch (line.reason) {
     case "timeout":
@@ -29,7 +34,13 @@ function jobFailure(provider: string, deviceId: string, line: Extract<JobStreamL
     case "device_error":
       // The device relays Ollama's own status when there was one: 404 is a model not pulled on that device.
       if (line.status === 404) return new ProviderError("unavailable", `${where}: ${line.message}`, 404);
-      if (line.status !== undefined) return classifyHttpError(`${provider}@${deviceId}`, line.status, new Headers(), JSON.stringify({ error: line.message }));
+      if (line.status !== undefined)
+        return classifyHttpError(
+          `${provider}@${deviceId}`,
+          line.status,
+          new Headers(),
+          JSON.stringify({ error: line.message }),
+        );
       return new ProviderError("stream", `${where}: ${line.message}`);
     default:
       return new ProviderError("stream", `${where}: ${line.message}`);
@@ -44,7 +55,10 @@ function isFinal(data: Record<string, unknown>): boolean {
  * The hub's stream, ending in an error the moment `signal` aborts (the hub never sees our signal). Erroring
  * the transform also makes the pipe cancel the RPC stream, which tells the hub its reader left.
  */
-function abortable(stream: ReadableStream<Uint8Array>, signal: AbortSignal): { readable: ReadableStream<Uint8Array>; release(): void } {
+function abortable(
+  stream: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+): { readable: ReadableStream<Uint8Array>; release(): void } {
   let controller: TransformStreamDefaultController<Uint8Array> | null = null;
   const relay = new TransformStream<Uint8Array, Uint8Array>({
     start(c) {
@@ -66,7 +80,11 @@ export function edgeTransport(provider: string, env: Env, deviceId: string, dead
       let jobId: string;
       let stream: ReadableStream<Uint8Array>;
       try {
-        const submitted = await hub.submitJob({ kind: path === "/api/chat" ? "llm.chat" : "llm.embed", request: body, deadlineMs });
+        const submitted = await hub.submitJob({
+          kind: path === "/api/chat" ? "llm.chat" : "llm.embed",
+          request: body,
+          deadlineMs,
+        });
         if (!submitted.ok) throw submitFailure(provider, deviceId, submitted);
         jobId = submitted.job_id;
         stream = await hub.streamJob(jobId, 0);
@@ -91,7 +109,10 @@ export function edgeTransport(provider: string, env: Env, deviceId: string, dead
           if (isFinal(line.data.data)) settled = true;
           yield line.data.data;
         }
-        throw new ProviderError("stream", `${provider}: the job stream from edge device '${deviceId}' ended without a result`);
+        throw new ProviderError(
+          "stream",
+          `${provider}: the job stream from edge device '${deviceId}' ended without a result`,
+        );
       } catch (err) {
         if (err instanceof ProviderError) throw err;
         if (err instanceof NdjsonError) throw new ProviderError("stream", `${provider}: ${err.message}`);
@@ -99,7 +120,9 @@ export function edgeTransport(provider: string, env: Env, deviceId: string, dead
       } finally {
         lines.release();
         if (!settled) {
-          const reason = signal.aborted ? "the caller gave up (time budget or client gone)" : "the caller stopped reading";
+          const reason = signal.aborted
+            ? "the caller gave up (time budget or client gone)"
+            : "the caller stopped reading";
           await hub.cancelJob(jobId, reason).catch(() => undefined);
         }
       }

@@ -3,7 +3,15 @@
  * collects chunks into a ChatResult or an EmbedResult. Ollama sends tool calls whole, with object arguments
  * and no ids: each becomes one complete tool_call_delta with stringified arguments and a generated id.
  */
-import { type ChatResult, type ContentBlock, type EmbedResult, type FinishReason, ProviderError, type StreamChunk, type Usage } from "../types";
+import {
+  type ChatResult,
+  type ContentBlock,
+  type EmbedResult,
+  type FinishReason,
+  ProviderError,
+  type StreamChunk,
+  type Usage,
+} from "../types";
 import { streamError } from "./http-errors";
 import { chatChunkSchema, embedAnswerSchema, errorText } from "./ollama-wire";
 
@@ -28,7 +36,10 @@ function finishReason(doneReason: string | undefined, sawToolCall: boolean): Fin
 }
 
 /** Ollama's `/api/chat` objects → StreamChunks; throws ProviderError("stream") on an `{"error"}` object or a stream cut short. */
-export async function* chatChunks(objects: AsyncIterable<unknown>, provider: string): AsyncGenerator<StreamChunk, void, undefined> {
+export async function* chatChunks(
+  objects: AsyncIterable<unknown>,
+  provider: string,
+): AsyncGenerator<StreamChunk, void, undefined> {
   let toolIndex = 0;
   let finished = false;
   for await (const raw of objects) {
@@ -43,11 +54,20 @@ export async function* chatChunks(objects: AsyncIterable<unknown>, provider: str
     for (const call of message?.tool_calls ?? []) {
       const args = call.function.arguments;
       const text = typeof args === "string" ? args : JSON.stringify(args ?? {});
-      yield { type: "tool_call_delta", index: toolIndex, id: callId(), name: call.function.name, arguments_delta: text };
+      yield {
+        type: "tool_call_delta",
+        index: toolIndex,
+        id: callId(),
+        name: call.function.name,
+        arguments_delta: text,
+      };
       toolIndex += 1;
     }
     if (done === true) {
-      yield { type: "usage", usage: { input_tokens: parsed.data.prompt_eval_count ?? 0, output_tokens: parsed.data.eval_count ?? 0 } };
+      yield {
+        type: "usage",
+        usage: { input_tokens: parsed.data.prompt_eval_count ?? 0, output_tokens: parsed.data.eval_count ?? 0 },
+      };
       yield { type: "finish", finish_reason: finishReason(parsed.data.done_reason, toolIndex > 0) };
       finished = true;
     }
@@ -76,7 +96,11 @@ export async function collectChat(chunks: AsyncIterable<StreamChunk>): Promise<C
 }
 
 /** `/api/embed` answers → one result; an edge device may split one answer's embeddings across objects. */
-export async function collectEmbed(objects: AsyncIterable<unknown>, provider: string, expected: number): Promise<EmbedResult> {
+export async function collectEmbed(
+  objects: AsyncIterable<unknown>,
+  provider: string,
+  expected: number,
+): Promise<EmbedResult> {
   const embeddings: number[][] = [];
   let inputTokens = 0;
   for await (const raw of objects) {
@@ -87,6 +111,7 @@ export async function collectEmbed(objects: AsyncIterable<unknown>, provider: st
     embeddings.push(...parsed.data.embeddings);
     inputTokens += parsed.data.prompt_eval_count ?? 0;
   }
-  if (embeddings.length !== expected) throw malformed(provider, `embed answer: ${embeddings.length} embeddings for ${expected} inputs`);
+  if (embeddings.length !== expected)
+    throw malformed(provider, `embed answer: ${embeddings.length} embeddings for ${expected} inputs`);
   return { embeddings, usage: { input_tokens: inputTokens } };
 }

@@ -8,7 +8,11 @@ export type OllamaPath = "/api/chat" | "/api/embed";
 
 export interface OllamaTransport {
   /** Yields each answer object; throws a classified ProviderError (also when `signal` aborts). */
-  post(path: OllamaPath, body: OllamaChatBody | OllamaEmbedBody, signal: AbortSignal): AsyncGenerator<unknown, void, undefined>;
+  post(
+    path: OllamaPath,
+    body: OllamaChatBody | OllamaEmbedBody,
+    signal: AbortSignal,
+  ): AsyncGenerator<unknown, void, undefined>;
   /** An edge device always streams, so a non-streaming chat is collected from a stream there. */
   readonly alwaysStreams?: boolean;
 }

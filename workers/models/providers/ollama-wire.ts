@@ -39,9 +39,13 @@ function toOllamaMessages(message: ChatMessage): OllamaMessage[] {
   const text = message.content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("");
   // Each tool result is its own `tool` message in Ollama, named by the tool rather than by a call id.
   const results: OllamaMessage[] = message.content.flatMap((b) =>
-    b.type === "tool_result" ? [{ role: "tool" as const, content: b.result, ...(b.name ? { tool_name: b.name } : {}) }] : [],
+    b.type === "tool_result"
+      ? [{ role: "tool" as const, content: b.result, ...(b.name ? { tool_name: b.name } : {}) }]
+      : [],
   );
-  const calls = message.content.flatMap((b) => (b.type === "tool_call" ? [{ function: { name: b.name, arguments: argumentsObject(b.arguments) } }] : []));
+  const calls = message.content.flatMap((b) =>
+    b.type === "tool_call" ? [{ function: { name: b.name, arguments: argumentsObject(b.arguments) } }] : [],
+  );
   if (results.length > 0 && text === "" && calls.length === 0) return results;
   const own: OllamaMessage = { role: message.role, content: text, ...(calls.length > 0 ? { tool_calls: calls } : {}) };
   return [own, ...results];
@@ -68,11 +72,17 @@ function tools(req: ChatRequest): OllamaChatBody["tools"] {
   if (!req.tools || req.tools.length === 0 || req.tool_choice === "none") return undefined;
   const choice = req.tool_choice;
   const offered = typeof choice === "object" ? req.tools.filter((t) => t.name === choice.name) : req.tools;
-  return offered.map((t) => ({ type: "function", function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.parameters } }));
+  return offered.map((t) => ({
+    type: "function",
+    function: { name: t.name, ...(t.description ? { description: t.description } : {}), parameters: t.parameters },
+  }));
 }
 
 export function chatBody(req: ChatRequest, stream: boolean): OllamaChatBody {
-  const messages = [...(req.system ? [{ role: "system" as const, content: req.system }] : []), ...req.messages.flatMap(toOllamaMessages)];
+  const messages = [
+    ...(req.system ? [{ role: "system" as const, content: req.system }] : []),
+    ...req.messages.flatMap(toOllamaMessages),
+  ];
   const body: OllamaChatBody = { model: req.model, messages, stream };
   const offered = tools(req);
   if (offered) body.tools = offered;

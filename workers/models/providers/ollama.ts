@@ -47,7 +47,9 @@ export function createOllamaProvider(settings: ProviderSettings, env: Env, optio
     name,
     type: "ollama",
     chat(req) {
-      return collectChat(chatChunks(transport.post("/api/chat", chatBody(req, transport.alwaysStreams === true), req.signal), name));
+      return collectChat(
+        chatChunks(transport.post("/api/chat", chatBody(req, transport.alwaysStreams === true), req.signal), name),
+      );
     },
     chatStream(req) {
       return chatChunks(transport.post("/api/chat", chatBody(req, true), req.signal), name);

@@ -21,8 +21,10 @@ export interface OpenAIQuirks {
 
 export function quirksFor(baseUrl: string): OpenAIQuirks {
   const host = hostOf(baseUrl);
-  if (host === "api.openai.com") return { maxTokensField: "max_completion_tokens", streamUsage: true, jsonSchema: true, penalties: true };
-  if (host.endsWith("bigmodel.cn") || host.endsWith("z.ai")) return { maxTokensField: "max_tokens", streamUsage: false, jsonSchema: false, penalties: false };
+  if (host === "api.openai.com")
+    return { maxTokensField: "max_completion_tokens", streamUsage: true, jsonSchema: true, penalties: true };
+  if (host.endsWith("bigmodel.cn") || host.endsWith("z.ai"))
+    return { maxTokensField: "max_tokens", streamUsage: false, jsonSchema: false, penalties: false };
   return { maxTokensField: "max_tokens", streamUsage: true, jsonSchema: true, penalties: true };
 }
 
@@ -36,7 +38,11 @@ function hostOf(url: string): string {
 
 type WireMessage =
   | { role: "system" | "user"; content: string }
-  | { role: "assistant"; content: string | null; tool_calls?: { id: string; type: "function"; function: { name: string; arguments: string } }[] }
+  | {
+      role: "assistant";
+      content: string | null;
+      tool_calls?: { id: string; type: "function"; function: { name: string; arguments: string } }[];
+    }
   | { role: "tool"; tool_call_id: string; content: string };
 
 function toWireMessages(messages: readonly ChatMessage[]): WireMessage[] {
@@ -48,7 +54,11 @@ function toWireMessages(messages: readonly ChatMessage[]): WireMessage[] {
     }
     const text = textOf(message.content);
     if (message.role === "assistant") {
-      const calls = message.content.flatMap((b) => (b.type === "tool_call" ? [{ id: b.id, type: "function" as const, function: { name: b.name, arguments: b.arguments } }] : []));
+      const calls = message.content.flatMap((b) =>
+        b.type === "tool_call"
+          ? [{ id: b.id, type: "function" as const, function: { name: b.name, arguments: b.arguments } }]
+          : [],
+      );
       if (calls.length > 0) out.push({ role: "assistant", content: text === "" ? null : text, tool_calls: calls });
       else out.push({ role: "assistant", content: text });
     } else if (message.role !== "tool" && (text !== "" || !message.content.some((b) => b.type === "tool_result"))) {
@@ -70,7 +80,13 @@ export function toOpenAIBody(req: ChatRequest, quirks: OpenAIQuirks): Record<str
   const systemParts: string[] = req.system === undefined || req.system === "" ? [] : [req.system];
   let responseFormat: Record<string, unknown> | undefined;
   if (req.json?.mode === "json_schema" && quirks.jsonSchema) {
-    responseFormat = { type: "json_schema", json_schema: { name: req.json.name.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64) || "output", schema: req.json.schema } };
+    responseFormat = {
+      type: "json_schema",
+      json_schema: {
+        name: req.json.name.replace(/[^a-zA-Z0-9_-]/g, "_").slice(0, 64) || "output",
+        schema: req.json.schema,
+      },
+    };
   } else if (req.json !== undefined) {
     responseFormat = { type: "json_object" };
     if (req.json.mode === "json_schema") systemParts.push(schemaHint(req.json.schema));
@@ -90,7 +106,10 @@ export function toOpenAIBody(req: ChatRequest, quirks: OpenAIQuirks): Record<str
     presence_penalty: quirks.penalties ? p.presence_penalty : undefined,
     frequency_penalty: quirks.penalties ? p.frequency_penalty : undefined,
     response_format: responseFormat,
-    tools: req.tools?.map((t) => ({ type: "function", function: { name: t.name, description: t.description, parameters: t.parameters } })),
+    tools: req.tools?.map((t) => ({
+      type: "function",
+      function: { name: t.name, description: t.description, parameters: t.parameters },
+    })),
     tool_choice: req.tools === undefined ? undefined : toolChoice(req.tool_choice),
   };
 }
@@ -122,7 +141,11 @@ export function finishReason(reason: string | null | undefined): FinishReason {
 }
 
 const usageSchema = z.object({ prompt_tokens: z.number().nullish(), completion_tokens: z.number().nullish() });
-const errorSchema = z.object({ message: z.string().nullish(), code: z.union([z.string(), z.number()]).nullish(), type: z.string().nullish() });
+const errorSchema = z.object({
+  message: z.string().nullish(),
+  code: z.union([z.string(), z.number()]).nullish(),
+  type: z.string().nullish(),
+});
 
 export const completionSchema = z.object({
   model: z.string().nullish(),
@@ -132,7 +155,14 @@ export const completionSchema = z.object({
       z.object({
         message: z.object({
           content: z.string().nullish(),
-          tool_calls: z.array(z.object({ id: z.string().nullish(), function: z.object({ name: z.string(), arguments: z.string().nullish() }) })).nullish(),
+          tool_calls: z
+            .array(
+              z.object({
+                id: z.string().nullish(),
+                function: z.object({ name: z.string(), arguments: z.string().nullish() }),
+              }),
+            )
+            .nullish(),
         }),
         finish_reason: z.string().nullish(),
       }),
@@ -172,6 +202,9 @@ export const embeddingsSchema = z.object({
   usage: z.object({ prompt_tokens: z.number().nullish() }).nullish(),
 });
 
-export function usageOf(usage: z.infer<typeof usageSchema> | null | undefined): { input_tokens: number; output_tokens: number } {
+export function usageOf(usage: z.infer<typeof usageSchema> | null | undefined): {
+  input_tokens: number;
+  output_tokens: number;
+} {
   return { input_tokens: usage?.prompt_tokens ?? 0, output_tokens: usage?.completion_tokens ?? 0 };
 }

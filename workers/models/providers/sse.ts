@@ -13,7 +13,11 @@ export interface SseEvent {
   data: string;
 }
 
-export async function* sseEvents(provider: string, body: ReadableStream<Uint8Array>, signal: AbortSignal): AsyncGenerator<SseEvent> {
+export async function* sseEvents(
+  provider: string,
+  body: ReadableStream<Uint8Array>,
+  signal: AbortSignal,
+): AsyncGenerator<SseEvent> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   // A pending read() resolves as done once the reader is cancelled, so a silent upstream cannot outlive the budget.

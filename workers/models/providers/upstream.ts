@@ -13,11 +13,22 @@ export function joinUrl(base: string, path: string): string {
 }
 
 /** POSTs JSON; resolves only with a 2xx response, otherwise throws a classified ProviderError. */
-export async function postJson(provider: string, url: string, headers: Record<string, string>, body: unknown, signal: AbortSignal): Promise<Response> {
+export async function postJson(
+  provider: string,
+  url: string,
+  headers: Record<string, string>,
+  body: unknown,
+  signal: AbortSignal,
+): Promise<Response> {
   if (signal.aborted) throw abortError(provider, signal);
   let res: Response;
   try {
-    res = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body), signal });
+    res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify(body),
+      signal,
+    });
   } catch (err) {
     throw errorFromFailure(provider, err, signal);
   }
@@ -32,7 +43,12 @@ export function streamBody(provider: string, res: Response): ReadableStream<Uint
 }
 
 /** Reads and validates a JSON body; an abort mid-body cancels it and reports the timeout. */
-export async function readJson<T>(provider: string, res: Response, schema: z.ZodType<T>, signal: AbortSignal): Promise<T> {
+export async function readJson<T>(
+  provider: string,
+  res: Response,
+  schema: z.ZodType<T>,
+  signal: AbortSignal,
+): Promise<T> {
   let onAbort: (() => void) | undefined;
   const aborted = new Promise<never>((_, reject) => {
     onAbort = () => {

@@ -53,7 +53,10 @@ export function windowEnd(window: BudgetWindow, now: number): number {
 /** USD for this usage at these prices; 0 without prices. */
 export function costOf(usage: Partial<Usage>, prices: AttemptPrices | undefined): number {
   if (!prices) return 0;
-  return ((usage.input_tokens ?? 0) * prices.inputPerMillion + (usage.output_tokens ?? 0) * prices.outputPerMillion) / 1_000_000;
+  return (
+    ((usage.input_tokens ?? 0) * prices.inputPerMillion + (usage.output_tokens ?? 0) * prices.outputPerMillion) /
+    1_000_000
+  );
 }
 
 export function spentIn(provider: string, window: BudgetWindow, now: number): number {
@@ -67,7 +70,11 @@ function addLocal(provider: string, cost: number, now: number): void {
   }
 }
 
-async function upsert(db: D1Database, rows: readonly { provider: string; window: string; cost: number }[], now: number): Promise<void> {
+async function upsert(
+  db: D1Database,
+  rows: readonly { provider: string; window: string; cost: number }[],
+  now: number,
+): Promise<void> {
   if (rows.length === 0) return;
   await createDb(db)
     .insert(providerSpend)
@@ -79,7 +86,12 @@ async function upsert(db: D1Database, rows: readonly { provider: string; window:
 }
 
 /** Debits `costUsd` from the provider's day and month windows in D1 now (and in this isolate's view). */
-export async function recordCost(env: SpendEnv, provider: string, costUsd: number, now: number = Date.now()): Promise<void> {
+export async function recordCost(
+  env: SpendEnv,
+  provider: string,
+  costUsd: number,
+  now: number = Date.now(),
+): Promise<void> {
   if (!(costUsd > 0)) return;
   const rows = (["day", "month"] as const).map((w) => ({ provider, window: windowKey(w, now), cost: costUsd }));
   await upsert(env.DB, rows, now);
@@ -115,7 +127,9 @@ async function flushSpend(env: SpendEnv, now: number): Promise<void> {
       if (again) again.cost += row.cost;
       else pending.set(k, row);
     }
-    createLogger("model_router", env.LOG_LEVEL).warn("provider spend not recorded; kept for the next write", { error: err instanceof Error ? err.message : String(err) });
+    createLogger("model_router", env.LOG_LEVEL).warn("provider spend not recorded; kept for the next write", {
+      error: err instanceof Error ? err.message : String(err),
+    });
   }
 }
 
@@ -136,7 +150,11 @@ export function maybeRefreshSpend(env: SpendEnv, defer: Defer, now: number): voi
   lastRefreshAt = now;
   defer(
     refreshSpend(env, now)
-      .catch((err: unknown) => createLogger("model_router", env.LOG_LEVEL).warn("provider spend refresh failed", { error: err instanceof Error ? err.message : String(err) }))
+      .catch((err: unknown) =>
+        createLogger("model_router", env.LOG_LEVEL).warn("provider spend refresh failed", {
+          error: err instanceof Error ? err.message : String(err),
+        }),
+      )
       .finally(() => {
         refreshing = false;
       }),
@@ -144,7 +162,12 @@ export function maybeRefreshSpend(env: SpendEnv, defer: Defer, now: number): voi
 }
 
 /** A quota error: skip the provider until its narrowest budget window ends (the UTC day when it has none). */
-export function markExhausted(provider: string, budget: ProviderBudget | undefined, now: number, reason: string): number {
+export function markExhausted(
+  provider: string,
+  budget: ProviderBudget | undefined,
+  now: number,
+  reason: string,
+): number {
   const window: BudgetWindow = budget?.monthlyUsd !== undefined && budget.dailyUsd === undefined ? "month" : "day";
   const until = windowEnd(window, now);
   exhaustedUntil.set(provider, { until, reason });
@@ -155,8 +178,10 @@ export function markExhausted(provider: string, budget: ProviderBudget | undefin
 export function exhaustedReason(provider: string, budget: ProviderBudget | undefined, now: number): string | null {
   const mark = exhaustedUntil.get(provider);
   if (mark && now < mark.until) return `quota exhausted until ${new Date(mark.until).toISOString()}: ${mark.reason}`;
-  if (budget?.dailyUsd !== undefined && spentIn(provider, "day", now) >= budget.dailyUsd) return `daily budget of $${budget.dailyUsd} spent`;
-  if (budget?.monthlyUsd !== undefined && spentIn(provider, "month", now) >= budget.monthlyUsd) return `monthly budget of $${budget.monthlyUsd} spent`;
+  if (budget?.dailyUsd !== undefined && spentIn(provider, "day", now) >= budget.dailyUsd)
+    return `daily budget of $${budget.dailyUsd} spent`;
+  if (budget?.monthlyUsd !== undefined && spentIn(provider, "month", now) >= budget.monthlyUsd)
+    return `monthly budget of $${budget.monthlyUsd} spent`;
   return null;
 }
 
@@ -170,11 +195,20 @@ export interface BudgetSnapshot {
   exhausted_until?: string | undefined;
 }
 
-export function budgetSnapshot(provider: string, budget: ProviderBudget | undefined, now: number = Date.now()): BudgetSnapshot {
+export function budgetSnapshot(
+  provider: string,
+  budget: ProviderBudget | undefined,
+  now: number = Date.now(),
+): BudgetSnapshot {
   const out: BudgetSnapshot = {};
   const part = (w: BudgetWindow, limit: number) => {
     const spentUsd = spentIn(provider, w, now);
-    return { window: windowKey(w, now), limit_usd: limit, spent_usd: spentUsd, remaining_usd: Math.max(0, limit - spentUsd) };
+    return {
+      window: windowKey(w, now),
+      limit_usd: limit,
+      spent_usd: spentUsd,
+      remaining_usd: Math.max(0, limit - spentUsd),
+    };
   };
   if (budget?.dailyUsd !== undefined) out.day = part("day", budget.dailyUsd);
   if (budget?.monthlyUsd !== undefined) out.month = part("month", budget.monthlyUsd);

@@ -9,7 +9,9 @@ import type { AttemptRecord } from "./types";
 export class AllAttemptsFailed extends Error {
   override name = "AllAttemptsFailed";
   constructor(readonly attempts: AttemptRecord[]) {
-    super(`all ${attempts.length} attempts failed${attempts.length ? `; last: ${describe(attempts[attempts.length - 1])}` : ""}`);
+    super(
+      `all ${attempts.length} attempts failed${attempts.length ? `; last: ${describe(attempts[attempts.length - 1])}` : ""}`,
+    );
   }
 }
 
@@ -24,7 +26,9 @@ export function publicAttempts(attempts: readonly AttemptRecord[]) {
 
 /** The 502 the endpoints answer when every attempt failed. */
 export function allAttemptsFailedError(err: AllAttemptsFailed): AppError {
-  return new AppError(502, "all_attempts_failed", "every model provider failed or was unavailable", { attempts: publicAttempts(err.attempts) });
+  return new AppError(502, "all_attempts_failed", "every model provider failed or was unavailable", {
+    attempts: publicAttempts(err.attempts),
+  });
 }
 
 /**

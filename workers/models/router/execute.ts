@@ -27,7 +27,12 @@ export function servedBy(a: ExecutionAttempt): Served {
 }
 
 /** One bounded provider call: aborts (and stops waiting) when its time is up or the client goes away. */
-async function bounded<T>(a: ExecutionAttempt, ms: number, clientSignal: AbortSignal | undefined, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function bounded<T>(
+  a: ExecutionAttempt,
+  ms: number,
+  clientSignal: AbortSignal | undefined,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const t = timedController(a.provider.name, ms, "total timeout", clientSignal);
   try {
     return await raceAbort(
@@ -57,7 +62,11 @@ function settle<T>(deps: ExecuteDeps, out: LoopOutcome<T>, usage: Partial<Usage>
   };
 }
 
-export async function executeChat(attempts: readonly ExecutionAttempt[], request: ChatInput, deps: ExecuteDeps): Promise<Executed<ChatResult>> {
+export async function executeChat(
+  attempts: readonly ExecutionAttempt[],
+  request: ChatInput,
+  deps: ExecuteDeps,
+): Promise<Executed<ChatResult>> {
   const out = await runAttempts(attempts, deps, (a, ctx) =>
     bounded(a, Math.min(a.timeouts.nonStreamingTotalMs, ctx.remainingMs), ctx.clientSignal, (signal) =>
       a.provider.chat({ ...request, model: a.model, params: mergeParams(a.params, request.params), signal }),
@@ -66,9 +75,15 @@ export async function executeChat(attempts: readonly ExecutionAttempt[], request
   return settle(deps, out, out.value.usage);
 }
 
-export async function executeEmbed(attempts: readonly ExecutionAttempt[], request: EmbedInput, deps: ExecuteDeps): Promise<Executed<EmbedResult>> {
+export async function executeEmbed(
+  attempts: readonly ExecutionAttempt[],
+  request: EmbedInput,
+  deps: ExecuteDeps,
+): Promise<Executed<EmbedResult>> {
   const out = await runAttempts(attempts, deps, (a, ctx) =>
-    bounded(a, Math.min(a.timeouts.nonStreamingTotalMs, ctx.remainingMs), ctx.clientSignal, (signal) => a.provider.embed({ ...request, model: a.model, signal })),
+    bounded(a, Math.min(a.timeouts.nonStreamingTotalMs, ctx.remainingMs), ctx.clientSignal, (signal) =>
+      a.provider.embed({ ...request, model: a.model, signal }),
+    ),
   );
   return settle(deps, out, { input_tokens: out.value.usage.input_tokens });
 }

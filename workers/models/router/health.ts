@@ -52,7 +52,11 @@ export interface ProviderHealth {
 const noDefer = () => undefined;
 
 /** The state of each provider as this isolate sees it; the first that applies of misconfigured, exhausted, breaker open. */
-export function providerHealth(providers: readonly ProviderInfo[], env: BreakerEnv, now: number = Date.now()): ProviderHealth[] {
+export function providerHealth(
+  providers: readonly ProviderInfo[],
+  env: BreakerEnv,
+  now: number = Date.now(),
+): ProviderHealth[] {
   return providers.map(({ name, budget }) => {
     const breakerState = breaker(env, breakerComponent(name), noDefer).state(now);
     const bad = misconfiguredReason(name, now);

@@ -38,7 +38,15 @@ export interface LoopOutcome<T> {
 }
 
 function skipped(a: ExecutionAttempt, reason: string): AttemptRecord {
-  return { variant: a.variant, provider: a.provider.name, tier: a.tier, status: "skipped", reason, latency_ms: 0, tries: 0 };
+  return {
+    variant: a.variant,
+    provider: a.provider.name,
+    tier: a.tier,
+    status: "skipped",
+    reason,
+    latency_ms: 0,
+    tries: 0,
+  };
 }
 
 /** Whether some later attempt has a window larger than the one that was too small. */
@@ -88,13 +96,24 @@ export async function runAttempts<T>(
       continue;
     }
 
-    const rec: AttemptRecord = { variant: a.variant, provider: name, tier: a.tier, status: "skipped", reason: "", latency_ms: 0, tries: 0 };
+    const rec: AttemptRecord = {
+      variant: a.variant,
+      provider: name,
+      tier: a.tier,
+      status: "skipped",
+      reason: "",
+      latency_ms: 0,
+      tries: 0,
+    };
     let last: ProviderError | undefined;
     for (let retry = 0; ; retry++) {
       const b = breaker(deps.env, breakerComponent(name), deps.defer);
       const admission = b.check(now());
       if (!admission.allowed) {
-        rec.reason = rec.tries === 0 ? `circuit breaker open; retry in ${admission.retryAfterMs} ms` : `${rec.reason}; then circuit breaker open`;
+        rec.reason =
+          rec.tries === 0
+            ? `circuit breaker open; retry in ${admission.retryAfterMs} ms`
+            : `${rec.reason}; then circuit breaker open`;
         break;
       }
       const t0 = now();
@@ -130,7 +149,8 @@ export async function runAttempts<T>(
     else if (last.kind === "bad_request") throw new InferenceRejected("bad_request", last.message, records);
     else if (last.kind === "context_length") {
       contextFloor = Math.max(contextFloor ?? 0, a.contextWindow ?? 0);
-      if (!largerWindowAhead(attempts, i + 1, contextFloor)) throw new InferenceRejected("context_length_exceeded", last.message, records);
+      if (!largerWindowAhead(attempts, i + 1, contextFloor))
+        throw new InferenceRejected("context_length_exceeded", last.message, records);
     }
   }
   throw new AllAttemptsFailed(records);

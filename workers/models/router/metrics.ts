@@ -7,10 +7,21 @@ import { inferenceFallbackDepth, inferences, providerLatency, providerTtft } fro
 import type { AttemptRecord } from "./types";
 
 export function countAttempt(functionName: string | undefined, rec: AttemptRecord): void {
-  increment(inferences, { function: functionName ?? "", variant: rec.variant, provider: rec.provider, status: rec.status });
+  increment(inferences, {
+    function: functionName ?? "",
+    variant: rec.variant,
+    provider: rec.provider,
+    status: rec.status,
+  });
 }
 
-export function observeServed(functionName: string | undefined, provider: string, depth: number, latencyMs: number, ttftMs?: number): void {
+export function observeServed(
+  functionName: string | undefined,
+  provider: string,
+  depth: number,
+  latencyMs: number,
+  ttftMs?: number,
+): void {
   observe(inferenceFallbackDepth, { function: functionName ?? "" }, depth);
   observe(providerLatency, { provider }, latencyMs / 1000);
   if (ttftMs !== undefined) observe(providerTtft, { provider }, ttftMs / 1000);

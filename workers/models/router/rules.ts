@@ -5,7 +5,14 @@
 import { type FailureKind, ProviderError } from "../types";
 
 /** Kinds worth another try of the same variant; every other kind moves on (or stops) at once. */
-const RETRYABLE: ReadonlySet<FailureKind> = new Set(["network", "timeout", "rate_limited", "overloaded", "server", "stream"]);
+const RETRYABLE: ReadonlySet<FailureKind> = new Set([
+  "network",
+  "timeout",
+  "rate_limited",
+  "overloaded",
+  "server",
+  "stream",
+]);
 
 export function isRetryable(kind: FailureKind): boolean {
   return RETRYABLE.has(kind);
@@ -29,9 +36,16 @@ const BACKOFF_BASE_MS = 100;
  * exponential backoff with full jitter, capped by `max_delay_s`. A `Retry-After` is honoured exactly when it
  * fits both `max_delay_s` and the time left; one that does not fit means "not soon": fall back instead.
  */
-export function retryDelayMs(err: ProviderError, retry: number, maxDelayS: number, remainingMs: number, random: () => number): number | null {
+export function retryDelayMs(
+  err: ProviderError,
+  retry: number,
+  maxDelayS: number,
+  remainingMs: number,
+  random: () => number,
+): number | null {
   const cap = maxDelayS * 1000;
-  if (err.retryAfterMs !== undefined) return err.retryAfterMs <= cap && err.retryAfterMs < remainingMs ? err.retryAfterMs : null;
+  if (err.retryAfterMs !== undefined)
+    return err.retryAfterMs <= cap && err.retryAfterMs < remainingMs ? err.retryAfterMs : null;
   const delay = Math.floor(random() * Math.min(cap, BACKOFF_BASE_MS * 2 ** retry));
   return delay < remainingMs ? delay : null;
 }
@@ -70,12 +84,20 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 }
 
 /** A controller that aborts with a `timeout` ProviderError after `ms`, and whenever `parent` aborts. */
-export function timedController(provider: string, ms: number, what: string, parent?: AbortSignal): { controller: AbortController; clear: () => void; rearm: (ms: number, what: string) => void } {
+export function timedController(
+  provider: string,
+  ms: number,
+  what: string,
+  parent?: AbortSignal,
+): { controller: AbortController; clear: () => void; rearm: (ms: number, what: string) => void } {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = (after: number, label: string) => {
     if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(() => controller.abort(new ProviderError("timeout", `${provider}: ${label} of ${after} ms exceeded`)), Math.max(0, after));
+    timer = setTimeout(
+      () => controller.abort(new ProviderError("timeout", `${provider}: ${label} of ${after} ms exceeded`)),
+      Math.max(0, after),
+    );
   };
   arm(ms, what);
   const onParent = () => controller.abort(new ProviderError("timeout", `${provider}: the client went away`));

@@ -37,14 +37,23 @@ function abandon(it: AsyncIterator<StreamChunk>): void {
 }
 
 /** Opens the stream and pulls until the first content delta (or its end), within the ttft budget. */
-async function openUntilContent(a: ExecutionAttempt, request: ChatInput, ttftMs: number, clientSignal: AbortSignal | undefined, b: Breaker, now: () => number): Promise<Committed> {
+async function openUntilContent(
+  a: ExecutionAttempt,
+  request: ChatInput,
+  ttftMs: number,
+  clientSignal: AbortSignal | undefined,
+  b: Breaker,
+  now: () => number,
+): Promise<Committed> {
   const tryStartedAt = now();
   const timer = timedController(a.provider.name, ttftMs, "time to first token", clientSignal);
   const signal = timer.controller.signal;
   let iterator: AsyncIterator<StreamChunk> | undefined;
   const buffered: StreamChunk[] = [];
   try {
-    iterator = a.provider.chatStream({ ...request, model: a.model, params: mergeParams(a.params, request.params), signal })[Symbol.asyncIterator]();
+    iterator = a.provider
+      .chatStream({ ...request, model: a.model, params: mergeParams(a.params, request.params), signal })
+      [Symbol.asyncIterator]();
     for (;;) {
       const r = await raceAbort(iterator.next(), signal);
       if (r.done) return { iterator, buffered, ended: true, timer, breaker: b, tryStartedAt };
@@ -64,9 +73,22 @@ function mergeUsage(into: Usage, u: Usage): void {
   into.output_tokens = Math.max(into.output_tokens, u.output_tokens);
 }
 
-export async function executeChatStream(attempts: readonly ExecutionAttempt[], request: ChatInput, deps: ExecuteDeps): Promise<ExecutedStream> {
+export async function executeChatStream(
+  attempts: readonly ExecutionAttempt[],
+  request: ChatInput,
+  deps: ExecuteDeps,
+): Promise<ExecutedStream> {
   const now = deps.now ?? Date.now;
-  const out = await runAttempts(attempts, deps, (a, ctx) => openUntilContent(a, request, Math.min(a.timeouts.streamingTtftMs, ctx.remainingMs), ctx.clientSignal, ctx.breaker, now));
+  const out = await runAttempts(attempts, deps, (a, ctx) =>
+    openUntilContent(
+      a,
+      request,
+      Math.min(a.timeouts.streamingTtftMs, ctx.remainingMs),
+      ctx.clientSignal,
+      ctx.breaker,
+      now,
+    ),
+  );
   const a = out.attempt;
   const name = a.provider.name;
   const c = out.value;

@@ -38,7 +38,11 @@ export interface NewApiKey {
 }
 
 /** Creates a key; the returned `key` is the only copy that will ever exist. */
-export async function createApiKey(env: Env, input: NewApiKey, now = Date.now()): Promise<{ key: string; row: ApiKeyRow }> {
+export async function createApiKey(
+  env: Env,
+  input: NewApiKey,
+  now = Date.now(),
+): Promise<{ key: string; row: ApiKeyRow }> {
   const key = API_KEY_PREFIX + base64url(crypto.getRandomValues(new Uint8Array(32)));
   const row: ApiKeyRow = {
     id: crypto.randomUUID(),

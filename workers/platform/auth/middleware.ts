@@ -32,7 +32,8 @@ function carriedCredential(c: Context<AppEnv>, carriers: readonly TokenCarrier[]
   if (carriers.includes("websocket-protocol")) {
     const offered = (c.req.header("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
     const bearer = offered.find((p) => p.startsWith(BEARER_SUBPROTOCOL));
-    if (bearer !== undefined && bearer.length > BEARER_SUBPROTOCOL.length) return bearer.slice(BEARER_SUBPROTOCOL.length);
+    if (bearer !== undefined && bearer.length > BEARER_SUBPROTOCOL.length)
+      return bearer.slice(BEARER_SUBPROTOCOL.length);
   }
   if (carriers.includes("query")) {
     const token = c.req.query("access_token");
@@ -44,7 +45,8 @@ function carriedCredential(c: Context<AppEnv>, carriers: readonly TokenCarrier[]
 export function requireScope(scope: Scope, options: RequireScopeOptions = {}): MiddlewareHandler<AppEnv> {
   const carriers = options.tokenCarriers ?? [];
   return async function requireScopeMiddleware(c, next) {
-    const credential = credentialOf(c.req.header("authorization"), c.req.header("x-api-key")) ?? carriedCredential(c, carriers);
+    const credential =
+      credentialOf(c.req.header("authorization"), c.req.header("x-api-key")) ?? carriedCredential(c, carriers);
     if (!credential) {
       throw new AppError(401, "unauthorized", "missing credentials: send a Bearer token or x-api-key", undefined, {
         "WWW-Authenticate": "Bearer",

@@ -20,7 +20,15 @@ import type { Env } from "../env";
 import { createLogger } from "../logger";
 import { type ComponentState, type OutcomeReport, breakerBoard, MAX_REPORT } from "./board";
 import { type BreakerPolicy, type BreakerVars, policyFor } from "./policy";
-import { type Admission, type BreakerState, type BreakerStateName, admit, initialState, record, settle } from "./state-machine";
+import {
+  type Admission,
+  type BreakerState,
+  type BreakerStateName,
+  admit,
+  initialState,
+  record,
+  settle,
+} from "./state-machine";
 
 export type { Admission, BreakerStateName } from "./state-machine";
 export type Defer = (p: Promise<unknown>) => void;
@@ -89,7 +97,8 @@ function adopt(states: readonly ComponentState[], vars: BreakerVars): void {
     const policy = policyFor(vars, component);
     let s: BreakerState = { ...remote, probes: 0, probeAt: null };
     for (const o of pending) if (o.component === component) s = record(s, policy, o.outcome, o.at);
-    if (local?.state === "half_open" && s.state === "half_open" && local.openedAt === s.openedAt) s = { ...s, probes: local.probes, probeAt: local.probeAt };
+    if (local?.state === "half_open" && s.state === "half_open" && local.openedAt === s.openedAt)
+      s = { ...s, probes: local.probes, probeAt: local.probeAt };
     cells.set(component, s);
   }
 }
@@ -102,14 +111,19 @@ async function syncOnce(env: BreakerEnv): Promise<boolean> {
     const result = await breakerBoard(env).report(batch);
     if (!result.ok) {
       // Rejected input will not become valid by resending it.
-      createLogger("circuit_breaker", env.LOG_LEVEL).error("breaker board rejected a report", { code: result.code, message: result.message });
+      createLogger("circuit_breaker", env.LOG_LEVEL).error("breaker board rejected a report", {
+        code: result.code,
+        message: result.message,
+      });
       return true;
     }
     adopt(result.states, env);
     return true;
   } catch (err) {
     pending = batch.concat(pending).slice(-MAX_PENDING);
-    createLogger("circuit_breaker", env.LOG_LEVEL).warn("breaker board unreachable; local state in force", { error: messageOf(err) });
+    createLogger("circuit_breaker", env.LOG_LEVEL).warn("breaker board unreachable; local state in force", {
+      error: messageOf(err),
+    });
     return false;
   }
 }
@@ -164,7 +178,12 @@ export function breaker(env: BreakerEnv, component: string, defer: Defer): Break
     failure(error?: unknown, now = Date.now()) {
       cells.set(component, record(get(), policy, "failure", now));
       const message = messageOf(error);
-      note(message === undefined ? { component, outcome: "failure", at: now } : { component, outcome: "failure", at: now, error: message }, now);
+      note(
+        message === undefined
+          ? { component, outcome: "failure", at: now }
+          : { component, outcome: "failure", at: now, error: message },
+        now,
+      );
     },
     state(now = Date.now()) {
       return settle(get(), policy, now).state;

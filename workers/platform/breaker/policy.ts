@@ -42,14 +42,16 @@ export function parseDuration(text: string): number | null {
 }
 
 // A bare number is refused rather than guessed at: `30` could mean seconds (seed style) or milliseconds.
-const durationSchema = z.string({ error: "must be a duration with a unit, e.g. 500ms, 30s, 1m" }).transform((value, ctx) => {
-  const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a duration (use e.g. 500ms, 30s, 1m)` });
-    return z.NEVER;
-  }
-  return ms;
-});
+const durationSchema = z
+  .string({ error: "must be a duration with a unit, e.g. 500ms, 30s, 1m" })
+  .transform((value, ctx) => {
+    const ms = parseDuration(value);
+    if (ms === null) {
+      ctx.addIssue({ code: "custom", message: `"${value}" is not a duration (use e.g. 500ms, 30s, 1m)` });
+      return z.NEVER;
+    }
+    return ms;
+  });
 
 const overrideSchema = z
   .strictObject({
@@ -77,7 +79,11 @@ export function parseOverrides(raw: string | undefined): Record<string, PartialP
   try {
     json = JSON.parse(raw);
   } catch (err) {
-    throw new AppError(500, "invalid_config", `CIRCUIT_BREAKER_OVERRIDES: not JSON (${err instanceof Error ? err.message : String(err)})`);
+    throw new AppError(
+      500,
+      "invalid_config",
+      `CIRCUIT_BREAKER_OVERRIDES: not JSON (${err instanceof Error ? err.message : String(err)})`,
+    );
   }
   const parsed = overridesSchema.safeParse(json);
   if (!parsed.success) {
@@ -113,7 +119,9 @@ export function policyTable(vars: BreakerVars): PolicyTable {
     table = { overrides: merged, error: null };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    createLogger("circuit_breaker", vars.LOG_LEVEL).error("invalid circuit breaker config; seed policies in force", { error: message });
+    createLogger("circuit_breaker", vars.LOG_LEVEL).error("invalid circuit breaker config; seed policies in force", {
+      error: message,
+    });
     table = { overrides: SEED_OVERRIDES, error: message };
   }
   tables.set(raw, table);
@@ -127,7 +135,7 @@ export function breakerConfigError(vars: BreakerVars): string | null {
 
 /** The policy for a component: its own override, else its longest dotted prefix's, over the defaults. */
 export function resolvePolicy(component: string, overrides: Readonly<Record<string, PartialPolicy>>): BreakerPolicy {
-  for (let name = component; ; ) {
+  for (let name = component; ;) {
     const o = overrides[name];
     if (o) return { ...DEFAULT_POLICY, ...o };
     const dot = name.lastIndexOf(".");

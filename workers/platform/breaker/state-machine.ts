@@ -46,7 +46,11 @@ export function settle(s: BreakerState, policy: BreakerPolicy, now: number): Bre
 }
 
 /** Decides whether one call may go ahead now, and returns the state with that call accounted for. */
-export function admit(current: BreakerState, policy: BreakerPolicy, now: number): { state: BreakerState; admission: Admission } {
+export function admit(
+  current: BreakerState,
+  policy: BreakerPolicy,
+  now: number,
+): { state: BreakerState; admission: Admission } {
   let s = settle(current, policy, now);
   if (s.state === "closed") return { state: s, admission: { allowed: true, probe: false } };
   if (s.state === "open") {

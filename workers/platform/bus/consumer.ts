@@ -105,14 +105,38 @@ async function announceFailure(env: Env, log: Logger, input: Parameters<typeof e
  * the message is acked and sent again with a delay (same event_id): `retry()` would spend an attempt, and
  * an outage must not push good events into the dead-letter queue.
  */
-async function runHandlers(message: Message<unknown>, event: BusEvent, env: Env, ctx: ExecutionContext, hooks: ConsumerHooks, applied: Set<string>): Promise<DeadLetter | null> {
+async function runHandlers(
+  message: Message<unknown>,
+  event: BusEvent,
+  env: Env,
+  ctx: ExecutionContext,
+  hooks: ConsumerHooks,
+  applied: Set<string>,
+): Promise<DeadLetter | null> {
   const trace = startSpan(event.metadata.traceparent);
   const log = createLogger("bus", env.LOG_LEVEL, trace);
   const startMs = Date.now();
   const pending = (hooks.handlers[event.type] ?? []).filter((h) => !applied.has(pairKey(event.event_id, h.name)));
   // The consumer's span continues the publisher's trace: publisher → queue → handler.
   const span = (error: boolean) =>
-    recordSpan(env, { trace, name: `consume ${event.type}`, kind: "consumer", startMs, endMs: Date.now(), error, attributes: { "messaging.destination.name": BUS_QUEUE, "messaging.message.id": event.event_id, "messaging.batch.message_count": 1, handlers: pending.length } }, (p) => ctx.waitUntil(p));
+    recordSpan(
+      env,
+      {
+        trace,
+        name: `consume ${event.type}`,
+        kind: "consumer",
+        startMs,
+        endMs: Date.now(),
+        error,
+        attributes: {
+          "messaging.destination.name": BUS_QUEUE,
+          "messaging.message.id": event.event_id,
+          "messaging.batch.message_count": 1,
+          handlers: pending.length,
+        },
+      },
+      (p) => ctx.waitUntil(p),
+    );
   if (pending.length === 0) {
     span(false);
     message.ack();
@@ -136,7 +160,13 @@ async function runHandlers(message: Message<unknown>, event: BusEvent, env: Env,
       // A handler that rejected its input, or said "not yet", has answered: that is not an outage.
       if (permanent || err instanceof NotReadyError) gate.success();
       else gate.failure(err);
-      const fields = { event_id: event.event_id, subject: event.type, handler: handler.name, error, attempts: message.attempts };
+      const fields = {
+        event_id: event.event_id,
+        subject: event.type,
+        handler: handler.name,
+        error,
+        attempts: message.attempts,
+      };
       log.warn(permanent ? "bus handler rejected event permanently" : "bus handler failed; will retry", fields);
       await announceFailure(env, log, {
         sourceComponent: `bus.handler.${handler.name}`,
@@ -160,7 +190,14 @@ async function runHandlers(message: Message<unknown>, event: BusEvent, env: Env,
   return null;
 }
 
-async function parkWhileOpen(message: Message<unknown>, event: BusEvent, env: Env, handler: string, retryAfterMs: number, log: Logger): Promise<void> {
+async function parkWhileOpen(
+  message: Message<unknown>,
+  event: BusEvent,
+  env: Env,
+  handler: string,
+  retryAfterMs: number,
+  log: Logger,
+): Promise<void> {
   const delaySeconds = retryDelaySeconds(retryAfterMs);
   try {
     await env.BUS.send(event, { delaySeconds, contentType: "json" });
@@ -172,7 +209,12 @@ async function parkWhileOpen(message: Message<unknown>, event: BusEvent, env: En
   }
 }
 
-async function consumeBus(batch: MessageBatch<unknown>, env: Env, ctx: ExecutionContext, hooks: ConsumerHooks): Promise<void> {
+async function consumeBus(
+  batch: MessageBatch<unknown>,
+  env: Env,
+  ctx: ExecutionContext,
+  hooks: ConsumerHooks,
+): Promise<void> {
   const valid: { message: Message<unknown>; event: BusEvent }[] = [];
   const dead: { message: Message<unknown>; letter: DeadLetter }[] = [];
   for (const message of batch.messages) {
@@ -180,11 +222,27 @@ async function consumeBus(batch: MessageBatch<unknown>, env: Env, ctx: Execution
     if (parsed.success) valid.push({ message, event: parsed.data });
     else {
       const issue = parsed.error.issues[0];
-      dead.push({ message, letter: { body: message.body, queue: BUS_QUEUE, error: `invalid envelope: ${issue?.path.join(".")}: ${issue?.message}`, attempts: message.attempts } });
+      dead.push({
+        message,
+        letter: {
+          body: message.body,
+          queue: BUS_QUEUE,
+          error: `invalid envelope: ${issue?.path.join(".")}: ${issue?.message}`,
+          attempts: message.attempts,
+        },
+      });
     }
   }
-  if (hooks.onEvents && valid.length) await hooks.onEvents(valid.map((v) => v.event), env, ctx);
-  const applied = await appliedPairs(env, valid.map((v) => v.event.event_id));
+  if (hooks.onEvents && valid.length)
+    await hooks.onEvents(
+      valid.map((v) => v.event),
+      env,
+      ctx,
+    );
+  const applied = await appliedPairs(
+    env,
+    valid.map((v) => v.event.event_id),
+  );
   // Events sharing a correlation_id run their handlers in message order; different ones in parallel.
   const chains = new Map<string, Promise<void>>();
   for (const { message, event } of valid) {
@@ -200,7 +258,10 @@ async function consumeBus(batch: MessageBatch<unknown>, env: Env, ctx: Execution
   await Promise.all(chains.values());
   // Dead ones are acked only once stored: if D1 fails, they come back rather than vanish.
   try {
-    await storeDeadLetters(env, dead.map((d) => d.letter));
+    await storeDeadLetters(
+      env,
+      dead.map((d) => d.letter),
+    );
     for (const { message } of dead) message.ack();
   } catch {
     for (const { message } of dead) message.retry({ delaySeconds: backoffSeconds(message.attempts) });
@@ -213,7 +274,13 @@ async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promi
   for (const m of batch.messages) {
     const parsed = busEventSchema.safeParse(m.body);
     const failure = parsed.success ? await lastFailure(env, parsed.data.event_id) : undefined;
-    letters.push({ body: m.body, queue: DEAD_LETTER_QUEUE, error: failure?.error ?? "exceeded max_retries on the bus queue", handler: failure?.handler, attempts: failure?.attempts ?? m.attempts });
+    letters.push({
+      body: m.body,
+      queue: DEAD_LETTER_QUEUE,
+      error: failure?.error ?? "exceeded max_retries on the bus queue",
+      handler: failure?.handler,
+      attempts: failure?.attempts ?? m.attempts,
+    });
   }
   await storeDeadLetters(env, letters);
   batch.ackAll();
@@ -226,7 +293,12 @@ async function consumeDeadLetters(batch: MessageBatch<unknown>, env: Env): Promi
       message: `dead letter: ${parsed.success ? `${parsed.data.type} ${parsed.data.event_id}` : "unparseable message"}: ${letter.error}`,
       errorType: "dead_letter",
       suggestedAction: "ESCALATE",
-      ...(parsed.success ? { correlationId: parsed.data.correlation_id, context: { event_id: parsed.data.event_id, subject: parsed.data.type, handler: letter.handler ?? "" } } : {}),
+      ...(parsed.success
+        ? {
+            correlationId: parsed.data.correlation_id,
+            context: { event_id: parsed.data.event_id, subject: parsed.data.type, handler: letter.handler ?? "" },
+          }
+        : {}),
     });
   }
 }

@@ -13,7 +13,10 @@ export async function appliedPairs(env: Pick<Env, "DB">, eventIds: readonly stri
   if (eventIds.length === 0) return out;
   const db = createDb(env.DB);
   for (let i = 0; i < eventIds.length; i += 90) {
-    const rows = await db.select().from(handlerLedger).where(inArray(handlerLedger.eventId, eventIds.slice(i, i + 90)));
+    const rows = await db
+      .select()
+      .from(handlerLedger)
+      .where(inArray(handlerLedger.eventId, eventIds.slice(i, i + 90)));
     for (const r of rows) out.add(pairKey(r.eventId, r.handler));
   }
   return out;
@@ -27,13 +30,27 @@ export async function markApplied(env: Pick<Env, "DB">, eventId: string, handler
   await createDb(env.DB).insert(handlerLedger).values({ eventId, handler, appliedAt: now }).onConflictDoNothing();
 }
 
-export async function recordFailure(env: Pick<Env, "DB">, eventId: string, handler: string, error: string, attempts: number, now: number): Promise<void> {
+export async function recordFailure(
+  env: Pick<Env, "DB">,
+  eventId: string,
+  handler: string,
+  error: string,
+  attempts: number,
+  now: number,
+): Promise<void> {
   const row = { eventId, handler, error: error.slice(0, 4000), attempts, updatedAt: now };
-  await createDb(env.DB).insert(deliveryFailures).values(row).onConflictDoUpdate({ target: deliveryFailures.eventId, set: row });
+  await createDb(env.DB)
+    .insert(deliveryFailures)
+    .values(row)
+    .onConflictDoUpdate({ target: deliveryFailures.eventId, set: row });
 }
 
 export async function lastFailure(env: Pick<Env, "DB">, eventId: string) {
-  const rows = await createDb(env.DB).select().from(deliveryFailures).where(eq(deliveryFailures.eventId, eventId)).limit(1);
+  const rows = await createDb(env.DB)
+    .select()
+    .from(deliveryFailures)
+    .where(eq(deliveryFailures.eventId, eventId))
+    .limit(1);
   return rows[0];
 }
 

@@ -65,12 +65,19 @@ export class Outbox {
       // the rows just read, in two bound parameters rather than one per row.
       const lastSeq = rows[rows.length - 1]?.seq ?? 0;
       try {
-        await publish(this.queue, rows.map((r) => JSON.parse(r.event) as BusEvent));
+        await publish(
+          this.queue,
+          rows.map((r) => JSON.parse(r.event) as BusEvent),
+        );
       } catch (err) {
         const attempts = (rows[0]?.attempts ?? 0) + 1;
         const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempts);
         // Every due row waits, not just this batch: later rows going first would reorder the stream.
-        this.sql.exec("UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE next_attempt_at <= ?", now + delay, now);
+        this.sql.exec(
+          "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE next_attempt_at <= ?",
+          now + delay,
+          now,
+        );
         return { sent, error: err instanceof Error ? err.message : String(err) };
       }
       this.sql.exec("DELETE FROM outbox WHERE seq <= ? AND next_attempt_at <= ?", lastSeq, now);

@@ -37,7 +37,9 @@ export const deadLetters = sqliteTable(
     /** The handler that failed, when one did. */
     handler: text("handler"),
     attempts: integer("attempts").notNull(),
-    createdAt: integer("created_at").notNull().default(sql`(unixepoch() * 1000)`),
+    createdAt: integer("created_at")
+      .notNull()
+      .default(sql`(unixepoch() * 1000)`),
     replayedAt: integer("replayed_at"),
     replayCount: integer("replay_count").notNull().default(0),
   },

@@ -10,7 +10,12 @@ import { createRouter } from "../validation";
 const HealthzSchema = z.object({ status: z.literal("ok") }).openapi("Healthz");
 const CheckSchema = z.object({ status: z.enum(["ok", "error"]), latency_ms: z.number(), error: z.string().optional() });
 const HealthSchema = z
-  .object({ status: z.enum(["ok", "degraded"]), component: z.string(), version: z.string(), checks: z.record(z.string(), CheckSchema) })
+  .object({
+    status: z.enum(["ok", "degraded"]),
+    component: z.string(),
+    version: z.string(),
+    checks: z.record(z.string(), CheckSchema),
+  })
   .openapi("Health");
 
 export type HealthCheck = (env: Env) => Promise<unknown>;
@@ -53,7 +58,12 @@ export function healthRoutes(checks: Readonly<Record<string, HealthCheck>>) {
       const byName = Object.fromEntries(names.map((n, i) => [n, results[i] as z.infer<typeof CheckSchema>]));
       const ok = results.every((r) => r.status === "ok");
       const { componentName, componentVersion } = readConfig(c.env);
-      const body = { status: ok ? ("ok" as const) : ("degraded" as const), component: componentName, version: componentVersion, checks: byName };
+      const body = {
+        status: ok ? ("ok" as const) : ("degraded" as const),
+        component: componentName,
+        version: componentVersion,
+        checks: byName,
+      };
       return ok ? c.json(body, 200) : c.json(body, 503);
     });
 }

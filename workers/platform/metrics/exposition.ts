@@ -34,7 +34,11 @@ function leOf(key: string): number {
 
 /** Orders a histogram's samples: per label set, buckets by `le`, then sum, then count. */
 function histogramOrder(a: string, b: string): number {
-  const strip = (k: string) => k.replace(/_(bucket|sum|count)\{/, "{").replace(/,?le="[^"]*"/, "").replace("{,", "{");
+  const strip = (k: string) =>
+    k
+      .replace(/_(bucket|sum|count)\{/, "{")
+      .replace(/,?le="[^"]*"/, "")
+      .replace("{,", "{");
   const base = strip(a).localeCompare(strip(b));
   if (base !== 0) return base;
   const rank = (k: string) => (seriesName(k).endsWith("_bucket") ? 0 : seriesName(k).endsWith("_sum") ? 1 : 2);

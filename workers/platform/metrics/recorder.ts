@@ -12,7 +12,10 @@ const FLUSH_DELAY_MS = 250;
 
 const buffer = new Map<string, number>();
 /** Histogram observations per series, kept as arrays so a request costs one map lookup, not fourteen. */
-const histograms = new Map<string, { family: MetricFamily; labels: Labels; buckets: number[]; sum: number; count: number }>();
+const histograms = new Map<
+  string,
+  { family: MetricFamily; labels: Labels; buckets: number[]; sum: number; count: number }
+>();
 let scheduled = false;
 
 function add(key: string, by: number): void {
@@ -32,7 +35,8 @@ export function observe(family: MetricFamily, labels: Labels, value: number): vo
     histograms.set(key, cell);
   }
   const bounds = family.buckets ?? [];
-  for (let i = 0; i < bounds.length; i++) if (value <= (bounds[i] as number)) cell.buckets[i] = (cell.buckets[i] ?? 0) + 1;
+  for (let i = 0; i < bounds.length; i++)
+    if (value <= (bounds[i] as number)) cell.buckets[i] = (cell.buckets[i] ?? 0) + 1;
   cell.sum += value;
   cell.count += 1;
 }

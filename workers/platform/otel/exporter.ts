@@ -32,7 +32,10 @@ export function tracesUrl(env: Pick<Env, "TRACE_ENDPOINT">): string | null {
 
 function attribute(key: string, value: string | number | boolean) {
   if (typeof value === "boolean") return { key, value: { boolValue: value } };
-  if (typeof value === "number") return Number.isInteger(value) ? { key, value: { intValue: String(value) } } : { key, value: { doubleValue: value } };
+  if (typeof value === "number")
+    return Number.isInteger(value)
+      ? { key, value: { intValue: String(value) } }
+      : { key, value: { doubleValue: value } };
   return { key, value: { stringValue: value } };
 }
 

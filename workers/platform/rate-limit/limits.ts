@@ -74,7 +74,14 @@ function resolveIn(snap: Snapshot, key: string): EffectiveLimits {
 
 export async function listStoredLimits(env: Env): Promise<StoredLimit[]> {
   const rows = await createDb(env.DB).select().from(rateLimits).orderBy(rateLimits.key);
-  return rows.map((r) => ({ key: r.key, capacity: r.capacity, refill_per_hour: r.refillPerHour, burst_per_second: r.burstPerSecond, updated_at: r.updatedAt, updated_by: r.updatedBy }));
+  return rows.map((r) => ({
+    key: r.key,
+    capacity: r.capacity,
+    refill_per_hour: r.refillPerHour,
+    burst_per_second: r.burstPerSecond,
+    updated_at: r.updatedAt,
+    updated_by: r.updatedBy,
+  }));
 }
 
 /**
@@ -104,8 +111,17 @@ export async function storeLimits(env: Env, limits: readonly StoredLimit[]): Pro
   if (!first) return;
   const db = createDb(env.DB);
   const upsert = (l: StoredLimit) => {
-    const values = { capacity: l.capacity, refillPerHour: l.refill_per_hour, burstPerSecond: l.burst_per_second, updatedAt: l.updated_at, updatedBy: l.updated_by };
-    return db.insert(rateLimits).values({ key: l.key, ...values }).onConflictDoUpdate({ target: rateLimits.key, set: values });
+    const values = {
+      capacity: l.capacity,
+      refillPerHour: l.refill_per_hour,
+      burstPerSecond: l.burst_per_second,
+      updatedAt: l.updated_at,
+      updatedBy: l.updated_by,
+    };
+    return db
+      .insert(rateLimits)
+      .values({ key: l.key, ...values })
+      .onConflictDoUpdate({ target: rateLimits.key, set: values });
   };
   await db.batch([upsert(first), ...rest.map(upsert)]);
   forgetLimits();

@@ -40,7 +40,10 @@ async function take(c: Context<AppEnv>, key: string, cost: number): Promise<Take
   try {
     result = await rateLimiter(c.env, key).take(await limitsFor(c.env, key), cost);
   } catch (err) {
-    logFor(c).error("rate limiter unavailable; request let through", { key, error: err instanceof Error ? err.message : String(err) });
+    logFor(c).error("rate limiter unavailable; request let through", {
+      key,
+      error: err instanceof Error ? err.message : String(err),
+    });
     return null;
   }
   // Limits the limiter cannot apply (a hand-edited row, a cost above capacity) are an operator's bug, not

@@ -7,12 +7,21 @@ import { requireScope } from "../auth/middleware";
 import { AppError } from "../errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../openapi";
 import { createRouter } from "../validation";
-import { DEFAULT_KEY, LIMITS_CACHE_MS, listStoredLimits, SEED_LIMITS, storeLimits, type BucketLimits, type StoredLimit } from "./limits";
+import {
+  DEFAULT_KEY,
+  LIMITS_CACHE_MS,
+  listStoredLimits,
+  SEED_LIMITS,
+  storeLimits,
+  type BucketLimits,
+  type StoredLimit,
+} from "./limits";
 import { formatRefill, LimitsSchema, PutLimitsBodySchema, refillPerHour } from "./schemas";
 
 const tags = ["config"];
 const PATH = "/api/v1/config/rate_limits";
-const RESOLUTION = "exact key, else the longest prefix pattern ending in '*', else 'default', else the seed (100, 100/hour, burst 10)";
+const RESOLUTION =
+  "exact key, else the longest prefix pattern ending in '*', else 'default', else the seed (100, 100/hour, burst 10)";
 
 function present(l: BucketLimits & { key: string; updated_at?: number; updated_by?: string }) {
   return {
@@ -29,7 +38,9 @@ function present(l: BucketLimits & { key: string; updated_at?: number; updated_b
 
 function inForce(rows: readonly StoredLimit[]) {
   const stored = rows.find((r) => r.key === DEFAULT_KEY);
-  const defaults = stored ? { ...present(stored), source: "stored" as const } : { ...present({ key: DEFAULT_KEY, ...SEED_LIMITS }), source: "seed" as const };
+  const defaults = stored
+    ? { ...present(stored), source: "stored" as const }
+    : { ...present({ key: DEFAULT_KEY, ...SEED_LIMITS }), source: "seed" as const };
   return { defaults, limits: rows.map(present), resolution: RESOLUTION, propagation_ms: LIMITS_CACHE_MS };
 }
 
@@ -41,7 +52,10 @@ const put = createRoute({
   security: bearerSecurity,
   middleware: [requireScope("admin")] as const,
   request: { body: { required: true, ...jsonContent(PutLimitsBodySchema) } },
-  responses: { 200: { description: "The limits now in force", ...jsonContent(LimitsSchema) }, ...errorResponses(400, 401, 403, 415) },
+  responses: {
+    200: { description: "The limits now in force", ...jsonContent(LimitsSchema) },
+    ...errorResponses(400, 401, 403, 415),
+  },
 });
 
 const get = createRoute({
@@ -62,7 +76,14 @@ export const rateLimitRoutes = createRouter()
       const perHour = refillPerHour(l.refill_rate);
       // The schema has already refused such a rate; this keeps a 0 out of D1 should the two ever drift.
       if (perHour === null) throw new AppError(400, "invalid_input", `body.limits.${i}.refill_rate: unreadable rate`);
-      return { key: l.key, capacity: l.capacity, refill_per_hour: perHour, burst_per_second: l.burst_capacity, updated_at: now, updated_by: by };
+      return {
+        key: l.key,
+        capacity: l.capacity,
+        refill_per_hour: perHour,
+        burst_per_second: l.burst_capacity,
+        updated_at: now,
+        updated_by: by,
+      };
     });
     await storeLimits(c.env, rows);
     return c.json(inForce(await listStoredLimits(c.env)), 200);

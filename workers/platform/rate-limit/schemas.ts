@@ -45,12 +45,25 @@ export const LimitInputSchema = z
       example: "publish:alice",
     }),
     strategy: z.literal("token_bucket").default("token_bucket"),
-    capacity: z.number().int().positive().max(MAX_CAPACITY).openapi({ description: "Sustained bucket size", example: 100 }),
+    capacity: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_CAPACITY)
+      .openapi({ description: "Sustained bucket size", example: 100 }),
     refill_rate: z
       .union([z.string(), z.number()])
       .refine((v) => refillPerHour(v) !== null, RATE_HINT)
-      .openapi({ description: "Sustained refill: '<n>/second|minute|hour|day', or a number per hour", example: "100/hour" }),
-    burst_capacity: z.number().int().positive().max(MAX_BURST).openapi({ description: "Burst bucket: this many tokens, refilled this many per second", example: 10 }),
+      .openapi({
+        description: "Sustained refill: '<n>/second|minute|hour|day', or a number per hour",
+        example: "100/hour",
+      }),
+    burst_capacity: z
+      .number()
+      .int()
+      .positive()
+      .max(MAX_BURST)
+      .openapi({ description: "Burst bucket: this many tokens, refilled this many per second", example: 10 }),
   })
   .openapi("RateLimitInput");
 
@@ -59,7 +72,8 @@ export const PutLimitsBodySchema = z
   .superRefine((body, ctx) => {
     const seen = new Set<string>();
     body.limits.forEach((l, i) => {
-      if (seen.has(l.key)) ctx.addIssue({ code: "custom", path: ["limits", i, "key"], message: `duplicate key '${l.key}'` });
+      if (seen.has(l.key))
+        ctx.addIssue({ code: "custom", path: ["limits", i, "key"], message: `duplicate key '${l.key}'` });
       seen.add(l.key);
     });
   })
@@ -80,7 +94,9 @@ export const LimitSchema = z
 
 export const LimitsSchema = z
   .object({
-    defaults: LimitSchema.extend({ source: z.enum(["seed", "stored"]) }).openapi({ description: "What a key with no matching row gets" }),
+    defaults: LimitSchema.extend({ source: z.enum(["seed", "stored"]) }).openapi({
+      description: "What a key with no matching row gets",
+    }),
     limits: z.array(LimitSchema).openapi({ description: "Every stored row, exact keys and prefix patterns" }),
     resolution: z.string(),
     propagation_ms: z.number().int().openapi({ description: "Upper bound for a change to reach every isolate" }),

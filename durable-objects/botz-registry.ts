@@ -20,6 +20,7 @@ import type {
 import { skillRank, type SkillLevel } from "../workers/botz/model";
 import { createEvent } from "../workers/platform/bus/envelope";
 import { Outbox } from "../workers/platform/bus/outbox";
+import { publish } from "../workers/platform/bus/publish";
 import { readConfig, type BotzSettings } from "../workers/platform/config";
 import { flushNow } from "../workers/platform/metrics/recorder";
 import type { Env } from "../workers/platform/env";
@@ -53,7 +54,7 @@ export class BotzRegistry extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
-    this.outbox = new Outbox(this.sql, env.BUS);
+    this.outbox = new Outbox(this.sql, (events) => publish(env, events));
     this.settings = readConfig(env).botz;
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();

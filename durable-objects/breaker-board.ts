@@ -18,6 +18,7 @@ import {
 } from "../workers/platform/breaker/state-machine";
 import { errorEvent } from "../workers/platform/bus/error-event";
 import { Outbox } from "../workers/platform/bus/outbox";
+import { publish } from "../workers/platform/bus/publish";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
 import { errorRate } from "../workers/platform/metrics/catalog";
@@ -83,7 +84,7 @@ export class BreakerBoard extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
-    this.outbox = new Outbox(this.sql, env.BUS);
+    this.outbox = new Outbox(this.sql, (events) => publish(env, events));
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();
     });

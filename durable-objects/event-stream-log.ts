@@ -1,22 +1,29 @@
 /**
- * The EventStream's SQLite log: one row per distinct event_id, numbered by a strictly increasing `seq`
- * (the resume cursor), holding the exact frame live subscribers got so a replay sends the same bytes.
- * De-duplication, replay reads and retention pruning live here; fan-out does not.
+ * A bus partition's SQLite log: one row per distinct event_id, numbered by a strictly increasing `seq` (the
+ * resume cursor), holding the event as live subscribers get it (a replay sends the same bytes) and, until the
+ * queue consumer confirms it, when to re-send it to the queue. De-duplication, delivery tracking, replay reads
+ * and retention pruning live here; fan-out and the queue do not.
  */
+import { queueForm } from "../workers/platform/bus/claim-check";
 import type { BusEvent } from "../workers/platform/bus/envelope";
-import { eventFrame, liveForm, type AppendResult } from "./event-stream-protocol";
+import type { AppendResult } from "../workers/platform/bus/partition-client";
+import { eventFrame } from "./event-stream-protocol";
 
 const SCHEMA = [
-  `CREATE TABLE IF NOT EXISTS log (
+  `CREATE TABLE IF NOT EXISTS events (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id TEXT NOT NULL UNIQUE,
     subject TEXT NOT NULL,
     correlation_id TEXT NOT NULL,
     received_at INTEGER NOT NULL,
-    frame TEXT NOT NULL
+    event TEXT NOT NULL,
+    message TEXT,
+    resend_at INTEGER,
+    sends INTEGER NOT NULL DEFAULT 0
   )`,
-  "CREATE INDEX IF NOT EXISTS log_correlation ON log (correlation_id, seq)",
-  "CREATE INDEX IF NOT EXISTS log_received ON log (received_at)",
+  "CREATE INDEX IF NOT EXISTS events_correlation ON events (correlation_id, seq)",
+  "CREATE INDEX IF NOT EXISTS events_received ON events (received_at)",
+  "CREATE INDEX IF NOT EXISTS events_resend ON events (resend_at) WHERE resend_at IS NOT NULL",
 ];
 
 export interface LogRow {
@@ -24,6 +31,25 @@ export interface LogRow {
   subject: string;
   correlation_id: string;
   frame: string;
+}
+
+/** An event waiting for the queue: its message (queue form) as JSON. */
+export interface PendingRow {
+  seq: number;
+  event_id: string;
+  message: string;
+  sends: number;
+}
+
+type Stored = Record<string, SqlStorageValue>;
+
+function toLogRow(r: Stored): LogRow {
+  return {
+    seq: Number(r.seq),
+    subject: String(r.subject),
+    correlation_id: String(r.correlation_id),
+    frame: eventFrame(Number(r.seq), String(r.event)),
+  };
 }
 
 export class StreamLog {
@@ -37,8 +63,8 @@ export class StreamLog {
     // sqlite_sequence remembers the highest seq ever issued, even after pruning emptied the table: a cursor
     // handed out once is never reused for another event.
     const issued =
-      sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'log'").toArray()[0]?.seq ?? 0;
-    const stored = sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM log").one().seq ?? 0;
+      sql.exec<{ seq: number }>("SELECT seq FROM sqlite_sequence WHERE name = 'events'").toArray()[0]?.seq ?? 0;
+    const stored = sql.exec<{ seq: number | null }>("SELECT MAX(seq) AS seq FROM events").one().seq ?? 0;
     this.lastSeq = Math.max(issued, stored);
   }
 
@@ -47,71 +73,143 @@ export class StreamLog {
   }
 
   /**
-   * Logs the events in order, in one transaction. Returns a result per input event and the rows that are
-   * new (the ones to fan out); an event_id seen before keeps its first seq and is not fanned out again.
+   * Logs the events in order, in one transaction, each due for a (re-)send at `dueAt` unless sent first. Returns a result per
+   * input event, the rows that are new (to fan out) and their queue messages (to send now).
    */
-  append(events: readonly BusEvent[], now: number): { results: AppendResult[]; fresh: LogRow[] } {
+  append(
+    events: readonly BusEvent[],
+    now: number,
+    dueAt: number,
+    redeliver = false,
+  ): { results: AppendResult[]; fresh: LogRow[]; pending: { seq: number; event: BusEvent; json: string }[] } {
     return this.storage.transactionSync(() => {
       const results: AppendResult[] = [];
       const fresh: LogRow[] = [];
+      const pending: { seq: number; event: BusEvent; json: string }[] = [];
       for (const event of events) {
         const seq = this.lastSeq + 1;
-        const frame = eventFrame(seq, liveForm(event));
+        const live = JSON.stringify(event);
+        const queued = queueForm(event);
+        const json = queued === event ? live : JSON.stringify(queued);
         const inserted = this.sql
           .exec(
-            "INSERT INTO log (seq, event_id, subject, correlation_id, received_at, frame) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING seq",
+            `INSERT INTO events (seq, event_id, subject, correlation_id, received_at, event, message, resend_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING RETURNING seq`,
             seq,
             event.event_id,
             event.type,
             event.correlation_id,
             now,
-            frame,
+            live,
+            json === live ? null : json,
+            dueAt,
           )
           .toArray();
         if (inserted.length > 0) {
           this.lastSeq = seq;
           results.push({ event_id: event.event_id, seq, duplicate: false });
-          fresh.push({ seq, subject: event.type, correlation_id: event.correlation_id, frame });
+          fresh.push({ seq, subject: event.type, correlation_id: event.correlation_id, frame: eventFrame(seq, live) });
+          pending.push({ seq, event: queued, json });
         } else {
-          const first = this.sql.exec<{ seq: number }>("SELECT seq FROM log WHERE event_id = ?", event.event_id).one();
+          const first = this.sql
+            .exec<{ seq: number }>("SELECT seq FROM events WHERE event_id = ?", event.event_id)
+            .one();
           results.push({ event_id: event.event_id, seq: first.seq, duplicate: true });
         }
       }
-      return { results, fresh };
+      return { results, fresh, pending };
     });
+  }
+
+  /** Records that these rows went to the queue: each is re-sent at its `resendAt` unless confirmed first. */
+  markSent(seqs: readonly number[], resendAt: (sends: number) => number): void {
+    for (const seq of seqs) {
+      const row = this.sql.exec<{ sends: number }>("SELECT sends FROM events WHERE seq = ?", seq).toArray()[0];
+      if (!row) continue;
+      this.sql.exec(
+        "UPDATE events SET sends = sends + 1, resend_at = ? WHERE seq = ? AND resend_at IS NOT NULL",
+        resendAt(row.sends + 1),
+        seq,
+      );
+    }
+  }
+
+  /** Stops re-sending these events (the consumer has handled them); returns how many were still pending. */
+  confirm(eventIds: readonly string[]): number {
+    let n = 0;
+    for (const id of eventIds) {
+      n += this.sql
+        .exec("UPDATE events SET resend_at = NULL WHERE event_id = ? AND resend_at IS NOT NULL RETURNING 1", id)
+        .toArray().length;
+    }
+    return n;
+  }
+
+  /** Holds these events back until `at` (the queue is retrying them itself); returns how many moved. */
+  defer(items: readonly { event_id: string; at: number }[]): number {
+    let n = 0;
+    for (const { event_id, at } of items) {
+      n += this.sql
+        .exec(
+          "UPDATE events SET resend_at = MAX(resend_at, ?) WHERE event_id = ? AND resend_at IS NOT NULL RETURNING 1",
+          at,
+          event_id,
+        )
+        .toArray().length;
+    }
+    return n;
+  }
+
+  /** Up to `limit` unconfirmed events due to be (re-)sent by `now`, in seq order. */
+  due(now: number, limit: number): PendingRow[] {
+    return this.sql
+      .exec<Stored>(
+        "SELECT seq, event_id, COALESCE(message, event) AS message, sends FROM events WHERE resend_at <= ? ORDER BY seq LIMIT ?",
+        now,
+        limit,
+      )
+      .toArray()
+      .map((r) => ({
+        seq: Number(r.seq),
+        event_id: String(r.event_id),
+        message: String(r.message),
+        sends: Number(r.sends),
+      }));
+  }
+
+  /** When the next unconfirmed event is due, or null when none waits. */
+  nextDueAt(): number | null {
+    return this.sql.exec<{ t: number | null }>("SELECT MIN(resend_at) AS t FROM events").one().t;
+  }
+
+  undelivered(): number {
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events WHERE resend_at IS NOT NULL").one().n;
   }
 
   /** Up to `limit` rows after `seq`, in seq order; narrowed by correlation_id through its index when given. */
   after(seq: number, limit: number, correlationId?: string): LogRow[] {
-    const columns = "seq, subject, correlation_id, frame";
+    const columns = "seq, subject, correlation_id, event";
     const cursor =
       correlationId === undefined
-        ? this.sql.exec<Record<keyof LogRow, SqlStorageValue>>(
-            `SELECT ${columns} FROM log WHERE seq > ? ORDER BY seq LIMIT ?`,
-            seq,
-            limit,
-          )
-        : this.sql.exec<Record<keyof LogRow, SqlStorageValue>>(
-            `SELECT ${columns} FROM log WHERE correlation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
+        ? this.sql.exec<Stored>(`SELECT ${columns} FROM events WHERE seq > ? ORDER BY seq LIMIT ?`, seq, limit)
+        : this.sql.exec<Stored>(
+            `SELECT ${columns} FROM events WHERE correlation_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
             correlationId,
             seq,
             limit,
           );
-    return cursor
-      .toArray()
-      .map((r) => ({
-        seq: Number(r.seq),
-        subject: String(r.subject),
-        correlation_id: String(r.correlation_id),
-        frame: String(r.frame),
-      }));
+    return cursor.toArray().map(toLogRow);
   }
 
-  /** Deletes at most `limit` rows received before `beforeMs`, oldest first; returns how many went. */
+  /**
+   * Deletes at most `limit` confirmed rows received before `beforeMs`, oldest first; returns how many went.
+   * An event the consumer never confirmed is kept (and re-sent) however old it is: retention never loses one.
+   */
   pruneChunk(beforeMs: number, limit: number): number {
     return this.sql
       .exec(
-        "DELETE FROM log WHERE seq IN (SELECT seq FROM log WHERE received_at < ? ORDER BY received_at, seq LIMIT ?) RETURNING 1",
+        `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE received_at < ? AND resend_at IS NULL
+         ORDER BY received_at, seq LIMIT ?) RETURNING 1`,
         beforeMs,
         limit,
       )
@@ -119,10 +217,13 @@ export class StreamLog {
   }
 
   hasRowsBefore(beforeMs: number): boolean {
-    return this.sql.exec("SELECT 1 FROM log WHERE received_at < ? LIMIT 1", beforeMs).toArray().length > 0;
+    return (
+      this.sql.exec("SELECT 1 FROM events WHERE received_at < ? AND resend_at IS NULL LIMIT 1", beforeMs).toArray()
+        .length > 0
+    );
   }
 
   size(): number {
-    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM log").one().n;
+    return this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM events").one().n;
   }
 }

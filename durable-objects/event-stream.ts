@@ -1,16 +1,27 @@
 /**
- * EventStream: live delivery of bus events. The publish path (at once) and the queue consumer (later, maybe
- * again) `append` events; the object de-duplicates them by event_id, numbers them with a strictly
- * increasing seq (the resume cursor), logs them, and pushes each to the subscribers whose filters match —
- * WebSockets through the Hibernation API (filters in the socket's attachment) and SSE streams held in
- * memory. A subscriber that resumes from a cursor is replayed from the log first (event-stream-replay.ts)
- * and only then joins live fan-out.
+ * EventStream: one partition of the bus (workers/platform/bus/partitions.ts picks it by subject). `append`
+ * logs events durably (de-duplicated by event_id, numbered by a strictly increasing seq, the resume cursor),
+ * pushes them to the partition's live subscribers, and forwards them to the bus queue. An event stays
+ * "undelivered" until the queue consumer `settle`s it; the alarm re-sends what stays unconfirmed past
+ * BUS_REDELIVERY_AFTER (doubling each time), so an event accepted here survives a crash of the queue, the
+ * consumer or the whole local server. Subscribers are the Worker's stream route, one hibernatable WebSocket per
+ * client and partition (filters in the socket's attachment); a subscriber that resumes from a cursor is replayed
+ * from the log first (event-stream-replay.ts) and only then joins live fan-out.
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { busEventSchema, type BusEvent } from "../workers/platform/bus/envelope";
+import type {
+  AppendOptions,
+  AppendResult,
+  BusPartitionRpc,
+  PartitionStats,
+  Settlement,
+} from "../workers/platform/bus/partition-client";
+import { sendToQueue } from "../workers/platform/bus/queue-send";
 import type { Env } from "../workers/platform/env";
 import { errorBody, fail, type Result } from "../workers/platform/errors";
+import { createLogger } from "../workers/platform/logger";
 import { StreamLog, type LogRow } from "./event-stream-log";
 import {
   clientMessageSchema,
@@ -19,24 +30,38 @@ import {
   parseSubscribe,
   PING,
   PONG,
-  STREAM_SUBPROTOCOL,
-  type AppendResult,
+  positionFrame,
   type StreamFilter,
   type SubscribeOptions,
 } from "./event-stream-protocol";
 import { replay } from "./event-stream-replay";
-import { SseHub } from "./event-stream-sse";
 
 const appendSchema = z.array(busEventSchema).max(1000);
-const pruneSchema = z.object({ beforeMs: z.number().int().min(0), maxRows: z.number().int().min(1).max(1_000_000) });
+const settleSchema = z.object({
+  delivered: z.array(z.string().max(64)).max(1000),
+  deferred: z.array(z.object({ event_id: z.string().max(64), delay_ms: z.number().int().min(0) })).max(1000),
+});
+const pruneSchema = z.object({
+  beforeMs: z.number().int().min(0),
+  maxRows: z.number().int().min(1).max(1_000_000),
+});
 const attachmentSchema = z.object({ patterns: z.array(z.string()), correlation_id: z.string().optional() });
 const PRUNE_CHUNK = 500;
+const RESEND_BATCH = 500;
 const WS_CLOSING = 2;
+/** An append's own forward normally lands in milliseconds; the alarm steps in only if it has not by then. */
+const FORWARD_GRACE_MS = 10_000;
+const DEFAULT_REDELIVERY_MS = 5 * 60_000;
+const MAX_REDELIVERY_MS = 12 * 3600_000;
+/** How long past its delay a deferred (retrying) event waits before the partition re-sends it itself. */
+const DEFER_GRACE_MS = 60_000;
 
-export interface StreamStats {
-  subscribers: { websocket: number; sse: number };
-  last_seq: number;
-  log_rows: number;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+function redeliveryMs(raw: string | undefined): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(raw ?? "");
+  const ms = m?.[1] && m[2] ? Number(m[1]) * (UNIT_MS[m[2]] ?? Number.NaN) : Number.NaN;
+  return Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_REDELIVERY_MS;
 }
 
 function rowMatches(filter: StreamFilter, row: LogRow): boolean {
@@ -47,25 +72,38 @@ function yieldToOthers(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
-export class EventStream extends DurableObject<Env> {
-  /** The object's clock (received_at); tests replace it to age rows. */
+export class EventStream extends DurableObject<Env> implements BusPartitionRpc {
+  /** The object's clock (received_at, resends); tests replace it to age rows. */
   clock: () => number = () => Date.now();
+  /** Where events go once logged: the bus queue (tests swap in one that loses or refuses messages). */
+  queue: Queue<BusEvent>;
   /** Rows read per replay step; between steps appends may run (tests shrink it to force interleaving). */
   replayBatch = 500;
-  readonly sse = new SseHub();
   private readonly log: StreamLog;
+  private readonly redeliverAfterMs: number;
   /** Sockets whose replay is running: live fan-out skips them until it has caught up. */
   private readonly replaying = new Set<WebSocket>();
   private readonly filters = new WeakMap<WebSocket, StreamFilter>();
+  private alarmAt: number | null = null;
+  private resending: Promise<number> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.log = new StreamLog(ctx.storage);
+    this.queue = env.BUS;
+    this.redeliverAfterMs = redeliveryMs(env.BUS_REDELIVERY_AFTER);
     // Answered by the runtime itself, so a keep-alive ping never wakes a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+    void ctx.blockConcurrencyWhile(async () => {
+      this.alarmAt = await ctx.storage.getAlarm();
+    });
   }
 
-  append(events: BusEvent[]): Result<{ results: AppendResult[] }> {
+  /**
+   * Logs the events (durable once this returns), fans them out and forwards the new ones to the queue after
+   * answering; a failed forward is retried by the alarm.
+   */
+  async append(events: BusEvent[], options: AppendOptions = {}): Promise<Result<{ results: AppendResult[] }>> {
     const parsed = appendSchema.safeParse(events);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -73,10 +111,34 @@ export class EventStream extends DurableObject<Env> {
         issues: parsed.error.issues,
       });
     }
+    const now = this.clock();
     // The original objects are logged, not zod's output: extra keys a publisher kept must reach subscribers.
-    const { results, fresh } = this.log.append(events, this.clock());
+    const { results, fresh, pending } = this.log.append(
+      events,
+      now,
+      now + FORWARD_GRACE_MS,
+      options.redeliver === true,
+    );
     this.fanOut(fresh);
+    if (pending.length > 0) {
+      await this.ensureAlarm(now + FORWARD_GRACE_MS);
+      this.ctx.waitUntil(this.forward(pending));
+    }
     return { ok: true, results };
+  }
+
+  /** The consumer's report: delivered events are never re-sent; deferred ones wait for the queue's retry. */
+  async settle(report: Settlement): Promise<Result<{ delivered: number; deferred: number }>> {
+    const parsed = settleSchema.safeParse(report);
+    if (!parsed.success) return fail(400, "invalid_input", "settle needs {delivered: [...], deferred: [...]}");
+    const now = this.clock();
+    const { delivered, deferred } = this.ctx.storage.transactionSync(() => ({
+      delivered: this.log.confirm(parsed.data.delivered),
+      deferred: this.log.defer(
+        parsed.data.deferred.map((d) => ({ event_id: d.event_id, at: now + d.delay_ms + DEFER_GRACE_MS })),
+      ),
+    }));
+    return { ok: true, delivered, deferred };
   }
 
   async prune(beforeMs: number, maxRows: number): Promise<Result<{ deleted: number; more: boolean }>> {
@@ -95,20 +157,39 @@ export class EventStream extends DurableObject<Env> {
     return { ok: true, deleted, more: this.log.hasRowsBefore(beforeMs) };
   }
 
-  stats(): StreamStats {
+  async tick(): Promise<{ resent: number }> {
+    const resent = await this.resendDue();
+    this.alarmAt = null;
+    const next = this.log.nextDueAt();
+    if (next !== null) await this.ensureAlarm(Math.max(next, this.clock()));
+    return { resent };
+  }
+
+  override async alarm(): Promise<void> {
+    this.alarmAt = null;
+    await this.tick();
+  }
+
+  async stats(): Promise<PartitionStats> {
     return {
-      subscribers: { websocket: this.ctx.getWebSockets().length, sse: this.sse.size },
+      partition: this.ctx.id.name ?? this.ctx.id.toString(),
+      subscribers: this.ctx.getWebSockets().length,
       last_seq: this.log.last,
       log_rows: this.log.size(),
+      undelivered: this.log.undelivered(),
     };
   }
 
   override async fetch(request: Request): Promise<Response> {
-    if (new URL(request.url).pathname !== "/subscribe")
+    if (new URL(request.url).pathname !== "/subscribe") {
       return Response.json(errorBody("not_found", "no such stream endpoint"), { status: 404 });
+    }
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      return Response.json(errorBody("upgrade_required", "subscribe with a WebSocket upgrade"), { status: 426 });
+    }
     const parsed = parseSubscribe(request);
     if (!parsed.ok) return Response.json(errorBody("invalid_input", parsed.message), { status: 400 });
-    return parsed.options.websocket ? this.subscribeWebSocket(parsed.options) : this.subscribeSse(parsed.options);
+    return this.subscribe(parsed.options);
   }
 
   override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
@@ -145,6 +226,58 @@ export class EventStream extends DurableObject<Env> {
 
   override webSocketError(ws: WebSocket): void {
     this.forget(ws, 1011);
+  }
+
+  /** Sends freshly logged events to the queue and records when to re-send them unless confirmed. */
+  private async forward(pending: readonly { seq: number; event: BusEvent; json: string }[]): Promise<void> {
+    const { sent, error } = await sendToQueue(this.queue, pending);
+    if (sent > 0) {
+      const now = this.clock();
+      this.log.markSent(
+        pending.slice(0, sent).map((p) => p.seq),
+        (sends) => now + this.backoff(sends),
+      );
+    }
+    if (error !== undefined) {
+      createLogger("bus", this.env.LOG_LEVEL).warn("bus queue refused events; the partition will re-send them", {
+        error,
+        pending: pending.length - sent,
+      });
+    }
+  }
+
+  private backoff(sends: number): number {
+    return Math.min(MAX_REDELIVERY_MS, this.redeliverAfterMs * 2 ** Math.max(0, sends - 1));
+  }
+
+  /** Re-sends every unconfirmed event that is due, in seq order; a resend already under way is joined. */
+  private resendDue(): Promise<number> {
+    this.resending ??= (async () => {
+      let resent = 0;
+      for (;;) {
+        const due = this.log.due(this.clock(), RESEND_BATCH);
+        if (due.length === 0) return resent;
+        const items = due.map((d) => ({ seq: d.seq, event: JSON.parse(d.message) as BusEvent, json: d.message }));
+        const before = resent;
+        const { sent } = await sendToQueue(this.queue, items);
+        const now = this.clock();
+        this.log.markSent(
+          items.slice(0, sent).map((i) => i.seq),
+          (sends) => now + this.backoff(sends),
+        );
+        resent += sent;
+        if (sent < items.length || resent === before) return resent;
+      }
+    })().finally(() => {
+      this.resending = null;
+    });
+    return this.resending;
+  }
+
+  private async ensureAlarm(at: number): Promise<void> {
+    if (this.alarmAt !== null && this.alarmAt <= at) return;
+    this.alarmAt = at;
+    await this.ctx.storage.setAlarm(at);
   }
 
   private forget(ws: WebSocket, code: number): void {
@@ -184,16 +317,18 @@ export class EventStream extends DurableObject<Env> {
         }
       }
     }
-    this.sse.fanOut(rows, rowMatches);
   }
 
-  private async subscribeWebSocket(options: SubscribeOptions): Promise<Response> {
+  private async subscribe(options: SubscribeOptions): Promise<Response> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, ["subscriber"]);
     server.serializeAttachment({ patterns: options.filter.patterns, correlation_id: options.filter.correlation_id });
     this.filters.set(server, options.filter);
-    if (options.since !== undefined) {
+    // The subscriber learns where it stands, so a resume cursor names this partition even before its first event.
+    const position = () => server.send(positionFrame(this.log.last));
+    if (options.since === undefined) position();
+    else {
       this.replaying.add(server);
       // Replayed before the 101 goes out: the frames queue on the socket ahead of anything live.
       await replay(this.log, options.since, options.filter, this.replayBatch, {
@@ -204,38 +339,10 @@ export class EventStream extends DurableObject<Env> {
         drain: yieldToOthers,
         goLive: () => {
           this.replaying.delete(server);
+          position();
         },
       });
     }
-    const headers: Record<string, string> = options.subprotocol ? { "sec-websocket-protocol": STREAM_SUBPROTOCOL } : {};
-    return new Response(null, { status: 101, webSocket: client, headers });
-  }
-
-  private subscribeSse(options: SubscribeOptions): Response {
-    const sub = this.sse.open(options.filter);
-    // Tells EventSource how soon to reconnect; it then sends Last-Event-ID and resumes.
-    sub.write("retry: 3000\n\n");
-    if (options.since === undefined) sub.live = true;
-    else {
-      this.ctx.waitUntil(
-        replay(this.log, options.since, options.filter, this.replayBatch, {
-          get closed() {
-            return sub.closed;
-          },
-          send: (row) => sub.send(row),
-          drain: () => sub.drain(),
-          goLive: () => {
-            sub.live = true;
-          },
-        }).catch(() => sub.close()),
-      );
-    }
-    return new Response(sub.readable, {
-      headers: {
-        "content-type": "text/event-stream; charset=utf-8",
-        "cache-control": "no-cache, no-transform",
-        "x-accel-buffering": "no",
-      },
-    });
+    return new Response(null, { status: 101, webSocket: client });
   }
 }

@@ -19,6 +19,7 @@ import type {
 import { priorityRank, RESOURCE_TYPES } from "../workers/bus/resources/model";
 import { createEvent } from "../workers/platform/bus/envelope";
 import { Outbox } from "../workers/platform/bus/outbox";
+import { publish } from "../workers/platform/bus/publish";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
 import { flushNow } from "../workers/platform/metrics/recorder";
@@ -56,7 +57,7 @@ export class ResourceCoordinator extends DurableObject<Env> {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
-    this.outbox = new Outbox(this.sql, env.BUS);
+    this.outbox = new Outbox(this.sql, (events) => publish(env, events));
     this.settings = readResourceSettings(env);
     void ctx.blockConcurrencyWhile(async () => {
       this.alarmAt = await ctx.storage.getAlarm();

@@ -6,6 +6,7 @@ import { coordinator } from "./bus/resources/coordinator";
 import { sweepRetention } from "./bus/retention";
 import { pruneInferenceCache } from "./models/api/cache";
 import { breakerBoard } from "./platform/breaker/board";
+import { tickPartitions } from "./platform/bus/partition-client";
 import type { Env } from "./platform/env";
 import { createLogger } from "./platform/logger";
 import { flushNow } from "./platform/metrics/recorder";
@@ -15,6 +16,7 @@ export async function scheduled(controller: ScheduledController, env: Env, ctx: 
   const botz = await registry(env).tick();
   const resources = await coordinator(env).tick();
   const breakers = await breakerBoard(env).tick();
+  const bus = { resent: await tickPartitions(env) };
   const retention = await sweepRetention(env, controller.scheduledTime);
   const inferenceCache = await pruneInferenceCache(env, controller.scheduledTime);
   ctx.waitUntil(flushNow(env));
@@ -24,6 +26,7 @@ export async function scheduled(controller: ScheduledController, env: Env, ctx: 
     botz,
     resources,
     breakers,
+    bus,
     retention,
     inference_cache: inferenceCache,
   });

@@ -63,6 +63,7 @@ describe("bus consumer under a 30% failing handler", () => {
     const toDlq: Delivery[] = [];
     let rounds = 0;
     while (queue.length > 0 && rounds++ < 200) {
+      console.log("round", rounds, queue.length, Date.now());
       const next: Delivery[] = [];
       for (let i = 0; i < queue.length; i += 100) {
         for (const { delivery, retried } of await deliver("botplane-bus", queue.slice(i, i + 100))) {

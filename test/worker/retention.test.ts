@@ -27,8 +27,6 @@ describe("retention sweep", () => {
     await env.DB.prepare("INSERT INTO handler_ledger (event_id, handler, applied_at) VALUES (?, 'h', ?), (?, 'h', ?)")
       .bind(old.event_id, now - 8 * DAY, fresh.event_id, now)
       .run();
-    const stream = env.EVENT_STREAM.getByName("default");
-    await stream.append([old, fresh]);
 
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: new Date(now), cron: "* * * * *" }), env, ctx);

@@ -1,22 +1,20 @@
 /**
  * What the bus domain does with every event the queue delivers: store it in history (idempotent on
- * event_id, so a redelivery is stored once) and hand it to live subscribers (EventStream de-duplicates the
- * copy the publish path already handed over). Also resolves claim checks for handlers.
+ * event_id, so a redelivery is stored once; live subscribers were fed by the partition when it was published).
+ * Also resolves claim checks for handlers.
  */
 import type { BusEvent } from "../platform/bus/envelope";
 import type { ConsumerHooks } from "../platform/bus/consumer";
 import type { Env } from "../platform/env";
-import { byteLength, checkOut } from "./claim-check";
+import { byteLength, checkOut } from "../platform/bus/claim-check";
 import { insertHistory, toRow } from "./history-store";
-import { fanOutToStream } from "./stream-fan-out";
 
-async function recordEvents(events: BusEvent[], env: Env, ctx: ExecutionContext): Promise<void> {
+async function recordEvents(events: BusEvent[], env: Env): Promise<void> {
   const now = Date.now();
   await insertHistory(
     env,
     events.map((e) => toRow(e, e.payload_ref ? 0 : byteLength(JSON.stringify(e.payload ?? null)), now)),
   );
-  ctx.waitUntil(fanOutToStream(env, events));
 }
 
 async function resolveEvent(event: BusEvent, env: Env): Promise<BusEvent> {

@@ -7,7 +7,7 @@ import { requireScope } from "../platform/auth/middleware";
 import { unwrap } from "../platform/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { createRouter } from "../platform/validation";
-import { listDeadLetters, replayDeadLetter, replayMatching, type DeadLetterRow } from "./dead-letter-store";
+import { listDeadLetters, replayDeadLetter, replayMatching, type DeadLetterRow } from "../platform/bus/dead-letters";
 import { InstantSchema } from "./normalize";
 import { decodeCursor, encodeCursor } from "./presenter";
 

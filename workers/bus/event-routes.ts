@@ -12,7 +12,7 @@ import { rateLimit } from "../platform/rate-limit/middleware";
 import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { formatTraceparent } from "../platform/trace";
 import { createRouter } from "../platform/validation";
-import { checkOut } from "./claim-check";
+import { checkOut } from "../platform/bus/claim-check";
 import {
   AcceptedSchema,
   EventIdParamSchema,
@@ -26,7 +26,6 @@ import {
 import { fromRow, getHistoryRow, queryHistory } from "./history-store";
 import { decodeCursor, encodeCursor, presentEvent } from "./presenter";
 import { publishEvents } from "./publish-service";
-import { fanOutToStream } from "./stream-fan-out";
 import { patternsFor } from "./subjects";
 import { decodeEventProto } from "./protobuf";
 
@@ -113,7 +112,6 @@ export const eventRoutes = createRouter()
       traceparent: formatTraceparent(c.get("trace")),
       now: Date.now(),
       at: (i) => (batch ? `body.events.${i}` : "body"),
-      fanOut: (events) => c.executionCtx.waitUntil(fanOutToStream(c.env, events)),
     });
     if (batch) {
       const accepted = results.filter((r) => r.status === "accepted").length;

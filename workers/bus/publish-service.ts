@@ -4,9 +4,9 @@
  * without waiting for the queue.
  */
 import type { BusEvent } from "../platform/bus/envelope";
-import { publish, PublishError } from "../platform/bus/publish";
+import { appendToBus } from "../platform/bus/publish";
 import type { Env } from "../platform/env";
-import { byteLength, checkIn } from "./claim-check";
+import { byteLength } from "../platform/bus/claim-check";
 import { MAX_EVENT_BYTES } from "./event-schemas";
 import { normalizeEvent, type Rejection } from "./normalize";
 
@@ -19,8 +19,6 @@ export interface PublishContext {
   now: number;
   /** Field path of the events, e.g. `body.events` or `body`. */
   at: (index: number) => string;
-  /** Hands the accepted events (payloads whole) to live subscribers, off the response path. */
-  fanOut: (events: BusEvent[]) => void;
 }
 
 export async function publishEvents(env: Env, raws: readonly unknown[], ctx: PublishContext): Promise<PublishResult[]> {
@@ -47,35 +45,25 @@ export async function publishEvents(env: Env, raws: readonly unknown[], ctx: Pub
     else results[index] = { index, status: "rejected", error: normalized.rejection };
   });
 
-  const slims = await Promise.all(accepted.map(({ event }) => checkIn(env, event)));
-  let sent = accepted.length;
-  let failure: string | undefined;
-  try {
-    await publish(
-      env.BUS,
-      slims.map((s) => s.slim),
-    );
-  } catch (err) {
-    if (!(err instanceof PublishError)) throw err;
-    sent = err.sent;
-    failure = err.message;
-  }
+  const failed = await appendToBus(
+    env,
+    accepted.map((a) => a.event),
+  );
   accepted.forEach(({ index, event }, i) => {
+    const failure = failed.get(i);
     results[index] =
-      i < sent
+      failure === undefined
         ? { index, status: "accepted", event_id: event.event_id, type: event.type }
         : {
             index,
             status: "rejected",
             error: {
               code: "bus_unavailable",
-              message: `${ctx.at(index)}: ${failure ?? "bus unavailable"}`,
+              message: `${ctx.at(index)}: ${failure}`,
               field: ctx.at(index),
-              reason: failure ?? "bus unavailable",
+              reason: failure,
             },
           };
   });
-  const live = accepted.slice(0, sent).map((a) => a.event);
-  if (live.length) ctx.fanOut(live);
   return results;
 }

@@ -5,9 +5,9 @@
  */
 import type { Env } from "../platform/env";
 import { unwrap } from "../platform/errors";
-import { deleteBlobs } from "./claim-check";
+import { deleteBlobs } from "../platform/bus/claim-check";
+import { busPartition, partitionCount } from "../platform/bus/partition-client";
 import { pruneHistory } from "./history-store";
-import { streamFor } from "./stream-client";
 
 const CHUNK = 500;
 const CHUNKS_PER_TICK = 10;
@@ -53,6 +53,11 @@ export async function sweepRetention(
   return { events, blobs, ledger, stream };
 }
 
+/** Each partition's log past retention (events the consumer never confirmed are kept and re-sent). */
 async function pruneStream(env: Env, cutoff: number): Promise<number> {
-  return unwrap(await streamFor(env).prune(cutoff, CHUNK * CHUNKS_PER_TICK)).deleted;
+  const partitions = Array.from({ length: partitionCount(env) }, (_, i) => i);
+  const pruned = await Promise.all(
+    partitions.map(async (p) => unwrap(await busPartition(env, p).prune(cutoff, CHUNK * CHUNKS_PER_TICK)).deleted),
+  );
+  return pruned.reduce((a, b) => a + b, 0);
 }

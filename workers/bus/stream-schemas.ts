@@ -3,10 +3,10 @@
  * the correlation_id filter, the resume cursor (`since` or `Last-Event-ID`), and the browser token carriers.
  */
 import { z } from "@hono/zod-openapi";
-import { MAX_PATTERN_LENGTH, MAX_PATTERNS, STREAM_SUBPROTOCOL } from "../../durable-objects/event-stream-protocol";
+import { MAX_PATTERN_LENGTH, MAX_PATTERNS } from "../../durable-objects/event-stream-protocol";
+import { CursorSchema } from "./stream-cursor";
+import { STREAM_SUBPROTOCOL } from "./stream-merge";
 import { SUBJECT_PATTERN_REGEX } from "./subjects";
-
-const cursor = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const SubjectFilterSchema = z
   .string()
@@ -28,19 +28,15 @@ export const StreamQuerySchema = z.object({
       example: "botz.>",
     }),
   correlation_id: z.string().min(1).max(256).optional().openapi({ description: "Only events of this correlation" }),
-  since: cursor
-    .optional()
-    .openapi({
-      description: "Resume: replay every event with a greater seq first, then go live (overrides Last-Event-ID)",
-      example: 0,
-    }),
-  access_token: z
-    .string()
-    .min(1)
-    .optional()
-    .openapi({
-      description: "Token for clients that cannot send headers (EventSource); prefer the Authorization header",
-    }),
+  since: CursorSchema.optional().openapi({
+    type: "string",
+    description:
+      "Resume: the `cursor` of the last frame you got (`0:12,3:44`), or a seq for every partition (`0` = all retained); replayed first, then live (overrides Last-Event-ID)",
+    example: "0",
+  }),
+  access_token: z.string().min(1).optional().openapi({
+    description: "Token for clients that cannot send headers (EventSource); prefer the Authorization header",
+  }),
 });
 
 function offersStreamProtocol(value: string): boolean {
@@ -48,12 +44,10 @@ function offersStreamProtocol(value: string): boolean {
 }
 
 export const StreamHeadersSchema = z.object({
-  "last-event-id": z
-    .string()
-    .regex(/^\d{1,15}$/, "must be a seq (a non-negative integer)")
-    .transform(Number)
-    .optional()
-    .openapi({ description: "Resume cursor an EventSource sends back on reconnect" }),
+  "last-event-id": CursorSchema.optional().openapi({
+    type: "string",
+    description: "Resume cursor an EventSource sends back on reconnect (the `id` of the last message)",
+  }),
   "sec-websocket-protocol": z
     .string()
     .refine(offersStreamProtocol, `must offer ${STREAM_SUBPROTOCOL} (beside bearer.<token>)`)

@@ -97,5 +97,5 @@ export function announceProviderTrouble(
         context: { provider: a.provider },
       });
     });
-  return events.length ? publish(env.BUS, events).catch(() => undefined) : Promise.resolve();
+  return events.length ? publish(env, events).catch(() => undefined) : Promise.resolve();
 }

@@ -1,6 +1,8 @@
 /**
- * The handler ledger and the last delivery failure per event, in D1. The ledger makes handler effects
- * idempotent under redelivery: a handler that has applied an event is not run for it again.
+ * The handler ledger and the last delivery failure per event, in D1. A handler whose effect is in D1 writes
+ * its ledger row in the same batch (transaction) as the effect (`applyOnce`), so effect and mark commit
+ * together or not at all; for every other handler the row, written after success, only spares a redelivery
+ * the work — their effect records its own idempotency key where it lives (a Durable Object's SQLite).
  */
 import { eq, inArray } from "drizzle-orm";
 import { createDb } from "../db/client";
@@ -56,4 +58,30 @@ export async function lastFailure(env: Pick<Env, "DB">, eventId: string) {
 
 export async function clearFailure(env: Pick<Env, "DB">, eventId: string): Promise<void> {
   await createDb(env.DB).delete(deliveryFailures).where(eq(deliveryFailures.eventId, eventId));
+}
+
+/**
+ * Runs `statements` and the ledger row as one D1 batch (a transaction). A ledger row already there fails the
+ * whole batch on its primary key, so nothing is applied twice: resolves false in that case.
+ */
+export async function applyOnce(
+  env: Pick<Env, "DB">,
+  eventId: string,
+  handler: string,
+  statements: readonly D1PreparedStatement[],
+  now = Date.now(),
+): Promise<boolean> {
+  const mark = env.DB.prepare("INSERT INTO handler_ledger (event_id, handler, applied_at) VALUES (?, ?, ?)").bind(
+    eventId,
+    handler,
+    now,
+  );
+  try {
+    await env.DB.batch([mark, ...statements]);
+    return true;
+  } catch (err) {
+    if (/UNIQUE constraint failed: handler_ledger/i.test(err instanceof Error ? err.message : String(err)))
+      return false;
+    throw err;
+  }
 }

@@ -1,11 +1,10 @@
 /**
  * The transactional outbox for Durable Objects. A state change and the event announcing it are written in
  * the same SQLite transaction (`add` is synchronous, so it joins the caller's transaction); the object's
- * alarm then `flush`es pending rows to the bus with `sendBatch` and deletes them only once the queue has
- * accepted them. A crash between the two re-sends on the next alarm: consumers de-duplicate by event_id.
+ * alarm then `flush`es pending rows to the bus and deletes them only once a bus partition has durably logged
+ * them. A crash between the two re-sends on the next alarm: partitions and consumers de-duplicate by event_id.
  */
 import type { BusEvent } from "./envelope";
-import { publish } from "./publish";
 
 const FLUSH_BATCH = 100;
 const MAX_BACKOFF_MS = 60_000;
@@ -15,7 +14,7 @@ export class Outbox {
 
   constructor(
     private readonly sql: SqlStorage,
-    private readonly queue: Queue<BusEvent>,
+    private readonly send: (events: BusEvent[]) => Promise<void>,
   ) {
     sql.exec(`CREATE TABLE IF NOT EXISTS outbox (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -65,10 +64,7 @@ export class Outbox {
       // the rows just read, in two bound parameters rather than one per row.
       const lastSeq = rows[rows.length - 1]?.seq ?? 0;
       try {
-        await publish(
-          this.queue,
-          rows.map((r) => JSON.parse(r.event) as BusEvent),
-        );
+        await this.send(rows.map((r) => JSON.parse(r.event) as BusEvent));
       } catch (err) {
         const attempts = (rows[0]?.attempts ?? 0) + 1;
         const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** attempts);

@@ -1,54 +1,94 @@
 /**
- * Publishing onto the bus queue. `sendBatch` takes at most 100 messages and 256 KB per call, so events are
- * chunked by both; each accepted event is counted in `jimbot_event_bus_messages_total`.
+ * Publishing onto the bus. An event is accepted once its partition (chosen by subject) has logged it in
+ * SQLite: from there the partition feeds live subscribers, forwards it to the queue, and re-sends it until the
+ * queue consumer confirms it was handled — so an accepted event survives a crash of any process, the local
+ * queue's included. Large payloads go to R2 first (claim check). Each accepted event is counted in
+ * `jimbot_event_bus_messages_total`.
  */
+import type { Env } from "../env";
 import { busMessages } from "../metrics/catalog";
 import { increment } from "../metrics/recorder";
+import { checkIn, liveForm } from "./claim-check";
 import type { BusEvent } from "./envelope";
+import { busPartition, partitionCount, type AppendOptions } from "./partition-client";
+import { partitionOf } from "./partitions";
 
-const MAX_BATCH_MESSAGES = 100;
-/** Below the 256 KB batch limit, leaving room for per-message overhead. */
-const MAX_BATCH_BYTES = 240 * 1024;
+/** Events per append call: keeps each call's structured-clone payload modest. */
+const APPEND_CHUNK = 100;
 
-function chunks(events: readonly BusEvent[]): BusEvent[][] {
-  const out: BusEvent[][] = [];
-  let current: BusEvent[] = [];
-  let bytes = 0;
-  for (const event of events) {
-    const size = JSON.stringify(event).length;
-    if (current.length > 0 && (current.length === MAX_BATCH_MESSAGES || bytes + size > MAX_BATCH_BYTES)) {
-      out.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(event);
-    bytes += size;
-  }
-  if (current.length > 0) out.push(current);
-  return out;
-}
+export type PublishEnv = Pick<Env, "EVENT_STREAM" | "EVENT_BLOBS" | "EVENT_BUS_PARTITIONS">;
 
-/** The queue refused a chunk; the first `sent` events (in order) were accepted before it. */
+/** Some events were not accepted; `failed` holds their indexes and why. */
 export class PublishError extends Error {
-  constructor(
-    readonly sent: number,
-    cause: unknown,
-  ) {
-    super(`bus refused events after ${sent} were accepted: ${cause instanceof Error ? cause.message : String(cause)}`);
+  constructor(readonly failed: ReadonlyMap<number, string>) {
+    super(`bus refused ${failed.size} event(s): ${[...failed.values()][0] ?? "unknown error"}`);
     this.name = "PublishError";
   }
 }
 
-/** Durably enqueues the events, in order (resolves once the queue has accepted every chunk). */
-export async function publish(queue: Queue<BusEvent>, events: readonly BusEvent[]): Promise<void> {
-  let sent = 0;
-  for (const chunk of chunks(events)) {
+/** Appends chunk after chunk; stops at the first failure, reporting how many were accepted before it. */
+async function appendInOrder(
+  env: PublishEnv,
+  partition: number,
+  events: readonly BusEvent[],
+  options: AppendOptions,
+): Promise<{ accepted: number; error?: string }> {
+  let accepted = 0;
+  for (let i = 0; i < events.length; i += APPEND_CHUNK) {
     try {
-      await queue.sendBatch(chunk.map((body) => ({ body, contentType: "json" as const })));
+      const result = await busPartition(env, partition).append(events.slice(i, i + APPEND_CHUNK), options);
+      if (!result.ok) return { accepted, error: `${result.code}: ${result.message}` };
+      accepted += result.results.length;
     } catch (err) {
-      throw new PublishError(sent, err);
+      return { accepted, error: err instanceof Error ? err.message : String(err) };
     }
-    sent += chunk.length;
-    for (const e of chunk) increment(busMessages, { source: e.source, destination: "bus", event_type: e.type });
   }
+  return { accepted };
+}
+
+/**
+ * Durably accepts the events; resolves to a map of the indexes that were NOT accepted (empty when all were).
+ * Events of one subject are appended in the order given; partitions are written concurrently.
+ */
+export async function appendToBus(
+  env: PublishEnv,
+  events: readonly BusEvent[],
+  options: AppendOptions = {},
+): Promise<Map<number, string>> {
+  const failed = new Map<number, string>();
+  const count = partitionCount(env);
+  const byPartition = new Map<number, { index: number; event: BusEvent }[]>();
+  const checked = await Promise.allSettled(events.map(async (event) => liveForm(await checkIn(env, event))));
+  checked.forEach((c, index) => {
+    if (c.status === "rejected") {
+      failed.set(index, `payload store unavailable: ${String(c.reason)}`);
+      return;
+    }
+    const p = partitionOf(c.value.type, count);
+    const list = byPartition.get(p) ?? [];
+    list.push({ index, event: c.value });
+    byPartition.set(p, list);
+  });
+  await Promise.all(
+    [...byPartition].map(async ([partition, items]) => {
+      const batch = items.map((i) => i.event);
+      const { accepted, error } = await appendInOrder(env, partition, batch, options);
+      for (const item of items.slice(accepted)) failed.set(item.index, `bus partition ${partition}: ${error}`);
+      for (const { event } of items.slice(0, accepted)) {
+        increment(busMessages, { source: event.source, destination: "bus", event_type: event.type });
+      }
+    }),
+  );
+  return failed;
+}
+
+/** Durably accepts every event or throws a PublishError (a retry is safe: partitions de-duplicate by event_id). */
+export async function publish(
+  env: PublishEnv,
+  events: readonly BusEvent[],
+  options: AppendOptions = {},
+): Promise<void> {
+  if (events.length === 0) return;
+  const failed = await appendToBus(env, events, options);
+  if (failed.size > 0) throw new PublishError(failed);
 }

@@ -1,16 +1,50 @@
 /**
- * Dead letters in D1: listing with filters and a keyset cursor, and replay — the stored message goes back on
- * the bus with its event_id, so history stays one row and handlers that already applied it skip it.
+ * The dead-letter table, all of it: storing what the consumers give up on (with the error, handler and
+ * attempts), listing with filters and a keyset cursor, and replay — the stored message goes back on the bus
+ * with its event_id, so history stays one row and handlers that already applied it skip it.
  */
 import { and, desc, eq, gte, isNotNull, isNull, lt, lte, or, type SQL } from "drizzle-orm";
-import { busEventSchema } from "../platform/bus/envelope";
-import { publish } from "../platform/bus/publish";
-import { createDb } from "../platform/db/client";
-import { deadLetters } from "../platform/db/schema";
-import type { Env } from "../platform/env";
-import { fail, type Result } from "../platform/errors";
+import { busEventSchema } from "./envelope";
+import { publish, type PublishEnv } from "./publish";
+import { createDb } from "../db/client";
+import { deadLetters } from "../db/schema";
+import type { Env } from "../env";
+import { fail, type Result } from "../errors";
 
 export type DeadLetterRow = typeof deadLetters.$inferSelect;
+
+/** A message a consumer gives up on, as it will be stored. */
+export interface DeadLetter {
+  body: unknown;
+  queue: string;
+  error: string;
+  handler?: string | undefined;
+  attempts: number;
+}
+
+/** Stores the letters in one D1 batch; throws if D1 refuses (the caller then keeps the messages). */
+export async function storeDeadLetters(env: Pick<Env, "DB">, letters: readonly DeadLetter[]): Promise<void> {
+  if (letters.length === 0) return;
+  const db = createDb(env.DB);
+  const rows = letters.map((l) => {
+    const parsed = busEventSchema.safeParse(l.body);
+    return {
+      id: crypto.randomUUID(),
+      eventId: parsed.success ? parsed.data.event_id : null,
+      subject: parsed.success ? parsed.data.type : null,
+      queue: l.queue,
+      body: JSON.stringify(l.body) ?? "null",
+      error: l.error,
+      handler: l.handler ?? null,
+      attempts: l.attempts,
+    };
+  });
+  // 9 columns a row: chunks of 10 stay under D1's 100 bound parameters per statement.
+  const inserts = [];
+  for (let i = 0; i < rows.length; i += 10) inserts.push(db.insert(deadLetters).values(rows.slice(i, i + 10)));
+  const [first, ...rest] = inserts;
+  if (first) await db.batch([first, ...rest]);
+}
 
 export interface DeadLetterFilter {
   subject?: string | undefined;
@@ -60,7 +94,7 @@ export async function listDeadLetters(
 
 /** Re-publishes one dead letter with its original event_id and marks it replayed. */
 export async function replayDeadLetter(
-  env: Pick<Env, "DB" | "BUS">,
+  env: Pick<Env, "DB"> & PublishEnv,
   id: string,
   now = Date.now(),
 ): Promise<Result<{ row: DeadLetterRow }>> {
@@ -72,7 +106,7 @@ export async function replayDeadLetter(
     return fail(409, "not_replayable", "this dead letter is not a valid event envelope; fix the publisher instead", {
       error: row.error,
     });
-  await publish(env.BUS, [parsed.data]);
+  await publish(env, [parsed.data], { redeliver: true });
   const [updated] = await db
     .update(deadLetters)
     .set({ replayedAt: now, replayCount: row.replayCount + 1 })
@@ -82,7 +116,7 @@ export async function replayDeadLetter(
 }
 
 /** Replays up to `limit` dead letters matching the filter (not yet replayed unless asked), oldest first. */
-export async function replayMatching(env: Pick<Env, "DB" | "BUS">, f: DeadLetterFilter, limit: number) {
+export async function replayMatching(env: Pick<Env, "DB"> & PublishEnv, f: DeadLetterFilter, limit: number) {
   const rows = await createDb(env.DB)
     .select({ id: deadLetters.id })
     .from(deadLetters)

@@ -28,28 +28,14 @@ import { metricsRoutes } from "./platform/metrics/routes";
 import { notFoundHandler } from "./platform/method-not-allowed";
 import { rateLimitRoutes } from "./platform/rate-limit/routes";
 import { requestContext } from "./platform/request-context";
+import { createServiceMap } from "./platform/services";
 import { createRouter } from "./platform/validation";
 import { gatewayHealthCheck } from "./models/config/health";
 
-const SERVICES: [prefix: string, service: string][] = [
-  ["/v1/botz", "botz"],
-  ["/v1/workitems", "botz"],
-  ["/v1/stats", "botz"],
-  ["/v1/admin", "admin"],
-  ["/api/v1/events", "bus"],
-  ["/api/v1/dead-letters", "bus"],
-  ["/api/v1/resources", "bus"],
-  ["/api/v1/config", "bus"],
-  ["/api/v1/edge", "edge"],
-];
-
-function serviceOf(pattern: string): string {
-  return SERVICES.find(([prefix]) => pattern.startsWith(prefix))?.[1] ?? "platform";
-}
-
 export function createApp() {
   const app = createRouter();
-  app.use("*", requestContext(serviceOf));
+  const services = createServiceMap();
+  app.use("*", requestContext(services.serviceOf));
 
   app.route(
     "/",
@@ -65,21 +51,21 @@ export function createApp() {
     }),
   );
   app.route("/", metricsRoutes([botzGauges, resourceGauges, breakerGauges, providerGauges(configuredProviders)]));
-  app.route("/", instanceRoutes);
-  app.route("/", workItemRoutes);
-  app.route("/", statsRoutes);
-  app.route("/", apiKeyRoutes);
-  app.route("/", rateLimitRoutes);
-  app.route("/", resourceRoutes);
+  services.mount(app, "botz", instanceRoutes);
+  services.mount(app, "botz", workItemRoutes);
+  services.mount(app, "botz", statsRoutes);
+  services.mount(app, "admin", apiKeyRoutes);
+  services.mount(app, "bus", rateLimitRoutes);
+  services.mount(app, "resources", resourceRoutes);
   // /api/v1/events/stream must be mounted before eventRoutes, whose /api/v1/events/{event_id} would match it.
-  app.route("/", streamRoutes);
-  app.route("/", eventRoutes);
-  app.route("/", deadLetterRoutes);
-  app.route("/", edgeConnectRoutes);
-  app.route("/", modelConfigRoutes);
-  app.route("/", inferenceRoutes);
-  app.route("/", openAiRoutes);
-  app.route("/", logRoutes);
+  services.mount(app, "bus", streamRoutes);
+  services.mount(app, "bus", eventRoutes);
+  services.mount(app, "bus", deadLetterRoutes);
+  services.mount(app, "edge", edgeConnectRoutes);
+  services.mount(app, "models", modelConfigRoutes);
+  services.mount(app, "models", inferenceRoutes);
+  services.mount(app, "models", openAiRoutes);
+  services.mount(app, "models", logRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

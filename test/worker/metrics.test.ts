@@ -102,6 +102,24 @@ describe("GET /metrics", () => {
     expect(sample?.labels.service).toBe("botz");
   });
 
+  it("should label each request with the domain whose router served it", async ({ expect }) => {
+    const auth = await ADMIN();
+    await call("/inference", { token: auth, body: { function_name: "no_such_function", input: { messages: [] } } });
+    await call("/openai/v1/models", { token: auth });
+    await call("/api/v1/resources/status", { token: auth });
+    await call("/healthz");
+    const services = new Map(
+      ((await scrape()).get("jimbot_request_duration_seconds")?.samples ?? []).map((s) => [
+        s.labels.method,
+        s.labels.service,
+      ]),
+    );
+    expect(services.get("POST /inference")).toBe("models");
+    expect(services.get("GET /openai/v1/models")).toBe("models");
+    expect(services.get("GET /api/v1/resources/status")).toBe("resources");
+    expect(services.get("GET /healthz")).toBe("platform");
+  });
+
   it("should keep counts when the shards are evicted", async ({ expect }) => {
     for (let i = 0; i < 5; i++) await call("/healthz");
     const before =

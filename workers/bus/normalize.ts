@@ -10,22 +10,35 @@ import { SUBJECT_PATTERN } from "../platform/bus/envelope";
 import { payloadSchemaFor } from "./payload-schemas";
 import { canonicalSubject } from "./subjects";
 
-/** ms since the epoch, seconds since the epoch (10 digits), or an ISO-8601 string → epoch ms. */
+/**
+ * The instants botplane accepts: 1970-01-01T00:00:00.000Z through 9999-12-31T23:59:59.999Z. Past the end of
+ * the Date range (±8.64e15 ms) `toISOString` throws, and an ISO-8601 year needs more than four digits past
+ * 9999; nothing a publisher or a filter means lies outside this.
+ */
+export const MIN_INSTANT_MS = 0;
+export const MAX_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+const INSTANT_MESSAGE = "must be epoch milliseconds, epoch seconds or an ISO-8601 time between 1970 and 9999";
+
+/** ms since the epoch, seconds since the epoch (10 digits), or an ISO-8601 string → epoch ms; null if not one. */
 export function parseInstant(value: string | number): number | null {
+  let ms: number;
   if (typeof value === "number") {
-    if (!Number.isFinite(value) || value < 0) return null;
-    return value < 1e11 ? Math.round(value * 1000) : Math.round(value);
+    if (!Number.isFinite(value)) return null;
+    ms = Math.abs(value) < 1e11 ? Math.round(value * 1000) : Math.round(value);
+  } else if (/^\d+(\.\d+)?$/.test(value)) {
+    return parseInstant(Number(value));
+  } else {
+    ms = Date.parse(value);
   }
-  if (/^\d+(\.\d+)?$/.test(value)) return parseInstant(Number(value));
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms;
+  return Number.isNaN(ms) || ms < MIN_INSTANT_MS || ms > MAX_INSTANT_MS ? null : ms;
 }
 
 /** A time as epoch ms, epoch seconds or ISO-8601 (number or string, so query parameters fit too) → epoch ms. */
 export const InstantSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
   const ms = parseInstant(v);
   if (ms === null) {
-    ctx.addIssue({ code: "custom", message: "must be epoch milliseconds or an ISO-8601 time" });
+    ctx.addIssue({ code: "custom", message: INSTANT_MESSAGE });
     return z.NEVER;
   }
   return ms;

@@ -1,12 +1,14 @@
 /**
  * Turns what publishers send into the canonical envelope: the seed's Event in JSON (type as an EventType or a
  * dotted subject), the BalatroMCP form (millisecond timestamp, extra keys), or a decoded protobuf Event.
- * Timestamps come out as ISO-8601 UTC with milliseconds; unknown top-level keys are kept in `extensions`.
- * A payload that does not match its subject's declared type is rejected naming the field.
+ * Timestamps come out as ISO-8601 UTC with milliseconds; unknown top-level keys (and an `extensions` object)
+ * are kept in `extensions`. A payload that does not match its subject's declared type is rejected naming the
+ * field; metadata, extensions and the envelope over their limits (event-limits.ts) as `payload_too_large`.
  */
 import { z } from "zod";
 import type { BusEvent } from "../platform/bus/envelope";
 import { SUBJECT_PATTERN } from "../platform/bus/envelope";
+import { envelopeBreach, extensionsBreach, metadataBreach } from "./event-limits";
 import { payloadSchemaFor } from "./payload-schemas";
 import { canonicalSubject } from "./subjects";
 
@@ -51,7 +53,8 @@ export const InputEventSchema = z.looseObject({
   source: z.string().min(1).max(256),
   timestamp: InstantSchema.optional(),
   version: z.number().int().min(1).max(1_000_000).default(1),
-  metadata: z.record(z.string().max(256), z.string().max(8192)).default({}),
+  // Sizes (key count, key and value lengths, the total) are checked after parsing, as 413s: event-limits.ts.
+  metadata: z.record(z.string(), z.string()).default({}),
   payload: z.unknown(),
 });
 
@@ -88,6 +91,10 @@ export interface NormalizeOptions {
   at: string;
 }
 
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
 function reject(at: string, path: readonly PropertyKey[], message: string, code = "invalid_event"): Normalized {
   const field = [at, ...path.map(String)].join(".");
   return { ok: false, rejection: { code, message: `${field}: ${message}`, field, reason: message } };
@@ -100,6 +107,8 @@ export function normalizeEvent(raw: unknown, opts: NormalizeOptions): Normalized
     return reject(opts.at, issue?.path ?? [], issue?.message ?? "invalid event");
   }
   const input = parsed.data;
+  const tooLarge = metadataBreach(input.metadata);
+  if (tooLarge) return reject(opts.at, tooLarge.path, tooLarge.reason, "payload_too_large");
   const subject = canonicalSubject(input.type, input.source, opts.prefix);
   if (!SUBJECT_PATTERN.test(subject)) return reject(opts.at, ["type"], "must be an EventType or a dotted subject");
   const schema = payloadSchemaFor(subject, input.payload);
@@ -115,8 +124,22 @@ export function normalizeEvent(raw: unknown, opts: NormalizeOptions): Normalized
       );
     }
   }
+  // Extensions: an `extensions` object (an event read back from history), then unknown top-level keys.
   const extensions: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(input)) if (!KNOWN.has(k)) extensions[k] = v;
+  const sentAt = new Map<string, PropertyKey[]>();
+  if (isPlainObject(input.extensions))
+    for (const [k, v] of Object.entries(input.extensions)) {
+      extensions[k] = v;
+      sentAt.set(k, ["extensions", k]);
+    }
+  for (const [k, v] of Object.entries(input))
+    if (!KNOWN.has(k)) {
+      extensions[k] = v;
+      sentAt.set(k, [k]);
+    }
+  const extensionsTooLarge = extensionsBreach(extensions, (k) => sentAt.get(k) ?? ["extensions", k]);
+  if (extensionsTooLarge)
+    return reject(opts.at, extensionsTooLarge.path, extensionsTooLarge.reason, "payload_too_large");
   const eventId = input.event_id ?? crypto.randomUUID();
   const metadata = { ...input.metadata };
   metadata.traceparent ??= opts.traceparent;
@@ -131,5 +154,7 @@ export function normalizeEvent(raw: unknown, opts: NormalizeOptions): Normalized
     payload: input.payload ?? null,
     ...(Object.keys(extensions).length ? { extensions } : {}),
   };
+  const envelopeTooLarge = envelopeBreach(event);
+  if (envelopeTooLarge) return reject(opts.at, envelopeTooLarge.path, envelopeTooLarge.reason, "payload_too_large");
   return { ok: true, event };
 }

@@ -6,8 +6,8 @@
 import type { BusEvent } from "../platform/bus/envelope";
 import { publish, PublishError } from "../platform/bus/publish";
 import type { Env } from "../platform/env";
-import { byteLength, checkIn } from "./claim-check";
-import { MAX_EVENT_BYTES } from "./event-schemas";
+import { checkIn } from "./claim-check";
+import { depthBreach, eventSizeBreach } from "./event-limits";
 import { normalizeEvent, type Rejection } from "./normalize";
 
 export type PublishResult =
@@ -27,13 +27,17 @@ export async function publishEvents(env: Env, raws: readonly unknown[], ctx: Pub
   const results: PublishResult[] = [];
   const accepted: { index: number; event: BusEvent }[] = [];
   raws.forEach((raw, index) => {
-    const size = byteLength(JSON.stringify(raw) ?? "");
-    if (size > MAX_EVENT_BYTES) {
-      const reason = `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`;
+    // Depth first: serializing the event to measure it would recurse through whatever nesting it has.
+    const tooDeep = depthBreach(raw);
+    const tooLarge = tooDeep ? null : eventSizeBreach(raw);
+    const breach = tooDeep ?? tooLarge;
+    if (breach) {
+      const field = [ctx.at(index), ...breach.path.map(String)].join(".");
+      const code = tooDeep ? "invalid_event" : "payload_too_large";
       results[index] = {
         index,
         status: "rejected",
-        error: { code: "payload_too_large", message: `${ctx.at(index)}: ${reason}`, field: ctx.at(index), reason },
+        error: { code, message: `${field}: ${breach.reason}`, field, reason: breach.reason },
       };
       return;
     }

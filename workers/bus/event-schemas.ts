@@ -52,7 +52,13 @@ const ResultSchema = z.object({
   event_id: z.string().optional(),
   type: z.string().optional(),
   error: z
-    .object({ code: z.string(), message: z.string(), field: z.string().optional(), reason: z.string().optional() })
+    .object({
+      code: z.string(),
+      message: z.string(),
+      field: z.string().optional(),
+      reason: z.string().optional(),
+      required: z.string().optional().openapi({ description: "forbidden: the scope that would allow it" }),
+    })
     .optional(),
 });
 

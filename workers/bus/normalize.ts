@@ -79,6 +79,8 @@ export interface Rejection {
   message: string;
   field: string;
   reason: string;
+  /** For `forbidden`: the scope that would allow it. */
+  required?: string;
 }
 
 export type Normalized = { ok: true; event: BusEvent } | { ok: false; rejection: Rejection };

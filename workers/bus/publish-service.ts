@@ -5,6 +5,7 @@
  */
 import type { BusEvent } from "../platform/bus/envelope";
 import { publish, PublishError } from "../platform/bus/publish";
+import { missingPublishScope } from "../platform/bus/reserved-subjects";
 import type { Env } from "../platform/env";
 import { checkIn } from "./claim-check";
 import { depthBreach, eventSizeBreach } from "./event-limits";
@@ -17,6 +18,8 @@ export type PublishResult =
 export interface PublishContext {
   traceparent: string;
   now: number;
+  /** The publisher's scopes: reserved subjects need more than `events:publish` (platform/bus/reserved-subjects). */
+  scopes: readonly string[];
   /** Field path of the events, e.g. `body.events` or `body`. */
   at: (index: number) => string;
   /** Hands the accepted events (payloads whole) to live subscribers, off the response path. */
@@ -47,8 +50,22 @@ export async function publishEvents(env: Env, raws: readonly unknown[], ctx: Pub
       now: ctx.now,
       at: ctx.at(index),
     });
-    if (normalized.ok) accepted.push({ index, event: normalized.event });
-    else results[index] = { index, status: "rejected", error: normalized.rejection };
+    if (!normalized.ok) {
+      results[index] = { index, status: "rejected", error: normalized.rejection };
+      return;
+    }
+    const required = missingPublishScope(ctx.scopes, normalized.event.type);
+    if (required) {
+      const field = `${ctx.at(index)}.type`;
+      const reason = `'${normalized.event.type}' is a reserved subject; publishing it needs scope '${required}'`;
+      results[index] = {
+        index,
+        status: "rejected",
+        error: { code: "forbidden", message: `${field}: ${reason}`, field, reason, required },
+      };
+      return;
+    }
+    accepted.push({ index, event: normalized.event });
   });
 
   const slims = await Promise.all(accepted.map(({ event }) => checkIn(env, event)));

@@ -3,6 +3,8 @@
  * EVENT_BUS_TOPIC_PREFIX namespace, and wildcard patterns (`*` = one token, `>` = one or more trailing
  * tokens, as in NATS).
  */
+import { subjectMatches } from "../platform/bus/subjects";
+
 export const EVENT_TYPES = [
   "GAME_STATE",
   "LEARNING_DECISION",
@@ -68,18 +70,9 @@ export function patternsFor(filter: string, prefix: string | undefined): readonl
   return isEventType(filter) ? EVENT_TYPE_SUBJECTS[filter].match : [stripPrefix(filter, prefix)];
 }
 
-/** NATS wildcard matching: `*` matches exactly one token, a final `>` one or more tokens. */
-export function subjectMatches(pattern: string, subject: string): boolean {
-  const p = pattern.split(".");
-  const s = subject.split(".");
-  for (let i = 0; i < p.length; i++) {
-    const token = p[i];
-    if (token === ">") return i === p.length - 1 && s.length > i;
-    if (i >= s.length) return false;
-    if (token !== "*" && token !== s[i]) return false;
-  }
-  return p.length === s.length;
-}
+// Matching is a platform mechanism (the reserved-subject table and Durable Objects use it too); re-exported
+// here so the bus's importers keep one place for subject helpers.
+export { subjectMatches };
 
 /** Valid pattern: dotted tokens, `*` anywhere as a whole token, `>` only as the last token. */
 export const SUBJECT_PATTERN_REGEX = /^(?:[A-Za-z0-9_-]+|\*)(?:\.(?:[A-Za-z0-9_-]+|\*))*(?:\.>)?$|^>$/;

@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
-import { SignJWT } from "jose";
+import { importJWK, SignJWT, type JWK } from "jose";
 import { describe, it } from "vitest";
 import { principalFromJwt } from "../../workers/platform/auth/jwt";
 import { scopesFromClaims } from "../../workers/platform/auth/scopes";
@@ -68,11 +68,19 @@ describe("JWT verification", () => {
       expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
       return (await json<{ error: { message: string } }>(res)).error.message;
     }
-    const rs = await rsToken(["botz:read"]);
+    // A token of its own (jti), so no earlier verification can answer from the isolate's cache.
+    const rsKey = await importJWK(JSON.parse(env.TEST_JWKS_PRIVATE_KEY) as JWK, "RS256");
+    const rs = await new SignJWT({ scopes: ["botz:read"] })
+      .setProtectedHeader({ alg: "RS256", kid: "test-key" })
+      .setSubject("rs-tester")
+      .setJti(crypto.randomUUID())
+      .setExpirationTime("1h")
+      .sign(rsKey);
     const hs = await new SignJWT({ scopes: ["botz:read"] })
       .setProtectedHeader({ alg: "HS256" })
       .setSubject("alice")
       .setIssuer("https://evil.test")
+      .setJti(crypto.randomUUID())
       .setExpirationTime("1h")
       .sign(key);
     const messages = [

@@ -362,7 +362,7 @@ describe("BreakerBoard", () => {
     const mine = events.filter((e) => (e.payload.affected_components as string[]).includes(component));
     expect(mine).toHaveLength(1);
     expect(mine[0]).toMatchObject({
-      type: "errors.circuit_breaker",
+      type: "errors.botplane.circuit_breaker",
       payload: {
         severity: "ERROR",
         suggested_action: "CIRCUIT_BREAK",

@@ -4,7 +4,7 @@
  * the queue. A subject always lands in the same partition, so one subject's events keep their order; a
  * subscriber is fed by every partition its patterns can match.
  */
-import { literalPrefix } from "./subject-pattern";
+import { literalPrefix } from "./subjects";
 
 export const DEFAULT_PARTITIONS = 8;
 export const MAX_PARTITIONS = 64;

@@ -110,20 +110,19 @@ describe("bus queue consumer", () => {
 });
 
 describe("Outbox", () => {
-  function fakeQueue(fail: boolean) {
+  function fakeSend(fail: boolean) {
     const sent: BusEvent[] = [];
-    const queue = {
-      async sendBatch(messages: Iterable<MessageSendRequest<BusEvent>>) {
-        if (fail) throw new Error("queue unavailable");
-        for (const m of messages) sent.push(m.body);
-      },
-    } as unknown as Queue<BusEvent>;
-    return { queue, sent };
+    const send = (events: BusEvent[]): Promise<void> => {
+      if (fail) return Promise.reject(new Error("queue unavailable"));
+      sent.push(...events);
+      return Promise.resolve();
+    };
+    return { send, sent };
   }
 
   it("should write nothing when the state change in its transaction rolls back", async ({ expect }) => {
     await runInDurableObject(env.BOTZ_REGISTRY.getByName("outbox-rollback"), (_: BotzRegistry, state) => {
-      const outbox = new Outbox(state.storage.sql, fakeQueue(false).queue);
+      const outbox = new Outbox(state.storage.sql, fakeSend(false).send);
       expect(() =>
         state.storage.transactionSync(() => {
           outbox.add(createEvent({ type: "a.b", source: "t", payload: 1 }));
@@ -136,8 +135,8 @@ describe("Outbox", () => {
 
   it("should keep events and back off while the queue fails, then send them in order", async ({ expect }) => {
     await runInDurableObject(env.BOTZ_REGISTRY.getByName("outbox-retry"), async (_: BotzRegistry, state) => {
-      const down = fakeQueue(true);
-      const outbox = new Outbox(state.storage.sql, down.queue);
+      const down = fakeSend(true);
+      const outbox = new Outbox(state.storage.sql, down.send);
       const events = Array.from({ length: 150 }, (_, i) => createEvent({ type: "a.b", source: "t", payload: i }));
       for (const e of events) outbox.add(e);
       const now = Date.now();
@@ -147,8 +146,8 @@ describe("Outbox", () => {
       expect(outbox.nextDueAt()).toBe(now + 2000);
       expect((await outbox.flush(now)).sent).toBe(0);
 
-      const up = fakeQueue(false);
-      const recovered = new Outbox(state.storage.sql, up.queue);
+      const up = fakeSend(false);
+      const recovered = new Outbox(state.storage.sql, up.send);
       expect((await recovered.flush(now + 60_000)).sent).toBe(150);
       expect(up.sent.map((e) => e.payload)).toEqual(events.map((e) => e.payload));
       expect(recovered.size()).toBe(0);

@@ -7,7 +7,11 @@
  * earliest time any work reports as next due; a tick already under way is joined, never run twice.
  */
 
-/** Something an object must do at some time. `nextDueAt` may query: it is asked only after a tick. */
+/**
+ * Something an object must do at some time. `nextDueAt` may query: it is asked only after a tick. It must
+ * account for everything a hot path asked `dueBy` for (it reads the same state), because a tick replaces
+ * those requests with the earliest `nextDueAt`.
+ */
 export interface TimedWork<R = unknown> {
   /** When this work is next due on the object's clock, or null when nothing waits. */
   nextDueAt(now: number): number | null;
@@ -93,8 +97,10 @@ export class DueWork<W extends Record<string, TimedWork>> {
     const now = this.clock();
     const results: Partial<Record<keyof W, unknown>> = {};
     for (const [name, w] of Object.entries(this.work) as [keyof W, TimedWork][]) results[name] = await w.run(now);
-    // Whatever the pending alarm was, the work it stood for has just run: arm afresh from what is left.
+    // Whatever the pending alarm and requests were, the work they stood for has just run, and what is left
+    // shows in nextDueAt: arm afresh from that alone.
     this.alarmAt = null;
+    this.wanted = null;
     let next: number | null = null;
     for (const w of Object.values(this.work)) {
       const due = w.nextDueAt(now);

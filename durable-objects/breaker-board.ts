@@ -6,7 +6,12 @@
  * and counted in `jimbot_error_rate_total`. Probes in flight are per isolate; the board counts outcomes.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type ComponentState, type OutcomeReport, reportSchema } from "../workers/platform/breaker/board";
+import {
+  type BreakerBoardContract,
+  type ComponentState,
+  type OutcomeReport,
+  reportSchema,
+} from "../workers/platform/breaker/board";
 import { policyFor } from "../workers/platform/breaker/policy";
 import {
   type BreakerState,
@@ -72,7 +77,7 @@ interface Opening {
   error: string | undefined;
 }
 
-export class BreakerBoard extends DurableObject<Env> {
+export class BreakerBoard extends DurableObject<Env> implements BreakerBoardContract {
   /** The board's clock; tests replace it to move time instead of waiting. */
   clock: () => number = () => Date.now();
   private readonly sql: SqlStorage;

@@ -16,23 +16,13 @@ import { DueWork } from "../workers/platform/durable/due-work";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
 import type { BucketLimits } from "../workers/platform/rate-limit/limits";
+import type { BucketName, RateLimiterContract, TakeResult } from "../workers/platform/rate-limit/limiter";
+
+export type { BucketName, TakeResult };
 
 const UNITS = 86_400_000;
 const SCHEMA =
   "CREATE TABLE IF NOT EXISTS buckets (id INTEGER PRIMARY KEY CHECK (id = 1), sustained INTEGER NOT NULL, burst INTEGER NOT NULL, at INTEGER NOT NULL, full_at INTEGER NOT NULL)";
-
-export type BucketName = "sustained" | "burst";
-
-export interface TakeResult {
-  allowed: boolean;
-  /** Whole tokens left in the emptier bucket. */
-  remaining: number;
-  /** 0 when allowed; else how long until both buckets hold the cost. */
-  retry_after_ms: number;
-  /** Capacity of the bucket that `remaining` (or the refusal) refers to. */
-  limit: number;
-  bucket: BucketName;
-}
 
 interface Bucket {
   name: BucketName;
@@ -77,7 +67,7 @@ function bucketsAt(limits: BucketLimits, row: Row | undefined, now: number): [Bu
 
 const waitFor = (b: Bucket, units: number) => Math.max(0, Math.ceil((units - b.tokens) / b.rate));
 
-export class RateLimiter extends DurableObject<Env> {
+export class RateLimiter extends DurableObject<Env> implements RateLimiterContract {
   /** The limiter's clock; tests replace it to move time instead of waiting. */
   clock: () => number = () => Date.now();
   private readonly sql: SqlStorage;

@@ -5,6 +5,16 @@
  * storage only when that is earlier than the alarm already pending: no query on the hot path. The alarm
  * and the cron tick both call `tick()`, which runs every work in declared order and re-arms the alarm at the
  * earliest time any work reports as next due; a tick already under way is joined, never run twice.
+ *
+ * In an object:
+ *   this.outbox = new Outbox(sql, (events) => publish(env.BUS, events));   // add() asks for its own flush
+ *   this.due = new DueWork(ctx, { clock: () => this.clock(), work: {
+ *     expire: { nextDueAt: () => earliestDeadline(sql), run: (now) => expireDue(sql, now) },
+ *     outbox: this.outbox,
+ *   } });
+ *   // in a method: transactionSync(() => { change; this.outbox.add(event); this.due.dueBy(deadline) });
+ *   //              await this.due.arm();
+ *   override async alarm() { await this.due.alarm(); }   // and tick() for the cron: this.due.tick()
  */
 
 /**

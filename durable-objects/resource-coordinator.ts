@@ -6,7 +6,7 @@
  * through the transactional outbox, which is how a caller that already got 202 learns of its later grant.
  */
 import { DurableObject } from "cloudflare:workers";
-import { readResourceSettings, type ResourceSettings } from "../workers/bus/resources/config";
+import { readConfig, type ResourceSettings } from "../workers/platform/config";
 import type {
   Grant,
   RequestOutcome,
@@ -57,7 +57,7 @@ export class ResourceCoordinator extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
     this.outbox = new Outbox(this.sql, (events) => publish(env.BUS, events));
-    this.settings = readResourceSettings(env);
+    this.settings = readConfig(env).resources;
     this.due = new DueWork(ctx, {
       clock: () => this.clock(),
       work: {

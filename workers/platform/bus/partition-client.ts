@@ -6,7 +6,8 @@
 import type { Env } from "../env";
 import type { Result } from "../errors";
 import type { BusEvent } from "./envelope";
-import { DEFAULT_PARTITIONS, MAX_PARTITIONS, partitionName } from "./partitions";
+import { readConfig } from "../config";
+import { partitionName } from "./partitions";
 
 /** One `append` outcome: the event's cursor in its partition, and whether the partition had it already. */
 export interface AppendResult {
@@ -46,10 +47,9 @@ export interface BusPartitionRpc {
   fetch(request: Request): Promise<Response>;
 }
 
-/** EVENT_BUS_PARTITIONS, 1–64, default 8. */
-export function partitionCount(env: Pick<Env, "EVENT_BUS_PARTITIONS">): number {
-  const n = Number(env.EVENT_BUS_PARTITIONS ?? "");
-  return Number.isInteger(n) && n >= 1 && n <= MAX_PARTITIONS ? n : DEFAULT_PARTITIONS;
+/** EVENT_BUS_PARTITIONS (platform/config.ts: 1–64, default 8). */
+export function partitionCount(env: Env): number {
+  return readConfig(env).eventBusPartitions;
 }
 
 export function busPartition(env: Pick<Env, "EVENT_STREAM">, index: number): BusPartitionRpc {
@@ -57,7 +57,7 @@ export function busPartition(env: Pick<Env, "EVENT_STREAM">, index: number): Bus
 }
 
 /** Every partition's overdue re-sends, now (the cron tick: a lost alarm must not strand undelivered events). */
-export async function tickPartitions(env: Pick<Env, "EVENT_STREAM" | "EVENT_BUS_PARTITIONS">): Promise<number> {
+export async function tickPartitions(env: Env): Promise<number> {
   const ticks = Array.from({ length: partitionCount(env) }, (_, i) => busPartition(env, i).tick());
   return (await Promise.all(ticks)).reduce((sum, t) => sum + t.resent, 0);
 }

@@ -6,9 +6,6 @@
  */
 import { literalPrefix } from "./subjects";
 
-export const DEFAULT_PARTITIONS = 8;
-export const MAX_PARTITIONS = 64;
-
 /** FNV-1a over the subject's UTF-16 units: stable across isolates and deploys, cheap, well spread. */
 function hash(text: string): number {
   let h = 0x811c9dc5;

@@ -141,7 +141,7 @@ describe("Outbox", () => {
       for (const e of events) outbox.add(e);
       const now = Date.now();
       const failed = await outbox.flush(now);
-      expect(failed.error).toContain("bus unavailable");
+      expect(failed.error).toContain("queue unavailable");
       expect(outbox.size()).toBe(150);
       expect(outbox.nextDueAt()).toBe(now + 2000);
       expect((await outbox.flush(now)).sent).toBe(0);

@@ -66,7 +66,7 @@ export async function principalFromJwt(token: string, env: Env, now = Date.now()
   const principal: Principal = {
     kind: "jwt",
     sub: typeof claims.sub === "string" ? claims.sub : "unknown",
-    scopes: scopesFromClaims(claims as Record<string, unknown>),
+    scopes: scopesFromClaims(claims),
     ...(typeof claims.workspace_id === "string" ? { workspaceId: claims.workspace_id } : {}),
   };
   const exp = typeof claims.exp === "number" ? claims.exp * 1000 : now;

@@ -97,14 +97,12 @@ export class StreamLog {
             seq,
             limit,
           );
-    return cursor
-      .toArray()
-      .map((r) => ({
-        seq: Number(r.seq),
-        subject: String(r.subject),
-        correlation_id: String(r.correlation_id),
-        frame: String(r.frame),
-      }));
+    return cursor.toArray().map((r) => ({
+      seq: Number(r.seq),
+      subject: String(r.subject),
+      correlation_id: String(r.correlation_id),
+      frame: String(r.frame),
+    }));
   }
 
   /** Deletes at most `limit` rows received before `beforeMs`, oldest first; returns how many went. */

@@ -28,19 +28,13 @@ export const StreamQuerySchema = z.object({
       example: "botz.>",
     }),
   correlation_id: z.string().min(1).max(256).optional().openapi({ description: "Only events of this correlation" }),
-  since: cursor
-    .optional()
-    .openapi({
-      description: "Resume: replay every event with a greater seq first, then go live (overrides Last-Event-ID)",
-      example: 0,
-    }),
-  access_token: z
-    .string()
-    .min(1)
-    .optional()
-    .openapi({
-      description: "Token for clients that cannot send headers (EventSource); prefer the Authorization header",
-    }),
+  since: cursor.optional().openapi({
+    description: "Resume: replay every event with a greater seq first, then go live (overrides Last-Event-ID)",
+    example: 0,
+  }),
+  access_token: z.string().min(1).optional().openapi({
+    description: "Token for clients that cannot send headers (EventSource); prefer the Authorization header",
+  }),
 });
 
 function offersStreamProtocol(value: string): boolean {

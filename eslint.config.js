@@ -47,6 +47,7 @@ export default defineConfig(
           allowDefaultProject: [
             "*.js",
             "*.ts",
+            ".dependency-cruiser.cjs",
             "scripts/*.mjs",
             "test/bench/*.js",
             "test/bench/*.mjs",
@@ -98,7 +99,7 @@ export default defineConfig(
     },
   },
   {
-    files: ["**/*.js", "**/*.mjs"],
+    files: ["**/*.js", "**/*.mjs", "**/*.cjs"],
     languageOptions: { globals: { ...globals.node } },
     rules: {
       // Plain JS declares no types, so every value is `any` and these would flag nearly every line.
@@ -108,5 +109,9 @@ export default defineConfig(
       "@typescript-eslint/no-unsafe-member-access": "off",
       "@typescript-eslint/no-unsafe-return": "off",
     },
+  },
+  {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs" },
   },
 );

@@ -181,8 +181,14 @@ export class BotzRegistry extends DurableObject<Env> {
   }): Instance[] {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
-    if (filter.status) (where.push("status = ?"), args.push(filter.status));
-    if (filter.skill_level) (where.push("skill_level = ?"), args.push(filter.skill_level));
+    if (filter.status) {
+      where.push("status = ?");
+      args.push(filter.status);
+    }
+    if (filter.skill_level) {
+      where.push("skill_level = ?");
+      args.push(filter.skill_level);
+    }
     const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
     return this.sql
       .exec(

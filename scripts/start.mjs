@@ -46,9 +46,11 @@ async function tick() {
 
 function scheduleNextMinute() {
   const wait = 60_000 - (Date.now() % 60_000);
-  return setTimeout(async () => {
-    await tick();
-    timer = scheduleNextMinute();
+  return setTimeout(() => {
+    // tick() catches its own failures, so the next minute is always scheduled.
+    void tick().then(() => {
+      timer = scheduleNextMinute();
+    });
   }, wait);
 }
 let timer = scheduleNextMinute();

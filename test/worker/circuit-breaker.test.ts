@@ -187,7 +187,9 @@ describe("circuit breaker policies", () => {
     };
     expect(attempt('{"claude_advisor":{"timeout":"soon"}}')).toMatchObject({
       code: "invalid_config",
-      message: expect.stringMatching(/CIRCUIT_BREAKER_OVERRIDES: claude_advisor\.timeout: "soon" is not a duration/),
+      message: expect.stringMatching(
+        /CIRCUIT_BREAKER_OVERRIDES: claude_advisor\.timeout: "soon" is not a duration/,
+      ) as unknown,
     });
     expect(attempt('{"memgraph":{"failure_treshold":3}}')?.message).toMatch(
       /CIRCUIT_BREAKER_OVERRIDES: memgraph.*failure_treshold/,
@@ -368,7 +370,7 @@ describe("BreakerBoard", () => {
       ok: false,
       status: 400,
       code: "invalid_input",
-      message: expect.stringContaining("outcomes.0.component"),
+      message: expect.stringContaining("outcomes.0.component") as unknown,
     });
   });
 });

@@ -89,7 +89,7 @@ async function openSse(query: string, headers: Record<string, string> = {}) {
     headers: { accept: "text/event-stream", ...headers },
   });
   if (res.status !== 200 || !res.body) throw new Error(`no stream: ${res.status} ${await res.text()}`);
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   const messages: SseFrame[] = [];
   let buffer = "";

@@ -31,6 +31,6 @@ export async function toRegisterInput(body: z.infer<typeof RegisterBodySchema>):
     available_mcp_tools: body.available_mcp_tools,
     runner_host: body.runner_host,
     config_path: body.config_path,
-    metadata: { ...extras, ...(body.metadata as Record<string, Json> | undefined) },
+    metadata: { ...extras, ...body.metadata },
   };
 }

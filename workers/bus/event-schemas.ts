@@ -79,7 +79,7 @@ const subjectFilter = z
   );
 
 const repeated = <T extends z.ZodType>(item: T) =>
-  z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item).max(20));
+  z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? (v as unknown[]) : [v]), z.array(item).max(20));
 
 export const HistoryQuerySchema = z.object({
   from: InstantSchema.optional().openapi({ type: "string", description: "epoch ms or ISO-8601" }),

@@ -109,9 +109,7 @@ export function parseJsonOutput(raw: string, schema: Record<string, unknown> | u
     return null;
   }
   if (!schema) return parsed;
-  return new Validator(schema as ConstructorParameters<typeof Validator>[0], "2020-12", false).validate(parsed).valid
-    ? parsed
-    : null;
+  return new Validator(schema, "2020-12", false).validate(parsed).valid ? parsed : null;
 }
 
 export function serverTiming(t: { upstream_ms: number; ttft_ms?: number | undefined; total_ms: number }): string {

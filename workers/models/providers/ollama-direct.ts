@@ -39,7 +39,7 @@ export function directTransport(provider: string, url: string): OllamaTransport 
       if (!res.ok) throw await httpError(provider, res);
       if (!res.body) throw new ProviderError("stream", `${provider}: empty answer`);
       try {
-        yield* ndjson(res.body);
+        yield* ndjson(res.body as ReadableStream<Uint8Array>);
       } catch (err) {
         if (err instanceof NdjsonError) throw new ProviderError("stream", `${provider}: ${err.message}`);
         throw errorFromFailure(provider, err, signal);

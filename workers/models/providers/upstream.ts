@@ -39,7 +39,7 @@ export async function postJson(
 /** A 2xx streaming response must have a body; an empty one is a broken stream. */
 export function streamBody(provider: string, res: Response): ReadableStream<Uint8Array> {
   if (res.body === null) throw new ProviderError("stream", `${provider}: empty stream body`);
-  return res.body;
+  return res.body as ReadableStream<Uint8Array>;
 }
 
 /** Reads and validates a JSON body; an abort mid-body cancels it and reports the timeout. */

@@ -73,7 +73,7 @@ export async function principalFromJwt(token: string, env: Env, now = Date.now()
   const principal: Principal = {
     kind: "jwt",
     sub: claims.sub,
-    scopes: scopesFromClaims(claims as Record<string, unknown>),
+    scopes: scopesFromClaims(claims),
     ...(typeof claims.workspace_id === "string" ? { workspaceId: claims.workspace_id } : {}),
   };
   const exp = typeof claims.exp === "number" ? claims.exp * 1000 : now;

@@ -35,7 +35,10 @@ import { gatewayHealthCheck } from "./models/config/health";
 export function createApp() {
   const app = createRouter();
   const services = createServiceMap();
-  app.use("*", requestContext(services.serviceOf));
+  app.use(
+    "*",
+    requestContext((pattern) => services.serviceOf(pattern)),
+  );
 
   app.route(
     "/",

@@ -150,14 +150,14 @@ describe("readConfig", () => {
 
 describe("GET /health config check", () => {
   it("should pass with the test env's vars", async ({ expect }) => {
-    const body = (await (await fetchWith({}, "/health")).json()) as Health;
+    const body = await (await fetchWith({}, "/health")).json<Health>();
     expect(body.checks.config).toMatchObject({ status: "ok" });
   });
 
   it("should fail naming a bad BOTZ_CLAIM_LEASE_SECONDS, and a bad EVENT_RETENTION_DAYS", async ({ expect }) => {
     const res = await fetchWith({ BOTZ_CLAIM_LEASE_SECONDS: "ten", EVENT_RETENTION_DAYS: "0" }, "/health");
     expect(res.status).toBe(503);
-    const body = (await res.json()) as Health;
+    const body = await res.json<Health>();
     expect(body.status).toBe("degraded");
     expect(body.checks.config?.status).toBe("error");
     expect(body.checks.config?.error).toBe(
@@ -180,6 +180,6 @@ describe("a bad var on a request path", () => {
       },
     );
     expect(res.status).toBe(201);
-    expect(((await res.json()) as { heartbeat_interval_s: number }).heartbeat_interval_s).toBe(30);
+    expect((await res.json<{ heartbeat_interval_s: number }>()).heartbeat_interval_s).toBe(30);
   });
 });

@@ -544,7 +544,7 @@ describe("EventStream prune and stats", () => {
       instance.clock = () => old;
       instance.queue = lossy;
     });
-    let appended: string[] = [];
+    let appended: string[];
     try {
       appended = (await append(Array.from({ length: 25 }, (_, n) => event(subject, { n })))).map((r) => r.event_id);
     } finally {

@@ -7,6 +7,7 @@ import type { Env } from "../env";
 import type { Result } from "../errors";
 import type { BusEvent } from "./envelope";
 import { readConfig } from "../config";
+import { stubAs } from "../rpc";
 import { partitionName } from "./partitions";
 
 /** One `append` outcome: the event's cursor in its partition, and whether the partition had it already. */
@@ -53,7 +54,7 @@ export function partitionCount(env: Env): number {
 }
 
 export function busPartition(env: Pick<Env, "EVENT_STREAM">, index: number): BusPartitionRpc {
-  return env.EVENT_STREAM.getByName(partitionName(index)) as unknown as BusPartitionRpc;
+  return stubAs<BusPartitionRpc>(env.EVENT_STREAM, partitionName(index));
 }
 
 /** Every partition's overdue re-sends, now (the cron tick: a lost alarm must not strand undelivered events). */

@@ -12,7 +12,6 @@
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../app-env";
-import type { Env } from "../env";
 import { AppError, type Failure } from "../errors";
 import { logFor } from "../logger";
 import { rateLimited } from "../metrics/catalog";

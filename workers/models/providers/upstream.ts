@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import { ProviderError } from "../types";
 import { abortError, errorFromFailure, errorFromResponse } from "./http-errors";
+import { fetchFailure } from "./network-failure";
 
 /** `https://x/api/paas/v4/` + `chat/completions` → one slash between them, never two. */
 export function joinUrl(base: string, path: string): string {
@@ -30,7 +31,7 @@ export async function postJson(
       signal,
     });
   } catch (err) {
-    throw errorFromFailure(provider, err, signal);
+    throw await fetchFailure(provider, url, err, signal);
   }
   if (!res.ok) throw await errorFromResponse(provider, res);
   return res;

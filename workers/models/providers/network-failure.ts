@@ -5,7 +5,8 @@
  * = …" (a failed DNS lookup or TLS handshake; the detail only goes to workerd's own log) — so the second is
  * told apart by the URL and, for a named https host, one raw TCP connect: if even that fails the name did not
  * resolve (a refusal would have been "connection lost"), otherwise TLS is what failed. Node's undici (used
- * by tools that share this code) puts an errno-style `code` on `cause` instead.
+ * by tools that share this code) puts an errno-style `code` on `cause` instead. On Cloudflare itself an
+ * origin that cannot be reached comes back as Cloudflare's own 52x answer (530 + error 1016 for DNS).
  */
 import { connect } from "cloudflare:sockets";
 import { ProviderError } from "../types";
@@ -22,6 +23,15 @@ const NODE_CODES: readonly [RegExp, string][] = [
   [/^(?:EHOSTUNREACH|ENETUNREACH|ENETDOWN)$/, "host unreachable"],
   [/CERT|SSL|TLS|SELF_SIGNED|ERR_SSL/, "TLS handshake failed"],
 ];
+
+/** Cloudflare's answers for an origin it could not reach, by status. */
+const ORIGIN_UNREACHABLE: ReadonlyMap<number, string> = new Map([
+  [521, "connection refused"],
+  [522, "connection timed out"],
+  [523, "host unreachable"],
+  [525, "TLS handshake failed"],
+  [526, "invalid TLS certificate"],
+]);
 
 /** `host[:port]` as written in the URL, or the URL itself when it does not parse. */
 export function hostOf(url: string): string {
@@ -117,4 +127,23 @@ export async function fetchFailure(
   if (signal.aborted) return abortError(provider, signal);
   const cause = await describeFetchFailure(err, url, signal);
   return new ProviderError("network", `${provider} at ${hostOf(url)}: ${cause}`);
+}
+
+/**
+ * A non-2xx answer that is really Cloudflare saying the origin could not be reached: reworded like a failed
+ * fetch (provider, host, failure) and classified "network"; any other answer is returned as it was.
+ */
+export function originFailure(provider: string, url: string, err: ProviderError): ProviderError {
+  if (err.status === undefined) return err;
+  const cause =
+    err.status === 530 && /\berror code: 1016\b/.test(err.message)
+      ? "DNS lookup failed"
+      : ORIGIN_UNREACHABLE.get(err.status);
+  if (cause === undefined) return err;
+  return new ProviderError(
+    "network",
+    `${provider} at ${hostOf(url)}: ${cause} (Cloudflare HTTP ${err.status})`,
+    err.status,
+    err.retryAfterMs,
+  );
 }

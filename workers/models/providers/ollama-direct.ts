@@ -6,7 +6,7 @@
  */
 import { ProviderError } from "../types";
 import { errorFromFailure, errorFromResponse } from "./http-errors";
-import { fetchFailure } from "./network-failure";
+import { fetchFailure, originFailure } from "./network-failure";
 import { ndjson, NdjsonError } from "./ndjson";
 import type { OllamaTransport } from "./ollama-transport";
 
@@ -38,7 +38,7 @@ export function directTransport(provider: string, url: string): OllamaTransport 
       } catch (err) {
         throw await fetchFailure(provider, url, err, signal);
       }
-      if (!res.ok) throw await httpError(provider, res);
+      if (!res.ok) throw originFailure(provider, url, await httpError(provider, res));
       if (!res.body) throw new ProviderError("stream", `${provider}: empty answer`);
       try {
         yield* ndjson(res.body);

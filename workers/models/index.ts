@@ -15,15 +15,14 @@
  */
 export { loadGatewayConfig, type LoadedConfig } from "./config/source";
 export { resolveTarget, type Target } from "./api/attempts";
-export {
-  runInference,
-  streamInference,
-  type CacheStatus,
-  type Deferrer,
-  type InferenceAnswer,
-  type InferenceInput,
-  type InferenceOptions,
-  type InferenceStream,
-} from "./api/inference-pipeline";
+export { runInference, streamInference } from "./api/inference-pipeline";
+export type {
+  CacheStatus,
+  Deferrer,
+  InferenceAnswer,
+  InferenceInput,
+  InferenceOptions,
+  InferenceStream,
+} from "./api/inference-contract";
 export type { AttemptRecord, Served, Timings } from "./router";
 export type { ChatMessage, ChatParams, ChatResult, ContentBlock, Usage } from "./types";

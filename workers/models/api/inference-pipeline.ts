@@ -1,26 +1,11 @@
 /**
- * One chat inference as one pipeline: exact cache → semantic cache → plan → execute → record. The HTTP
- * endpoints (`/inference`, `/openai/v1/chat/completions`) and other domains (chat gateway, ChainBot, through
- * `workers/models/index.ts`) all call it in-process.
- *
- * Contract of `runInference(env, ctx, input)`:
- * - input: the loaded gateway `config`, a resolved `target` (function or model), the `messages` (+ optional
- *   `system`) and `params`; `options` for everything else (pinned variant, tools, JSON mode, episode, tags,
- *   workspace, traceparent, cache modes, abort signal). `ctx.waitUntil` receives the work that outlives the
- *   answer (log rows, cache writes, breaker and budget reports).
- * - output: the `result` (content, usage, finish reason), `usage`, `costUsd`, the variant that `served`, every
- *   variant's fate in `attempts` (in plan order, disabled ones included as `skipped`), the `cache` status,
- *   `timings`, and for json functions the `output` parsed against the function's schema.
- * - failure: an AppError — 400 (embedding function, provider refused the input), 404 (unknown function,
- *   model or variant), 502 `all_attempts_failed` with `details.attempts` (unless a stale cached answer could
- *   be served instead).
- * `streamInference` is the same without the caches: it resolves once the first token has arrived (failing
- * like `runInference` before that) and records the inference when the stream ends.
+ * One chat inference as one pipeline: exact cache → semantic cache → plan → execute → record, each stage a
+ * function below, run in that order by `runInference`; `streamInference` skips the caches. The contract
+ * (input, answer, failures) is in inference-contract.ts.
  */
 import type { Env } from "../../platform/env";
 import { AppError } from "../../platform/errors";
 import type { Plan } from "../config/plan";
-import type { LoadedConfig } from "../config/source";
 import {
   AllAttemptsFailed,
   allAttemptsFailedError,
@@ -30,72 +15,16 @@ import {
   type ChatInput,
   type ExecuteDeps,
   type ExecutedStream,
-  type Served,
-  type Timings,
 } from "../router";
-import type { ChatMessage, ChatParams, ChatRequest, ChatResult, Tier, Usage } from "../types";
-import { planFor, toExecutionAttempts, withPlanSkips, type Target } from "./attempts";
-import { cacheKey, readCache, writeCache, type CacheOptions, type CachedAnswer } from "./cache";
+import type { Tier } from "../types";
+import { planFor, toExecutionAttempts, withPlanSkips } from "./attempts";
+import { cacheKey, readCache, writeCache, type CachedAnswer } from "./cache";
 import { textOf } from "./convert";
 import { uuidv7 } from "./ids";
-import { recordFailed, recordServed, type CacheStatus, type InferenceIdentity } from "./inference-record";
+import type { CacheStatus, Deferrer, InferenceAnswer, InferenceInput, InferenceStream } from "./inference-contract";
+import { recordFailed, recordServed, type InferenceIdentity } from "./inference-record";
 import { jsonRequest, parseJsonOutput } from "./json-output";
-import { semanticProbeFor, type SemanticOptions, type SemanticProbe } from "./semantic-cache";
-
-export type { CacheStatus } from "./inference-record";
-
-/** Where work that outlives the answer goes (an ExecutionContext, or anything with `waitUntil`). */
-export interface Deferrer {
-  waitUntil(p: Promise<unknown>): void;
-}
-
-export interface InferenceOptions {
-  /** TensorZero's `variant_name`: try only this variant. */
-  variantName?: string | undefined;
-  tools?: ChatRequest["tools"];
-  toolChoice?: ChatRequest["tool_choice"];
-  /** JSON mode for a chat target (a json function's own schema wins). */
-  json?: ChatRequest["json"];
-  episodeId?: string | undefined;
-  tags?: Record<string, string> | undefined;
-  workspace?: string | undefined;
-  /** W3C traceparent of the caller's span; ERROR events about providers carry it. */
-  traceparent?: string | undefined;
-  /** Exact-match cache use; off when absent. */
-  cache?: CacheOptions | undefined;
-  /** Semantic cache use (single-turn calls of a function with a threshold); off when absent. */
-  semantic?: SemanticOptions | undefined;
-  /** Aborts every attempt (the caller went away). */
-  signal?: AbortSignal | undefined;
-}
-
-export interface InferenceInput {
-  config: LoadedConfig;
-  target: Target;
-  system?: string | undefined;
-  messages: ChatMessage[];
-  params: ChatParams;
-  options?: InferenceOptions | undefined;
-}
-
-export interface InferenceAnswer {
-  inferenceId: string;
-  episodeId: string;
-  result: ChatResult;
-  usage: Usage;
-  costUsd: number | undefined;
-  served: Served;
-  attempts: AttemptRecord[];
-  cache: CacheStatus;
-  timings: Timings;
-  /** json functions only: the raw text and its value, null when it is not JSON or misses the schema. */
-  output?: { raw: string; parsed: unknown } | undefined;
-}
-
-export interface InferenceStream extends ExecutedStream {
-  inferenceId: string;
-  episodeId: string;
-}
+import { semanticProbeFor, type SemanticProbe } from "./semantic-cache";
 
 /** One inference on its way through the stages. */
 interface Run {

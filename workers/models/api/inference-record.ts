@@ -7,9 +7,8 @@ import type { Env } from "../../platform/env";
 import { formatTraceparent, startSpan } from "../../platform/trace";
 import type { AttemptRecord, Served } from "../router";
 import type { ChatMessage, Usage } from "../types";
+import type { CacheStatus, Deferrer } from "./inference-contract";
 import { announceProviderTrouble, cap, logInference, type InferenceRow } from "./inference-log";
-
-export type CacheStatus = "hit" | "semantic" | "miss" | "stale" | "off";
 
 /** What the log needs to know about the inference whatever its outcome. */
 export interface InferenceIdentity {
@@ -37,10 +36,6 @@ export interface ServedOutcome {
   ttftMs?: number | undefined;
   /** `ok`, or `stream_error` for a stream that failed after its first token. */
   status?: "ok" | "stream_error";
-}
-
-interface Deferrer {
-  waitUntil(p: Promise<unknown>): void;
 }
 
 function baseRow(id: InferenceIdentity, status: string, attempts: readonly AttemptRecord[]): InferenceRow {

@@ -85,6 +85,16 @@ describe("model gateway with no provider configured (bundled config, no keys)", 
     expect(await attemptsOf({ stream: true, variant_name: "cloud_openai" })).toEqual([DISABLED[3]]);
   });
 
+  it("should still say what failed once the breaker skips the local provider", async ({ expect }) => {
+    // Seed 002's breaker opens after 5 consecutive failures; earlier tests in this file may have added some.
+    let local: PublicAttempt | undefined;
+    for (let i = 0; i < 10 && local?.status !== "skipped"; i++) [local] = await attemptsOf({});
+    expect(local?.status).toBe("skipped");
+    expect(local?.reason).toMatch(
+      /^circuit breaker open \(last failure: ollama at host\.docker\.internal:11434: .+\); retry in \d+ ms$/,
+    );
+  });
+
   it("should answer 404 for a variant the function does not have", async ({ expect }) => {
     const res = await call("/inference", {
       token: await token(["models:infer"]),

@@ -115,10 +115,10 @@ provider = "metered_up"
 model = "echo~metered-${TAG}"
 weight = 0.5
 
-[functions.doomed]
+[functions.all_down]
 type = "chat"
 
-[functions.doomed.variants.only]
+[functions.all_down.variants.only]
 provider = "doomed_down"
 model = "fake-500~doomed-${TAG}"
 
@@ -252,25 +252,25 @@ describe("model gateway: the seed's five-variant chain against the fakes", () =>
     const streamed = await ask("metered", true);
     expect(streamed.status).toBe(200);
     expect(await streamed.text()).toContain("data: [DONE]");
-    expect(await failedAttempts(await ask("doomed"))).toHaveLength(1);
+    expect(await failedAttempts(await ask("all_down"))).toHaveLength(1);
 
     await expect
       .poll(async () => Object.fromEntries(await samples("botplane_inferences_total")), { timeout: 10_000 })
       .toMatchObject({
         "function=metered,provider=metered_down,status=server,variant=first": 3,
         "function=metered,provider=metered_up,status=ok,variant=second": 3,
-        "function=doomed,provider=doomed_down,status=server,variant=only": 1,
+        "function=all_down,provider=doomed_down,status=server,variant=only": 1,
       });
     const counters = await samples("botplane_inferences_total");
-    expect([...counters.keys()].filter((k) => /function=(metered|doomed),/.test(k)).sort()).toEqual([
-      "function=doomed,provider=doomed_down,status=server,variant=only",
+    expect([...counters.keys()].filter((k) => /function=(metered|all_down),/.test(k)).sort()).toEqual([
+      "function=all_down,provider=doomed_down,status=server,variant=only",
       "function=metered,provider=metered_down,status=server,variant=first",
       "function=metered,provider=metered_up,status=ok,variant=second",
     ]);
     // Each served from the second position (depth 1); the total failure served nothing, so observes nothing.
     expect((await samples("botplane_inference_fallback_depth_count")).get("function=metered")).toBe(3);
     expect((await samples("botplane_inference_fallback_depth_sum")).get("function=metered")).toBe(3);
-    expect((await samples("botplane_inference_fallback_depth_count")).has("function=doomed")).toBe(false);
+    expect((await samples("botplane_inference_fallback_depth_count")).has("function=all_down")).toBe(false);
     expect((await samples("botplane_provider_latency_seconds_count")).get("provider=metered_up")).toBe(3);
     expect((await samples("botplane_provider_latency_seconds_count")).has("provider=metered_down")).toBe(false);
     expect((await samples("botplane_provider_ttft_seconds_count")).get("provider=metered_up")).toBe(1);

@@ -7,7 +7,7 @@
  * `npm start` also gives the server.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
@@ -65,6 +65,28 @@ async function answers(url: string): Promise<number | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Live (not zombie) processes of a process group, from /proc; undefined where there is no /proc (macOS),
+ * where the port check in kill() has to do.
+ */
+function liveGroupMembers(pgid: number): number[] | undefined {
+  if (!existsSync("/proc/self/stat")) return undefined;
+  const members: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+    } catch {
+      continue; // exited while we looked
+    }
+    // pid (comm) state ppid pgrp ...: comm may hold spaces, so split after its closing parenthesis.
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(pgrp) === pgid && state !== "Z" && state !== "X") members.push(Number(entry));
+  }
+  return members;
 }
 
 /** Starts botplane and resolves once `/healthz` answers 200. */
@@ -133,10 +155,17 @@ export async function startBotplane(options: BotplaneOptions): Promise<BotplaneS
       // The group is already gone.
     }
     await exited;
-    // workerd is a grandchild: wait until nothing serves the port any more, so a restart can bind it.
+    // wrangler's children (workerd, esbuild) are grandchildren: wait until none is left and nothing serves the
+    // port any more, so a restart can bind it and no orphan outlives the test.
     const deadline = Date.now() + GONE_TIMEOUT_MS;
-    while ((await answers(`${origin}/healthz`)) !== undefined) {
-      if (Date.now() > deadline) throw new Error(`something still answers on ${origin} after SIGKILL`);
+    for (;;) {
+      const left = liveGroupMembers(proc.pid) ?? [];
+      const serving = (await answers(`${origin}/healthz`)) !== undefined;
+      if (left.length === 0 && !serving) return;
+      if (Date.now() > deadline)
+        throw new Error(
+          `after SIGKILL: processes ${left.join(", ") || "none"} left, port ${serving ? "open" : "closed"}`,
+        );
       await sleep(100);
     }
   }

@@ -39,6 +39,55 @@ function runBash(scriptPath: string, env: Record<string, string>): Promise<Run> 
   });
 }
 
+describe("tourScript", () => {
+  it("should keep only the tour's runnable sh blocks, each on its README line", () => {
+    const readme = [
+      "# title", // 1
+      "## Quick start", // 2
+      "```sh", // 3
+      "npm start", // 4
+      "```", // 5
+      "## API tour", // 6
+      "```sh", // 7
+      "A=1", // 8
+      "```", // 9
+      "text", // 10
+      "```sh no-run", // 11
+      "websocat x", // 12
+      "```", // 13
+      "```toml", // 14
+      "[x]", // 15
+      "```", // 16
+      "### sub", // 17
+      "```sh", // 18
+      "echo $A", // 19
+      "```", // 20
+      "## Configuration", // 21
+      "```sh", // 22
+      "npm run deploy", // 23
+      "```", // 24
+    ].join("\n");
+    const tour = tourScript(readme);
+    const lines = tour.script.split("\n");
+    expect(lines.length).toBe(25);
+    expect(lines[0]).toMatch(/^set -eEuo pipefail; /);
+    expect(lines.slice(1, 24)).toEqual([
+      ...Array<string>(6).fill(""),
+      "A=1", // line 8
+      ...Array<string>(10).fill(""),
+      "echo $A", // line 19
+      ...Array<string>(5).fill(""),
+    ]);
+    expect(lines[24]).toBe('echo "README tour: all blocks ran"');
+    expect(tour.blocks).toEqual([8, 19]);
+    expect(tour.skipped).toEqual([11]);
+  });
+
+  it("should refuse a README whose tour has an unclosed block", () => {
+    expect(() => tourScript("# t\n## API tour\n```sh\necho\n")).toThrow(/never closed/);
+  });
+});
+
 describe("README.md API tour", () => {
   let dir = "";
   let server: BotplaneServer | undefined;

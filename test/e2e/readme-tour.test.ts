@@ -3,7 +3,7 @@
  * botplane (the one `npm start` serves), so every command in it must work as written. The model gateway part
  * talks to a fake Ollama (test/fakes) through the tour's own `OLLAMA` variable.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -118,6 +118,9 @@ describe("README.md API tour", () => {
 
   it("should run every command of the tour as written against a fresh server", async () => {
     if (!server || !ollama) throw new Error("not started");
+    // The tour's curl configuration and two of its commands use --fail-with-body (curl 7.76, 2021).
+    const curl = spawnSync("curl", ["--fail-with-body", "--version"], { encoding: "utf8" });
+    expect(curl.status, `the README tour needs bash and curl >= 7.76: ${curl.stderr || String(curl.error)}`).toBe(0);
     const tour = tourScript(readFileSync(join(root, "README.md"), "utf8"));
     const scriptPath = join(dir, "tour.sh");
     writeFileSync(scriptPath, tour.script);

@@ -53,6 +53,7 @@ export default defineConfig(
             "test/bench/*.mjs",
             "test/edge-agent/*.ts",
             "test/fakes/*.ts",
+            "test/e2e/*.ts",
             "test/worker/vitest.config.ts",
             "test/worker/local-server.ts",
             "test/worker/fake-upstreams.ts",

@@ -120,7 +120,10 @@ describe("README.md API tour", () => {
     if (!server || !ollama) throw new Error("not started");
     // The tour's curl configuration and two of its commands use --fail-with-body (curl 7.76, 2021).
     const curl = spawnSync("curl", ["--fail-with-body", "--version"], { encoding: "utf8" });
-    expect(curl.status, `the README tour needs bash and curl >= 7.76: ${curl.stderr || String(curl.error)}`).toBe(0);
+    expect(
+      curl.status,
+      `the README tour needs bash and curl >= 7.76: ${curl.stderr || (curl.error?.message ?? "")}`,
+    ).toBe(0);
     const tour = tourScript(readFileSync(join(root, "README.md"), "utf8"));
     const scriptPath = join(dir, "tour.sh");
     writeFileSync(scriptPath, tour.script);

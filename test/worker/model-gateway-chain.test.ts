@@ -226,7 +226,7 @@ describe("model gateway: the seed's five-variant chain against the fakes", () =>
 
     // Every failing tier was really called, once.
     const local = await fetch(`${OLLAMA}/__requests?model=${encodeURIComponent(LOCAL_MODEL)}`);
-    expect(((await local.json()) as unknown[]).length).toBe(1);
+    expect((await local.json<unknown[]>()).length).toBe(1);
     for (const m of [`fake-500~${TAG}`, `fake-503~${TAG}`, `fake-529~${TAG}`, `gpt-echo~${TAG}`])
       expect((await recorded(m)).length, m).toBe(1);
 

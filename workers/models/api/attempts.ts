@@ -80,7 +80,7 @@ export function toExecutionAttempts(plan: Plan, env: Env): ExecutionAttempt[] {
 export function withPlanSkips(
   plan: Plan,
   executed: readonly AttemptRecord[],
-  servedVariant?: string | undefined,
+  servedVariant?: string,
 ): AttemptRecord[] {
   const position = (variant: string) => plan.order.indexOf(variant);
   const horizon = servedVariant === undefined ? Infinity : position(servedVariant);

@@ -28,7 +28,5 @@ export function parseJsonOutput(raw: string, schema: Record<string, unknown> | u
     return null;
   }
   if (!schema) return parsed;
-  return new Validator(schema as ConstructorParameters<typeof Validator>[0], "2020-12", false).validate(parsed).valid
-    ? parsed
-    : null;
+  return new Validator(schema, "2020-12", false).validate(parsed).valid ? parsed : null;
 }

@@ -8,6 +8,7 @@ import { publish } from "../../platform/bus/publish";
 import { createDb } from "../../platform/db/client";
 import { inferences } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
+import { boundedList, createIsolateBuffer } from "../../platform/isolate-buffer";
 import { errorRate } from "../../platform/metrics/catalog";
 import { increment } from "../../platform/metrics/recorder";
 
@@ -26,12 +27,9 @@ const FLUSH_DELAY_MS = 250;
 const ROWS_PER_STATEMENT = 4;
 const MAX_BUFFERED = 5000;
 
-const pending: InferenceRow[] = [];
-let scheduled = false;
+const pending = boundedList<InferenceRow>(MAX_BUFFERED);
 
-async function flush(env: Env): Promise<void> {
-  const rows = pending.splice(0, pending.length);
-  if (rows.length === 0) return;
+async function insertRows(rows: readonly InferenceRow[], env: Env): Promise<void> {
   const db = createDb(env.DB);
   const statements = [];
   for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT)
@@ -42,13 +40,16 @@ async function flush(env: Env): Promise<void> {
         .onConflictDoNothing(),
     );
   const [first, ...rest] = statements;
-  try {
-    if (first) await db.batch([first, ...rest]);
-  } catch {
-    // D1 refused the batch: put the rows back (bounded) for the next flush rather than lose them.
-    pending.unshift(...rows.slice(0, Math.max(0, MAX_BUFFERED - pending.length)));
-  }
+  if (first) await db.batch([first, ...rest]);
 }
+
+// D1 refused the batch: its rows go back (bounded) for the next flush rather than being lost.
+const buffer = createIsolateBuffer<InferenceRow[], Env>({
+  store: pending,
+  delayMs: FLUSH_DELAY_MS,
+  onFailure: "put-back",
+  send: insertRows,
+});
 
 /**
  * Queues the row in this isolate and arranges one delayed batch insert from `waitUntil`: the log never sits
@@ -56,17 +57,8 @@ async function flush(env: Env): Promise<void> {
  * needs no history, no live fan-out and no handlers, and that path cost more than the inference itself.)
  */
 export function logInference(env: Env, row: InferenceRow, waitUntil: (p: Promise<unknown>) => void): void {
-  if (pending.length >= MAX_BUFFERED) pending.shift();
   pending.push(row);
-  if (scheduled) return;
-  scheduled = true;
-  waitUntil(
-    (async () => {
-      await scheduler.wait(FLUSH_DELAY_MS);
-      scheduled = false;
-      await flush(env);
-    })(),
-  );
+  buffer.schedule(env, waitUntil);
 }
 
 /**

@@ -124,6 +124,7 @@ export async function runChatOpen(cfg, client, kit) {
       p50: kit.percentile(lat, 50),
       p90: kit.percentile(lat, 90),
       p99: kit.percentile(lat, 99),
+      p999: kit.percentile(lat, 99.9),
       max: count ? kit.round(lat[count - 1]) : null,
       mean: count ? kit.round(lat.reduce((a, b) => a + b, 0) / count) : null,
     },

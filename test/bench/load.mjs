@@ -275,6 +275,7 @@ async function closedLoop(client, cfg, requestFor, onResponse) {
       p50: percentile(sorted, 50),
       p95: percentile(sorted, 95),
       p99: percentile(sorted, 99),
+      p999: percentile(sorted, 99.9),
       max: sorted.length ? round(sorted[sorted.length - 1]) : null,
       mean: sorted.length ? round(sorted.reduce((a, b) => a + b, 0) / sorted.length) : null,
     },

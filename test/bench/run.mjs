@@ -475,7 +475,7 @@ function fmt(x, d = 0) {
 function printTable(report) {
   const r = report.scenarios;
   const rows = [];
-  const NCOLS = 13;
+  const NCOLS = 15;
   // `vs(s, base)` replaces the default "rate as % of the baseline's" cell (open-loop rows compare latency).
   const row = (label, s, rateKey, base, baseLabel, vs) => {
     const pad = (first) => [label, first, ...Array(NCOLS - 2).fill("")];
@@ -489,6 +489,7 @@ function printTable(report) {
       fmt(rate),
       fmt(s.latency_ms.p50, 2),
       fmt(s.latency_ms.p99, 2),
+      fmt(s.latency_ms.p999, 2),
       fmt(s.server_cpu_us_per_req),
       fmt(s.server_cpu_cores, 2),
       fmt(s.generator_cpu_pct),
@@ -497,6 +498,7 @@ function printTable(report) {
       hasBase ? fmt(base.rps) : "",
       hasBase ? fmt(base.latency_ms.p50, 2) : "",
       hasBase ? fmt(base.latency_ms.p99, 2) : "",
+      hasBase ? fmt(base.latency_ms.p999, 2) : "",
       vs && hasBase ? vs(s, base) : pct == null ? "" : `${fmt(pct)}%`,
     ]);
   };
@@ -515,6 +517,7 @@ function printTable(report) {
     "req/s",
     "p50 ms",
     "p99 ms",
+    "p999 ms",
     "srv µs/req",
     "srv cores",
     "gen cpu%",
@@ -523,6 +526,7 @@ function printTable(report) {
     "req/s",
     "p50 ms",
     "p99 ms",
+    "p999 ms",
     "vs base",
   ];
   const BASE_COL = head.indexOf("baseline (same run)");
@@ -786,7 +790,7 @@ async function main() {
           if (s.non_200_samples) log(`${name} non-200 samples: ${JSON.stringify(s.non_200_samples)}`);
         }
         log(
-          `${name}: ${s.events_per_s ?? s.rps} ${s.kind?.startsWith("publish") ? "events" : "req"}/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms`,
+          `${name}: ${s.events_per_s ?? s.rps} ${s.kind?.startsWith("publish") ? "events" : "req"}/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms, p999 ${s.latency_ms.p999} ms`,
         );
       } catch (err) {
         scenarios[name] = { error: err.message };

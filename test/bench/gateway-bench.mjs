@@ -14,6 +14,7 @@ const TARGET_P50_MS = 1;
 const TARGET_P99_MS = 5;
 const TARGET_THROUGHPUT_PCT = 80;
 const TAIL_CONNECTIONS = [1, 50];
+const TAIL_SLICE_MS = 1000;
 /** Portkey 1.15.2's p99 over the floor in issue 7's run (wrangler dev): what botplane's p99 overhead must beat. */
 const PORTKEY_REFERENCE_P99_MS = { 1: 2, 50: 44 };
 const CHAT_BODY = JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "hi" }] });
@@ -78,7 +79,7 @@ export function portkeyHeaders(upstreamOrigin) {
 }
 
 /** Scenario names, in run order, each with its load.mjs config (merged over the common one). */
-export function gatewayPlan(urls, upstreamOrigin, inferToken, { rate, openMs, closedMs }) {
+export function gatewayPlan(urls, upstreamOrigin, inferToken, { rate, openMs, closedMs, tailMs }) {
   const direct = {
     path: "/v1/chat/completions",
     body: CHAT_BODY,
@@ -124,16 +125,29 @@ export function gatewayPlan(urls, upstreamOrigin, inferToken, { rate, openMs, cl
     [`upstream-open@${r}`, upstreamOrigin, { ...open, ...direct }],
     [`passthrough-open@${r}`, urls.passthrough, { ...open, ...passthrough }],
     [`gateway-open@${r}`, urls.botplane, { ...open, ...gateway }],
-    // Tail latency (issue 7): p99/p999 over the pass-through floor at 1 and 50 connections, each pair run
-    // back to back so both sides see the same machine.
-    ["passthrough@1", urls.passthrough, { ...closed(1), ...passthrough }],
-    ["gateway@1", urls.botplane, { ...closed(1), ...gateway }],
-    ...(urls.portkey ? [["portkey@1", urls.portkey, { ...closed(1), ...portkey }]] : []),
+    // Tail latency (issue 7): p99/p999 over the pass-through floor at 1 and 50 connections, the targets
+    // interleaved in slices within one scenario so each sees the same machine (load-gateway.mjs).
+    ...TAIL_CONNECTIONS.map((c) => [
+      `tail@${c}`,
+      urls.botplane,
+      {
+        kind: "chat-pair",
+        connections: c,
+        durationMs: tailMs,
+        sliceMs: TAIL_SLICE_MS,
+        chat: true,
+        quiet: true,
+        targets: [
+          { label: `tail-passthrough@${c}`, origin: urls.passthrough, ...passthrough },
+          { label: `tail-gateway@${c}`, origin: urls.botplane, ...gateway },
+          ...(urls.portkey ? [{ label: `tail-portkey@${c}`, origin: urls.portkey, ...portkey }] : []),
+        ],
+      },
+    ]),
     ["upstream-direct@50", upstreamOrigin, { ...closed(50), ...direct }],
     ["upstream-direct@200", upstreamOrigin, { ...closed(200), ...direct }],
     ["passthrough@50", urls.passthrough, { ...closed(50), ...passthrough }],
     ["gateway@50", urls.botplane, { ...closed(50), ...gateway }],
-    ...(urls.portkey ? [["portkey@50", urls.portkey, { ...closed(50), ...portkey }]] : []),
     ["passthrough@200", urls.passthrough, { ...closed(200), ...passthrough }],
     ["gateway@200", urls.botplane, { ...closed(200), ...gateway }],
   ];
@@ -177,7 +191,7 @@ export function gatewayFigures(r, rate) {
   // Tail overhead over the floor at 1 and 50 connections (closed loop), botplane and (when run) Portkey.
   const tail = {};
   for (const c of TAIL_CONNECTIONS) {
-    const p = ok(r[`passthrough@${c}`]);
+    const p = ok(r[`tail-passthrough@${c}`]);
     if (!p) continue;
     const over = (s) =>
       s
@@ -190,8 +204,8 @@ export function gatewayFigures(r, rate) {
         : null;
     tail[c] = {
       passthrough: { ...p.latency_ms, rps: p.rps },
-      gateway_over_floor: over(ok(r[`gateway@${c}`])),
-      portkey_over_floor: over(ok(r[`portkey@${c}`])),
+      gateway_over_floor: over(ok(r[`tail-gateway@${c}`])),
+      portkey_over_floor: over(ok(r[`tail-portkey@${c}`])),
       portkey_reference_p99_ms: PORTKEY_REFERENCE_P99_MS[c],
     };
   }
@@ -248,12 +262,31 @@ export function gatewayRows(row, r, rate) {
   const tailVs = (s, base) =>
     `${fmt((s.rps / base.rps) * 100)}%, p99 ${signed(diff(s.latency_ms.p99, base.latency_ms.p99))}, ` +
     `p999 ${signed(diff(s.latency_ms.p999, base.latency_ms.p999))} ms`;
-  for (const c of [1, 50, 200]) {
-    if (c !== 1) row(`upstream direct @${c}`, r[`upstream-direct@${c}`], "rps");
+  for (const c of TAIL_CONNECTIONS) {
+    const floor = r[`tail-passthrough@${c}`];
+    row(`pass-through Worker @${c}, interleaved`, floor, "rps");
+    row(
+      `/inference @${c}, interleaved`,
+      r[`tail-gateway@${c}`],
+      "rps",
+      floor,
+      `pass-through @${c}, interleaved`,
+      tailVs,
+    );
+    if (r[`tail-portkey@${c}`])
+      row(
+        `Portkey gateway @${c}, interleaved`,
+        r[`tail-portkey@${c}`],
+        "rps",
+        floor,
+        `pass-through @${c}, interleaved`,
+        tailVs,
+      );
+  }
+  for (const c of [50, 200]) {
+    row(`upstream direct @${c}`, r[`upstream-direct@${c}`], "rps");
     row(`pass-through Worker @${c}`, r[`passthrough@${c}`], "rps", r[`upstream-direct@${c}`], `upstream direct @${c}`);
     row(`/inference @${c}`, r[`gateway@${c}`], "rps", r[`passthrough@${c}`], `pass-through @${c}`, tailVs);
-    if (r[`portkey@${c}`])
-      row(`Portkey gateway @${c}`, r[`portkey@${c}`], "rps", r[`passthrough@${c}`], `pass-through @${c}`, tailVs);
   }
 }
 

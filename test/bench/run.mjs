@@ -87,6 +87,16 @@ const DRAIN_MS = Number(env.BENCH_DRAIN_MS ?? 30000);
 const GATEWAY_RATE = Number(env.BENCH_GATEWAY_RATE ?? 100);
 const GATEWAY_OPEN_MS = Number(env.BENCH_GATEWAY_OPEN_MS ?? 5000);
 const GATEWAY_MS = Number(env.BENCH_GATEWAY_MS ?? 5000);
+// Measured time per target in the interleaved tail scenarios (tail@1, tail@50), in 1 s slices.
+const TAIL_MS = Number(env.BENCH_TAIL_MS ?? 8000);
+// EVENT_BUS_PARTITIONS values to run publish→subscriber and single-event publish @8 under, side by side
+// ("" to skip); each value restarts workerd with the binding overridden, same storage.
+const BUS_PARTITIONS = (env.BENCH_BUS_PARTITIONS ?? "1,8")
+  .split(",")
+  .map((x) => x.trim())
+  .filter((x) => x !== "")
+  .map(Number)
+  .filter((n) => Number.isInteger(n) && n > 0);
 const PROFILE = env.BENCH_PROFILE ?? null;
 const INSTANCES = 60;
 const CLAIMERS = 50;
@@ -236,21 +246,25 @@ async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl }
   const logCounts = {};
   const errorSamples = [];
   const logSamples = []; // the first few lines of any level, kept in latest.json
-  const options = convertV4MiniflareOptions({
-    host: HOST,
-    port: 0,
-    cf: false, // placeholder `request.cf`; otherwise Miniflare fetches one from the internet at start-up
-    log: new Log(LogLevel.WARN),
-    handleStructuredLogs: ({ level, message }) => {
-      logCounts[level] = (logCounts[level] ?? 0) + 1;
-      if (logSamples.length < 10) logSamples.push(`${level}: ${message.slice(0, 300)}`);
-      if (level === "error" && errorSamples.length < 20) {
-        errorSamples.push(message.slice(0, 500));
-        log(`worker error log: ${message.slice(0, 300)}`);
-      }
-    },
-    workers,
-  });
+  const makeOptions = (botplaneBindings) =>
+    convertV4MiniflareOptions({
+      host: HOST,
+      port: 0,
+      cf: false, // placeholder `request.cf`; otherwise Miniflare fetches one from the internet at start-up
+      log: new Log(LogLevel.WARN),
+      handleStructuredLogs: ({ level, message }) => {
+        logCounts[level] = (logCounts[level] ?? 0) + 1;
+        if (logSamples.length < 10) logSamples.push(`${level}: ${message.slice(0, 300)}`);
+        if (level === "error" && errorSamples.length < 20) {
+          errorSamples.push(message.slice(0, 500));
+          log(`worker error log: ${message.slice(0, 300)}`);
+        }
+      },
+      workers: botplaneBindings
+        ? workers.map((w) => (w.name === "botplane" ? { ...w, bindings: { ...w.bindings, ...botplaneBindings } } : w))
+        : workers,
+    });
+  const options = makeOptions(null);
   options.logRequests = false; // per-request access lines cost CPU inside the measured path
   if (PROFILE) options.inspectorPort = 0; // only on request: an attached inspector is not free
   // Storage lives in a fresh directory removed afterwards. Default: tmpfs (/dev/shm), because on disk every
@@ -267,7 +281,20 @@ async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl }
   const mf = new Miniflare(options);
   await mf.ready;
   const urls = {};
-  for (const w of workers) urls[w.name] = (await mf.unsafeGetDirectURL(w.name)).origin;
+  const readUrls = async () => {
+    for (const w of workers) urls[w.name] = (await mf.unsafeGetDirectURL(w.name)).origin;
+  };
+  await readUrls();
+  /**
+   * Restarts workerd with these bindings over botplane's own (same storage, so D1 and every Durable Object
+   * keep their data); `urls` is updated in place, since the direct sockets get new ports.
+   */
+  const overrideBotplaneBindings = async (bindings) => {
+    const next = makeOptions(bindings);
+    for (const k of ["logRequests", "inspectorPort", "resourcePersistencePath"]) if (k in options) next[k] = options[k];
+    await mf.setOptions(next);
+    await readUrls();
+  };
   const removeStorageSync = () => {
     if (storageDir) rmSync(storageDir, { recursive: true, force: true });
   };
@@ -277,6 +304,7 @@ async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl }
   };
   return {
     mf,
+    overrideBotplaneBindings,
     dispose,
     removeStorageSync,
     urls,
@@ -691,6 +719,7 @@ async function main() {
       rate: GATEWAY_RATE,
       openMs: GATEWAY_OPEN_MS,
       closedMs: GATEWAY_MS,
+      tailMs: TAIL_MS,
     }).filter(([, origin]) => origin !== undefined);
     if (botplaneScript === null) plan.push(...chatPlan);
     else {
@@ -715,7 +744,12 @@ async function main() {
           { path: "/v1/botz/instances?limit=1", connections: 50, headers: { authorization: `Bearer ${token}` } },
         ],
         ...chatPlan,
-        ...busPlan(urls.botplane, token, { latencyRate: LATENCY_RATE, latencyMs: LATENCY_MS, publishMs: PUBLISH_MS }),
+        ...busPlan(urls.botplane, token, {
+          latencyRate: LATENCY_RATE,
+          latencyMs: LATENCY_MS,
+          publishMs: PUBLISH_MS,
+          partitions: BUS_PARTITIONS,
+        }),
       );
     }
     const only = env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(",").map((x) => x.trim())) : null;
@@ -742,7 +776,32 @@ async function main() {
         log(failures.at(-1));
       }
     }
-    for (const [name, origin, extra] of selected) {
+    let partitionsInForce = null;
+    // The restart drops the local queue's in-memory messages, so history must hold every accepted event first.
+    let drainBeforeRestart = null;
+    for (const [name, planned, extra] of selected) {
+      let origin = planned;
+      if (extra.partitions !== undefined) {
+        if (extra.partitions !== partitionsInForce) {
+          const drained = await drainCheck(runtime.mf, scenarios, DRAIN_MS).catch((err) => ({
+            error: String(err?.message ?? err),
+          }));
+          drainBeforeRestart ??= drained;
+          if (drained?.error) failures.push(`durable-path check before a restart failed: ${drained.error}`);
+          else failures.push(...busFailures({}, drained));
+          log(`restarting workerd with EVENT_BUS_PARTITIONS=${extra.partitions} ...`);
+          try {
+            await runtime.overrideBotplaneBindings({ EVENT_BUS_PARTITIONS: String(extra.partitions) });
+            partitionsInForce = extra.partitions;
+            serverPids = workerdPids();
+          } catch (err) {
+            scenarios[name] = { error: `EVENT_BUS_PARTITIONS override failed: ${err.message}` };
+            failures.push(`${name}: ${scenarios[name].error}`);
+            continue;
+          }
+        }
+        origin = urls.botplane;
+      }
       if (gatewayConfig?.error && extra.chat && origin === urls.botplane) {
         scenarios[name] = { error: "skipped: gateway set-up failed" };
         continue;
@@ -759,7 +818,11 @@ async function main() {
       try {
         const stopProfile =
           PROFILE === name ? await startProfile((await runtime.mf.getInspectorURL()).href, "botplane") : null;
-        scenarios[name] = await runLoad(scenarioConfig(name, origin, extra));
+        const result = await runLoad(scenarioConfig(name, origin, extra));
+        // An interleaved scenario measures several targets: each becomes a scenario of its own below.
+        const parts = result.kind === "chat-pair" ? Object.entries(result.targets) : [[name, result]];
+        if (result.kind === "chat-pair") scenarios[name] = { kind: "chat-pair", targets: Object.keys(result.targets) };
+        for (const [part, figures] of parts) scenarios[part] = figures;
         if (stopProfile) {
           const profile = await stopProfile();
           mkdirSync(RESULTS_DIR, { recursive: true });
@@ -768,30 +831,34 @@ async function main() {
           log(`${name} profile (top self time): ${JSON.stringify(scenarios[name].profile.top.slice(0, 12))}`);
         }
         if (settle) scenarios[name].settled_before = settle;
-        const s = scenarios[name];
         if (extra.chat) {
           // Every request the load process issued (warm-up included) against what reached the upstream.
-          s.upstream_calls = upstream.counts.chat - upstreamBefore;
-          const issued = s.loop === "open" ? s.sent : s.issued_total;
-          s.upstream_calls_per_request = issued ? Math.round((s.upstream_calls / issued) * 1000) / 1000 : null;
+          const calls = upstream.counts.chat - upstreamBefore;
+          const issued = parts.reduce((n, [, s]) => n + (s.loop === "open" ? s.sent : s.issued_total), 0);
+          for (const [, s] of parts) {
+            s.upstream_calls = calls;
+            s.upstream_calls_per_request = issued ? Math.round((calls / issued) * 1000) / 1000 : null;
+          }
         }
-        // 200 is the only good answer, except a claim's 404 `no_claimable_item` (the queue ran dry for a skill).
-        const statuses = { ...s.by_status };
-        delete statuses[s.ok_status ?? 200];
-        if (s.kind === "claims" && statuses[404]) {
-          statuses[404] -= s.no_claimable_item_measured;
-          if (statuses[404] <= 0) delete statuses[404];
-        }
-        const bad = Object.entries(statuses);
-        if (bad.length || Object.keys(s.network_errors).length) {
-          failures.push(
-            `${name}: unexpected answers ${JSON.stringify(Object.fromEntries(bad))} ${JSON.stringify(s.network_errors)}`,
+        for (const [part, s] of parts) {
+          // 200 is the only good answer, except a claim's 404 `no_claimable_item` (the queue ran dry for a skill).
+          const statuses = { ...s.by_status };
+          delete statuses[s.ok_status ?? 200];
+          if (s.kind === "claims" && statuses[404]) {
+            statuses[404] -= s.no_claimable_item_measured;
+            if (statuses[404] <= 0) delete statuses[404];
+          }
+          const bad = Object.entries(statuses);
+          if (bad.length || Object.keys(s.network_errors).length) {
+            failures.push(
+              `${part}: unexpected answers ${JSON.stringify(Object.fromEntries(bad))} ${JSON.stringify(s.network_errors)}`,
+            );
+            if (s.non_200_samples) log(`${part} non-200 samples: ${JSON.stringify(s.non_200_samples)}`);
+          }
+          log(
+            `${part}: ${s.events_per_s ?? s.rps} ${s.kind?.startsWith("publish") ? "events" : "req"}/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms, p999 ${s.latency_ms.p999} ms`,
           );
-          if (s.non_200_samples) log(`${name} non-200 samples: ${JSON.stringify(s.non_200_samples)}`);
         }
-        log(
-          `${name}: ${s.events_per_s ?? s.rps} ${s.kind?.startsWith("publish") ? "events" : "req"}/s, p50 ${s.latency_ms.p50} ms, p99 ${s.latency_ms.p99} ms, p999 ${s.latency_ms.p999} ms`,
-        );
       } catch (err) {
         scenarios[name] = { error: err.message };
         failures.push(`${name}: ${err.message}`);
@@ -873,9 +940,21 @@ async function main() {
         gateway_rate_per_s: GATEWAY_RATE,
         gateway_open_ms: GATEWAY_OPEN_MS,
         gateway_ms: GATEWAY_MS,
+        tail_ms: TAIL_MS,
+        bus_partitions: BUS_PARTITIONS,
       },
       publish_rate_limit: publishLimit?.limit ?? null,
-      publish_durable_path: drain,
+      // With partition restarts, the throughput backlog drained before the first restart: its rate is that one's.
+      publish_durable_path:
+        drain && !drain.error && drainBeforeRestart && !drainBeforeRestart.error
+          ? {
+              ...drain,
+              backlog_at_end: drainBeforeRestart.backlog_at_end,
+              drain_seconds: drainBeforeRestart.drain_seconds,
+              drain_events_per_s: drainBeforeRestart.drain_events_per_s,
+            }
+          : drain,
+      publish_durable_path_before_restart: drainBeforeRestart,
       gateway: {
         config: gatewayConfig,
         upstream_chat_calls: upstream.counts.chat,

@@ -98,6 +98,7 @@ const BUS_PARTITIONS = (env.BENCH_BUS_PARTITIONS ?? "1,8")
   .map(Number)
   .filter((n) => Number.isInteger(n) && n > 0);
 const PROFILE = env.BENCH_PROFILE ?? null;
+const PORTKEY_DIR = env.BENCH_PORTKEY_DIR?.trim() || null;
 const INSTANCES = 60;
 const CLAIMERS = 50;
 
@@ -153,11 +154,11 @@ function pkgVersion(name, from = require) {
 // Build: the same bundle shape wrangler would deploy (ESM, worker conditions, runtime modules external).
 // ---------------------------------------------------------------------------------------------------------
 
-async function bundleWorker(define) {
+async function bundleWorker(define, entry = WORKER_ENTRY, banner = undefined, seen = undefined) {
   const esbuild = await import("esbuild");
   const nodeBuiltins = new Set(builtinModules.filter((m) => !m.startsWith("_")));
   const result = await esbuild.build({
-    entryPoints: [WORKER_ENTRY],
+    entryPoints: [entry],
     bundle: true,
     write: false,
     format: "esm",
@@ -167,6 +168,7 @@ async function bundleWorker(define) {
     mainFields: ["browser", "module", "main"],
     external: ["cloudflare:*", "node:*"],
     keepNames: true, // wrangler's default; some libraries rely on Function.name
+    ...(banner ? { banner: { js: banner } } : {}),
     define,
     // wrangler's default module rules, as loaders (a bundle is one module, so they become inline text/bytes).
     loader: { ".sql": "text", ".txt": "text", ".html": "text", ".bin": "binary" },
@@ -176,9 +178,12 @@ async function bundleWorker(define) {
         // nodejs_compat: a bare `crypto`/`buffer` import means the runtime's `node:` module, as in wrangler.
         name: "bare-node-builtins",
         setup(build) {
-          build.onResolve({ filter: /^[a-z_/]+$/ }, (args) =>
-            nodeBuiltins.has(args.path) ? { path: `node:${args.path}`, external: true } : undefined,
-          );
+          build.onResolve({ filter: /^(node:)?[a-z_/]+$/ }, (args) => {
+            const bare = args.path.replace(/^node:/, "");
+            if (!nodeBuiltins.has(bare)) return undefined;
+            if (args.kind === "require-call") seen?.add(bare);
+            return { path: `node:${bare}`, external: true };
+          });
         },
       },
     ],
@@ -196,7 +201,35 @@ async function deriveFromWrangler() {
   return unstable_getMiniflareWorkerOptions(join(ROOT, "wrangler.toml"));
 }
 
-async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl }) {
+/**
+ * Portkey's gateway as a same-run baseline (BENCH_PORTKEY_DIR: a checkout of Portkey-AI/gateway with its
+ * dependencies installed; never part of this repository). Bundled from its `src/index.ts` the way botplane
+ * is; null (row skipped) when the knob is unset, with the reason when the bundle fails.
+ */
+async function bundlePortkey() {
+  if (!PORTKEY_DIR) return { script: null, skipped: "BENCH_PORTKEY_DIR unset" };
+  const entry = join(resolve(PORTKEY_DIR), "src", "index.ts");
+  if (!existsSync(entry)) return { script: null, skipped: `${entry} not found` };
+  try {
+    let version = "?";
+    try {
+      version = JSON.parse(readFileSync(join(resolve(PORTKEY_DIR), "package.json"), "utf8")).version;
+    } catch {}
+    // Its CommonJS dependencies (ioredis) `require` Node built-ins, which an ES module bundle cannot do
+    // (wrangler rewrites those calls); a first pass finds them, the second defines `require` over imports.
+    const seen = new Set();
+    await bundleWorker({}, entry, undefined, seen);
+    const names = [...seen];
+    const banner =
+      names.map((n, i) => `import __node${i} from "node:${n}";`).join("\n") +
+      `\nconst require = (m) => ({ ${names.map((n, i) => `"${n}": __node${i}`).join(", ")} })[m.replace(/^node:/, "")];`;
+    return { script: await bundleWorker({}, entry, banner), version };
+  } catch (err) {
+    return { script: null, skipped: `Portkey bundle failed: ${err.message.split("\n").slice(0, 4).join(" | ")}` };
+  }
+}
+
+async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl, portkeyScript = null }) {
   const { Miniflare, convertV4MiniflareOptions, Log, LogLevel } = await import("miniflare");
   const directSocket = [{ host: HOST, port: 0 }];
   const workers = [];
@@ -234,6 +267,15 @@ async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl }
     unsafeDirectSockets: directSocket,
     unsafeRegisterWorker: false,
   });
+  if (portkeyScript !== null)
+    workers.push({
+      name: "portkey",
+      modules: [{ type: "ESModule", path: join(HERE, "portkey.mjs"), contents: portkeyScript }],
+      compatibilityDate,
+      compatibilityFlags: ["nodejs_compat"],
+      unsafeDirectSockets: directSocket,
+      unsafeRegisterWorker: false,
+    });
   workers.push({
     name: "static-floor",
     modules: [{ type: "ESModule", path: join(HERE, "static-floor.mjs"), contents: STATIC_FLOOR_SCRIPT }],
@@ -670,9 +712,27 @@ async function main() {
     }
   }
 
+  const portkey = botplaneScript === null ? { script: null, skipped: "botplane not bundled" } : await bundlePortkey();
+  if (portkey.script) log(`bundled Portkey gateway ${portkey.version} from ${PORTKEY_DIR}`);
+  else if (PORTKEY_DIR) log(`Portkey baseline skipped: ${portkey.skipped}`);
   let runtime;
   try {
-    runtime = await startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl: upstream.baseUrl });
+    try {
+      runtime = await startRuntime({
+        derived,
+        botplaneScript,
+        secret,
+        upstreamBaseUrl: upstream.baseUrl,
+        portkeyScript: portkey.script,
+      });
+    } catch (err) {
+      if (portkey.script === null) throw err;
+      // An optional baseline that does not start must not cost the run: measure without it.
+      portkey.skipped = `Portkey failed to start: ${err.message.split("\n").slice(0, 4).join(" | ")}`;
+      portkey.script = null;
+      log(portkey.skipped);
+      runtime = await startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl: upstream.baseUrl });
+    }
   } catch (err) {
     if (botplaneScript === null) throw err;
     // A Worker that does not start must not hide the floors: report it and measure them alone.
@@ -943,6 +1003,7 @@ async function main() {
         tail_ms: TAIL_MS,
         bus_partitions: BUS_PARTITIONS,
       },
+      portkey: portkey.script ? { dir: PORTKEY_DIR, version: portkey.version } : { skipped: portkey.skipped },
       publish_rate_limit: publishLimit?.limit ?? null,
       // With partition restarts, the throughput backlog drained before the first restart: its rate is that one's.
       publish_durable_path:

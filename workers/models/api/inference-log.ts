@@ -20,8 +20,12 @@ export function cap(value: unknown): string {
   return text.length > BODY_CAP ? `${text.slice(0, BODY_CAP)}…[${text.length - BODY_CAP} more]` : text;
 }
 
-/** Rows wait in the isolate this long, so one D1 batch carries many inferences. */
-const FLUSH_DELAY_MS = 250;
+/**
+ * Rows wait in the isolate this long, so one D1 batch carries many inferences. Once a second rather than
+ * four times: each flush is a pause for the requests in flight (and under local workerd D1 runs on the same
+ * thread), and at a few hundred requests a second four pauses a second land in the p99 (issue 7).
+ */
+const FLUSH_DELAY_MS = 1000;
 const MAX_BUFFERED = 5000;
 /** JSON text per statement, under D1's 2 MB bound on one value with room to spare. */
 const MAX_STATEMENT_JSON = 900_000;
@@ -52,7 +56,7 @@ const COLUMNS = [
 
 /**
  * One statement inserts a whole chunk of rows from a single JSON parameter. Building it through drizzle's
- * query builder (4 rows a statement, 21 bound values each, to stay under D1's 100 parameters) cost the
+ * query builder (4 rows a statement, 20 bound values each, to stay under D1's 100 parameters) cost the
  * request isolate 10-90 ms per flush under load — a stall every request in flight waited for, and the
  * gateway's p99 (issue 7's tail latency). A JSON.stringify per row is a fraction of that.
  */

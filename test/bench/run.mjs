@@ -23,7 +23,10 @@
 // wait for workerd to go idle before a bus scenario), BENCH_DRAIN_MS (30000: longest wait, after the last
 // publish scenario, for D1 history to hold every accepted event), BENCH_GATEWAY_RATE (100 req/s in the
 // open-loop chat scenarios), BENCH_GATEWAY_OPEN_MS (5000), BENCH_GATEWAY_MS (5000: closed-loop chat scenarios),
-// BENCH_PROFILE (a scenario name: CPU-profile botplane's isolate during it, see profile.mjs).
+// BENCH_PROFILE (a scenario name: CPU-profile botplane's isolate during it, see profile.mjs), BENCH_TAIL_MS (8000:
+// measured time per target in tail@1/tail@50), BENCH_PORTKEY_DIR (a Portkey-AI/gateway checkout with its
+// dependencies: a same-run baseline in the tail scenarios; unset = skipped), BENCH_BUS_PARTITIONS ("1,8":
+// EVENT_BUS_PARTITIONS values to rerun publish-latency and publish-single@8 under, workerd restarted each time).
 //
 // Model gateway scenarios (gateway-bench.mjs): non-streaming chat through botplane's POST /inference, through
 // the pass-through Worker (one fetch) and to the fake upstream directly, at a fixed rate and closed loop.

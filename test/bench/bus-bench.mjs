@@ -11,8 +11,23 @@ const TARGET_P95_MS = 100;
 const AIM_P95_MS = 20;
 
 /** Scenario names, in run order, each with its load.mjs config (merged over the common one). */
-export function busPlan(origin, token, { latencyRate, latencyMs, publishMs }) {
+export function busPlan(origin, token, { latencyRate, latencyMs, publishMs, partitions = [] }) {
   const headers = { authorization: `Bearer ${token}` };
+  const latency = {
+    kind: "publish-latency",
+    connections: 8,
+    headers,
+    ratePerS: latencyRate,
+    durationMs: latencyMs,
+    bus: true,
+  };
+  const single8 = { kind: "publish", batch: 1, connections: 8, headers, durationMs: publishMs, bus: true };
+  // EVENT_BUS_PARTITIONS side by side (issue 7, Scale): the same two scenarios with workerd restarted on the
+  // binding override (run.mjs). Last in the plan, because the restart moves botplane to a new port.
+  const byPartitions = partitions.flatMap((n) => [
+    [`publish-latency/p${n}`, origin, { ...latency, partitions: n }],
+    [`publish-single@8/p${n}`, origin, { ...single8, partitions: n }],
+  ]);
   return [
     // The floor for the @8 rows; healthz@50 (run.mjs) is the floor for the @50 ones.
     ["healthz@8", origin, { path: "/healthz", connections: 8 }],
@@ -43,6 +58,7 @@ export function busPlan(origin, token, { latencyRate, latencyMs, publishMs }) {
       origin,
       { kind: "publish", batch: BATCH, connections: 50, headers, durationMs: publishMs, bus: true },
     ],
+    ...byPartitions,
   ];
 }
 
@@ -192,6 +208,34 @@ export function busRows(row, r) {
     "publish single @50",
   );
   row(`publish→subscriber (ev/s)`, latency, "rps", publishBase, "its publish POST→202");
+  // Partition counts side by side, each against the first count measured.
+  const counts = Object.keys(r)
+    .map((n) => /^publish-single@8\/p(\d+)$/.exec(n)?.[1])
+    .filter(Boolean)
+    .map(Number)
+    .sort((a, b) => a - b);
+  if (counts.length === 0) return;
+  const first = counts[0];
+  const latencyVs = (s, base) =>
+    `p50 ${signedDiff(s.latency_ms.p50, base.latency_ms.p50)}, p99 ${signedDiff(s.latency_ms.p99, base.latency_ms.p99)} ms`;
+  const rateVs = (s, base) =>
+    `${fmt((s.rps / base.rps) * 100)}%, p99 ${signedDiff(s.latency_ms.p99, base.latency_ms.p99)} ms`;
+  for (const n of counts) {
+    const base = n === first ? undefined : r[`publish-latency/p${first}`];
+    const label = base ? `${first} partition(s)` : undefined;
+    row(`publish→subscriber, ${n} partition(s)`, r[`publish-latency/p${n}`], "rps", base, label, latencyVs);
+  }
+  for (const n of counts) {
+    const base = n === first ? undefined : r[`publish-single@8/p${first}`];
+    const label = base ? `${first} partition(s)` : undefined;
+    row(`publish single @8, ${n} partition(s)`, r[`publish-single@8/p${n}`], "rps", base, label, rateVs);
+  }
+}
+
+function signedDiff(a, b) {
+  if (a == null || b == null) return "-";
+  const d = a - b;
+  return `${d >= 0 ? "+" : ""}${d.toFixed(2)}`;
 }
 
 function fmt(x, d = 0) {
@@ -235,6 +279,25 @@ export function busSummary(r, drain) {
       `single-event publish vs /healthz floor: ${singles.join(", ")}; ` +
         `each publish pays auth, a RateLimiter DO round trip, the queue send and the EventStream append, and its consumer work (history insert, ` +
         `stream re-append) runs in the same workerd`,
+    );
+  const parts = Object.keys(r)
+    .map((n) => /^publish-latency\/p(\d+)$/.exec(n)?.[1])
+    .filter(Boolean)
+    .sort((a, b) => a - b);
+  if (parts.length)
+    out.push(
+      `EVENT_BUS_PARTITIONS side by side (binding override, workerd restarted on the same storage): ` +
+        parts
+          .map((n) => {
+            const lat = r[`publish-latency/p${n}`];
+            const one = r[`publish-single@8/p${n}`];
+            const l = lat && !lat.error ? lat.latency_ms : null;
+            return (
+              `${n}: publish→subscriber p50 ${fmt(l?.p50, 2)} / p95 ${fmt(l?.p95, 2)} / p99 ${fmt(l?.p99, 2)} ms, ` +
+              `single publish @8 ${one && !one.error ? fmt(one.rps) : "-"} ev/s`
+            );
+          })
+          .join("; "),
     );
   const l = r["publish-latency"];
   if (l?.error) out.push(`publish→subscriber latency FAILED: ${l.error}`);

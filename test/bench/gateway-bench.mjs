@@ -13,6 +13,10 @@ const FUNCTION = "bench_chat";
 const TARGET_P50_MS = 1;
 const TARGET_P99_MS = 5;
 const TARGET_THROUGHPUT_PCT = 80;
+const TAIL_CONNECTIONS = [1, 50];
+const TAIL_SLICE_MS = 1000;
+/** Portkey 1.15.2's p99 over the floor in issue 7's run (wrangler dev): what botplane's p99 overhead must beat. */
+const PORTKEY_REFERENCE_P99_MS = { 1: 2, 50: 44 };
 const CHAT_BODY = JSON.stringify({ model: "bench-model", messages: [{ role: "user", content: "hi" }] });
 const INFERENCE_BODY = JSON.stringify({
   function_name: FUNCTION,
@@ -65,8 +69,17 @@ export async function configureGateway(origin, adminToken, inferToken, upstreamB
   return { function_name: FUNCTION, server_timing: res.headers.get("server-timing"), probe: body };
 }
 
+/** Portkey's per-request routing headers: provider openai at the fake upstream's base URL. */
+export function portkeyHeaders(upstreamOrigin) {
+  return {
+    "x-portkey-provider": "openai",
+    "x-portkey-custom-host": `${upstreamOrigin}/v1`,
+    authorization: "Bearer x",
+  };
+}
+
 /** Scenario names, in run order, each with its load.mjs config (merged over the common one). */
-export function gatewayPlan(urls, upstreamOrigin, inferToken, { rate, openMs, closedMs }) {
+export function gatewayPlan(urls, upstreamOrigin, inferToken, { rate, openMs, closedMs, tailMs }) {
   const direct = {
     path: "/v1/chat/completions",
     body: CHAT_BODY,
@@ -74,6 +87,13 @@ export function gatewayPlan(urls, upstreamOrigin, inferToken, { rate, openMs, cl
     headers: { authorization: "Bearer x" },
   };
   const passthrough = { path: "/v1/chat/completions", body: CHAT_BODY, check: "choices" };
+  // Portkey's gateway (only with BENCH_PORTKEY_DIR): OpenAI-shaped chat, the provider named in its headers.
+  const portkey = {
+    path: "/v1/chat/completions",
+    body: CHAT_BODY,
+    check: "choices",
+    headers: portkeyHeaders(upstreamOrigin),
+  };
   const gateway = {
     path: "/inference",
     body: INFERENCE_BODY,
@@ -105,11 +125,30 @@ export function gatewayPlan(urls, upstreamOrigin, inferToken, { rate, openMs, cl
     [`upstream-open@${r}`, upstreamOrigin, { ...open, ...direct }],
     [`passthrough-open@${r}`, urls.passthrough, { ...open, ...passthrough }],
     [`gateway-open@${r}`, urls.botplane, { ...open, ...gateway }],
+    // Tail latency (issue 7): p99/p999 over the pass-through floor at 1 and 50 connections, the targets
+    // interleaved in slices within one scenario so each sees the same machine (load-gateway.mjs).
+    ...TAIL_CONNECTIONS.map((c) => [
+      `tail@${c}`,
+      urls.botplane,
+      {
+        kind: "chat-pair",
+        connections: c,
+        durationMs: tailMs,
+        sliceMs: TAIL_SLICE_MS,
+        chat: true,
+        quiet: true,
+        targets: [
+          { label: `tail-passthrough@${c}`, origin: urls.passthrough, ...passthrough },
+          { label: `tail-gateway@${c}`, origin: urls.botplane, ...gateway },
+          ...(urls.portkey ? [{ label: `tail-portkey@${c}`, origin: urls.portkey, ...portkey }] : []),
+        ],
+      },
+    ]),
     ["upstream-direct@50", upstreamOrigin, { ...closed(50), ...direct }],
     ["upstream-direct@200", upstreamOrigin, { ...closed(200), ...direct }],
     ["passthrough@50", urls.passthrough, { ...closed(50), ...passthrough }],
-    ["passthrough@200", urls.passthrough, { ...closed(200), ...passthrough }],
     ["gateway@50", urls.botplane, { ...closed(50), ...gateway }],
+    ["passthrough@200", urls.passthrough, { ...closed(200), ...passthrough }],
     ["gateway@200", urls.botplane, { ...closed(200), ...gateway }],
   ];
 }
@@ -149,6 +188,27 @@ export function gatewayFigures(r, rate) {
           srv_us_per_req: { gateway: gw.server_cpu_us_per_req, passthrough: pt.server_cpu_us_per_req },
         }
       : null;
+  // Tail overhead over the floor at 1 and 50 connections (closed loop), botplane and (when run) Portkey.
+  const tail = {};
+  for (const c of TAIL_CONNECTIONS) {
+    const p = ok(r[`tail-passthrough@${c}`]);
+    if (!p) continue;
+    const over = (s) =>
+      s
+        ? {
+            p50_ms: round(diff(s.latency_ms.p50, p.latency_ms.p50)),
+            p99_ms: round(diff(s.latency_ms.p99, p.latency_ms.p99)),
+            p999_ms: round(diff(s.latency_ms.p999, p.latency_ms.p999)),
+            rps: s.rps,
+          }
+        : null;
+    tail[c] = {
+      passthrough: { ...p.latency_ms, rps: p.rps },
+      gateway_over_floor: over(ok(r[`tail-gateway@${c}`])),
+      portkey_over_floor: over(ok(r[`tail-portkey@${c}`])),
+      portkey_reference_p99_ms: PORTKEY_REFERENCE_P99_MS[c],
+    };
+  }
   const throughput = {};
   for (const c of [50, 200]) {
     const g = ok(r[`gateway@${c}`]);
@@ -161,7 +221,7 @@ export function gatewayFigures(r, rate) {
         srv_us_per_req: { gateway: g.server_cpu_us_per_req, passthrough: p.server_cpu_us_per_req },
       };
   }
-  return { latency, throughput, throughput_target_pct: TARGET_THROUGHPUT_PCT };
+  return { latency, tail, throughput, throughput_target_pct: TARGET_THROUGHPUT_PCT };
 }
 
 function round(x, d = 3) {
@@ -198,10 +258,35 @@ export function gatewayRows(row, r, rate) {
     "pass-through, open",
     latencyVs,
   );
+  // Closed loop: throughput as % of the floor's, and the tail over the floor's.
+  const tailVs = (s, base) =>
+    `${fmt((s.rps / base.rps) * 100)}%, p99 ${signed(diff(s.latency_ms.p99, base.latency_ms.p99))}, ` +
+    `p999 ${signed(diff(s.latency_ms.p999, base.latency_ms.p999))} ms`;
+  for (const c of TAIL_CONNECTIONS) {
+    const floor = r[`tail-passthrough@${c}`];
+    row(`pass-through Worker @${c}, interleaved`, floor, "rps");
+    row(
+      `/inference @${c}, interleaved`,
+      r[`tail-gateway@${c}`],
+      "rps",
+      floor,
+      `pass-through @${c}, interleaved`,
+      tailVs,
+    );
+    if (r[`tail-portkey@${c}`])
+      row(
+        `Portkey gateway @${c}, interleaved`,
+        r[`tail-portkey@${c}`],
+        "rps",
+        floor,
+        `pass-through @${c}, interleaved`,
+        tailVs,
+      );
+  }
   for (const c of [50, 200]) {
     row(`upstream direct @${c}`, r[`upstream-direct@${c}`], "rps");
     row(`pass-through Worker @${c}`, r[`passthrough@${c}`], "rps", r[`upstream-direct@${c}`], `upstream direct @${c}`);
-    row(`/inference @${c}`, r[`gateway@${c}`], "rps", r[`passthrough@${c}`], `pass-through @${c}`);
+    row(`/inference @${c}`, r[`gateway@${c}`], "rps", r[`passthrough@${c}`], `pass-through @${c}`, tailVs);
   }
 }
 
@@ -221,6 +306,19 @@ export function gatewaySummary(r, figures, upstreamCalls) {
         `${verdict(l.p50_overhead_ms < TARGET_P50_MS)}), p99 ${signed(l.p99_overhead_ms)} ms (target < ${TARGET_P99_MS}: ${verdict(l.p99_overhead_ms < TARGET_P99_MS)}); ` +
         `workerd CPU ${fmt(l.srv_us_per_req.gateway)} vs ${fmt(l.srv_us_per_req.passthrough)} µs/request; ` +
         `the pass-through itself adds p50 ${signed(l.passthrough_over_upstream_p50_ms)} / p99 ${signed(l.passthrough_over_upstream_p99_ms)} ms over the upstream direct`,
+    );
+  }
+  for (const [c, x] of Object.entries(figures.tail ?? {})) {
+    const g = x.gateway_over_floor;
+    const k = x.portkey_over_floor;
+    if (!g) continue;
+    const ref = k ? k.p99_ms : x.portkey_reference_p99_ms;
+    out.push(
+      `gateway tail over the pass-through floor @${c}: p50 ${signed(g.p50_ms)} / p99 ${signed(g.p99_ms)} / p999 ${signed(g.p999_ms)} ms` +
+        (k
+          ? `; Portkey (same run) p50 ${signed(k.p50_ms)} / p99 ${signed(k.p99_ms)} / p999 ${signed(k.p999_ms)} ms`
+          : `; Portkey reference (issue 7, wrangler dev) p99 +${x.portkey_reference_p99_ms} ms`) +
+        ` — p99 under Portkey's: ${verdict(g.p99_ms != null && g.p99_ms < ref)}`,
     );
   }
   const t = Object.entries(figures.throughput);

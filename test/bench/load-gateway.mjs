@@ -124,6 +124,7 @@ export async function runChatOpen(cfg, client, kit) {
       p50: kit.percentile(lat, 50),
       p90: kit.percentile(lat, 90),
       p99: kit.percentile(lat, 99),
+      p999: kit.percentile(lat, 99.9),
       max: count ? kit.round(lat[count - 1]) : null,
       mean: count ? kit.round(lat.reduce((a, b) => a + b, 0) / count) : null,
     },
@@ -136,4 +137,139 @@ export async function runChatOpen(cfg, client, kit) {
       own && cpuA && cpuB ? kit.round(((own.user + own.system) / 1000 / (cpuB.at - cpuA.at)) * 100, 1) : null,
     ...kit.cpuFigures(cpuA, cpuB, count),
   };
+}
+
+/**
+ * Tail latency of several targets under the same conditions (issue 7): closed loop at `connections`,
+ * alternating between the targets in slices of `sliceMs` (order reversed every round, so drift over the run
+ * falls on each alike) rather than one scenario after another, because on this shared machine another
+ * process can take a core for seconds. Between slices the loops drain, so no request of one target overlaps
+ * the next target's slice. workerd's CPU is sampled at every slice edge and charged to that slice's target.
+ */
+export async function runChatInterleaved(cfg, kit) {
+  const targets = cfg.targets.map((t) => ({
+    ...t,
+    client: kit.makeClient(cfg.client ?? "undici", kit.assertLoopback(t.origin), cfg.connections),
+    req: requestOf(t),
+    bad: badAnswers(),
+    lat: [],
+    byStatus: {},
+    netErrors: {},
+    ms: 0,
+    cpu: { server: 0, busy: 0, own: 0 },
+    slices: 0,
+    issued: 0,
+  }));
+  const sliceMs = cfg.sliceMs ?? 1000;
+  const rounds = Math.max(1, Math.round(cfg.durationMs / sliceMs));
+  // Warm-up: one slice per target; then `rounds` measured slices each.
+  const plan = targets.map((_, i) => ({ target: i, ms: cfg.warmupMs, measured: false }));
+  for (let r = 0; r < rounds; r++) {
+    const order = targets.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const i of order) plan.push({ target: i, ms: sliceMs, measured: true });
+  }
+  let sliceIndex = 0;
+  let sliceStart = performance.now();
+  let sliceCpu = kit.cpuSample(cfg.serverPids ?? [], cfg.orchestratorPid);
+  let draining = false;
+  let inflight = 0;
+  let waiters = [];
+  const ownStart = process.cpuUsage();
+  const closeSlice = () => {
+    const s = plan[sliceIndex];
+    const t = targets[s.target];
+    const now = performance.now();
+    const cpu = kit.cpuSample(cfg.serverPids ?? [], cfg.orchestratorPid);
+    if (s.measured) {
+      t.ms += now - sliceStart;
+      t.slices++;
+      if (cpu && sliceCpu) {
+        t.cpu.server += cpu.server - sliceCpu.server;
+        t.cpu.busy += cpu.busy - sliceCpu.busy;
+        t.cpu.own += cpu.own - sliceCpu.own;
+      }
+    }
+    sliceIndex++;
+    sliceStart = performance.now();
+    sliceCpu = cpu;
+    draining = false;
+    for (const wake of waiters.splice(0)) wake();
+  };
+  async function loop(conn) {
+    for (;;) {
+      if (sliceIndex >= plan.length) return;
+      if (!draining && performance.now() - sliceStart >= plan[sliceIndex].ms) draining = true;
+      if (draining) {
+        if (inflight === 0) closeSlice();
+        else await new Promise((r) => waiters.push(r));
+        continue;
+      }
+      const s = plan[sliceIndex];
+      const t = targets[s.target];
+      inflight++;
+      t.issued++;
+      const start = performance.now();
+      try {
+        const res = await t.client.send(conn, t.req);
+        const ms = performance.now() - start;
+        if (res.status !== 200) t.bad.add(res.status, res.text);
+        else if (!answered(kit, t.check, res.text)) t.bad.add("200-without-completion", res.text);
+        if (s.measured) {
+          t.lat.push(ms);
+          t.byStatus[res.status] = (t.byStatus[res.status] ?? 0) + 1;
+        }
+      } catch (err) {
+        const code = err?.code ?? err?.name ?? "error";
+        if (s.measured) t.netErrors[code] = (t.netErrors[code] ?? 0) + 1;
+        await sleep(10);
+      } finally {
+        inflight--;
+      }
+      if (draining && inflight === 0) closeSlice();
+    }
+  }
+  try {
+    await Promise.all(Array.from({ length: cfg.connections }, (_, c) => loop(c)));
+  } finally {
+    await Promise.all(targets.map((t) => t.client.close()));
+  }
+  const own = process.cpuUsage(ownStart);
+  const totalMs = targets.reduce((a, t) => a + t.ms, 0);
+  const out = {};
+  for (const t of targets) {
+    t.lat.sort((a, b) => a - b);
+    const count = t.lat.length;
+    const seconds = Math.max(1e-9, t.ms / 1000);
+    const server = t.cpu.server / 100;
+    const other = Math.max(0, (t.cpu.busy - t.cpu.server - t.cpu.own) / 100);
+    out[t.label] = {
+      kind: "chat",
+      loop: "closed",
+      interleaved: { with: cfg.targets.map((x) => x.label), slices: t.slices, slice_ms: sliceMs },
+      connections: cfg.connections,
+      count,
+      issued_total: t.issued,
+      seconds: kit.round(seconds),
+      rps: kit.round(count / seconds, 1),
+      by_status: t.byStatus,
+      network_errors: t.netErrors,
+      bad_answers: t.bad.count,
+      non_200_samples: t.bad.samples,
+      latency_ms: {
+        p50: kit.percentile(t.lat, 50),
+        p95: kit.percentile(t.lat, 95),
+        p99: kit.percentile(t.lat, 99),
+        p999: kit.percentile(t.lat, 99.9),
+        max: count ? kit.round(t.lat[count - 1]) : null,
+        mean: count ? kit.round(t.lat.reduce((a, b) => a + b, 0) / count) : null,
+      },
+      // The generator's CPU is not split by target: its share of the whole run.
+      generator_cpu_pct: totalMs ? kit.round(((own.user + own.system) / 1000 / totalMs) * 100, 1) : null,
+      server_cpu_cores: kit.round(server / seconds, 2),
+      server_cpu_us_per_req: count ? Math.round((server * 1e6) / count) : null,
+      other_processes_cores: kit.round(other / seconds, 2),
+    };
+  }
+  return { kind: "chat-pair", targets: out };
 }

@@ -262,6 +262,7 @@ export async function runLatency(cfg, client, kit) {
     p50: kit.percentile(arr, 50),
     p95: kit.percentile(arr, 95),
     p99: kit.percentile(arr, 99),
+    p999: kit.percentile(arr, 99.9),
     max: arr.length ? kit.round(arr[arr.length - 1]) : null,
     mean: arr.length ? kit.round(arr.reduce((a, b) => a + b, 0) / arr.length) : null,
   });

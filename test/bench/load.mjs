@@ -16,7 +16,7 @@ import http from "node:http";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { runLatency, runPublish } from "./load-publish.mjs";
-import { runChatClosed, runChatOpen } from "./load-gateway.mjs";
+import { runChatClosed, runChatInterleaved, runChatOpen } from "./load-gateway.mjs";
 
 const SKILLS = ["basic", "tac_enabled", "mcp_augmented", "agentic"];
 const SKILL_RANK = Object.fromEntries(SKILLS.map((s, i) => [s, i]));
@@ -275,6 +275,7 @@ async function closedLoop(client, cfg, requestFor, onResponse) {
       p50: percentile(sorted, 50),
       p95: percentile(sorted, 95),
       p99: percentile(sorted, 99),
+      p999: percentile(sorted, 99.9),
       max: sorted.length ? round(sorted[sorted.length - 1]) : null,
       mean: sorted.length ? round(sorted.reduce((a, b) => a + b, 0) / sorted.length) : null,
     },
@@ -508,7 +509,7 @@ async function main() {
   const client = makeClient(cfg.client ?? "undici", originUrl, cfg.connections);
   try {
     // The bus scenarios live in load-publish.mjs; they get this file's machinery rather than importing it.
-    const kit = { closedLoop, cpuSample, cpuFigures, percentile, round, parseJson };
+    const kit = { closedLoop, cpuSample, cpuFigures, percentile, round, parseJson, makeClient, assertLoopback };
     const result =
       cfg.kind === "claims"
         ? await runClaims(cfg, client)
@@ -516,9 +517,11 @@ async function main() {
           ? await runPublish(cfg, client, kit)
           : cfg.kind === "publish-latency"
             ? await runLatency(cfg, client, kit)
-            : cfg.kind === "chat"
-              ? await (cfg.loop === "open" ? runChatOpen : runChatClosed)(cfg, client, kit)
-              : await runPlain(cfg, client);
+            : cfg.kind === "chat-pair"
+              ? await runChatInterleaved(cfg, kit)
+              : cfg.kind === "chat"
+                ? await (cfg.loop === "open" ? runChatOpen : runChatClosed)(cfg, client, kit)
+                : await runPlain(cfg, client);
     result.client = client.name;
     result.name = cfg.name;
     process.stdout.write(JSON.stringify(result) + "\n");

@@ -11,6 +11,7 @@
 import { inArray, sql } from "drizzle-orm";
 import { createDb } from "../../platform/db/client";
 import { providerSpend } from "../../platform/db/schema";
+import { createIsolateBuffer, summedMap } from "../../platform/isolate-buffer";
 import { createLogger } from "../../platform/logger";
 import type { Defer } from "../../platform/breaker/breaker";
 import type { Usage } from "../types";
@@ -28,12 +29,11 @@ interface SpendEnv {
 
 /** provider + window key → USD spent: D1's value at the last refresh plus this isolate's spend since. */
 const spent = new Map<string, number>();
-/** This isolate's spend not yet written to D1. */
-let pending = new Map<string, { provider: string; window: string; cost: number }>();
+/** This isolate's spend not yet written to D1 (`amount` is USD). */
+const pending = summedMap<{ provider: string; window: string; amount: number }>();
 const exhaustedUntil = new Map<string, { until: number; reason: string }>();
 let lastRefreshAt = Number.NEGATIVE_INFINITY;
 let refreshing = false;
-let flushScheduled = false;
 
 const key = (provider: string, window: string) => `${provider}\u0000${window}`;
 
@@ -98,39 +98,35 @@ export async function recordCost(
   addLocal(provider, costUsd, now);
 }
 
+// A failed write keeps its spend for the next one: dropping it would under-count against the budget.
+const spendBuffer = createIsolateBuffer<
+  Map<string, { provider: string; window: string; amount: number }>,
+  { env: SpendEnv; now: number }
+>({
+  store: pending,
+  delayMs: FLUSH_DELAY_MS,
+  onFailure: "put-back",
+  send: (batch, { env, now }) =>
+    upsert(
+      env.DB,
+      [...batch.values()].map((r) => ({ provider: r.provider, window: r.window, cost: r.amount })),
+      now,
+    ),
+  onError: (err, { env }) =>
+    createLogger("model_router", env.LOG_LEVEL).warn("provider spend not recorded; kept for the next write", {
+      error: err instanceof Error ? err.message : String(err),
+    }),
+});
+
 /** The hot path's debit: counted here at once, written to D1 in one batch shortly after, from `defer`. */
 export function chargeCost(env: SpendEnv, provider: string, costUsd: number, now: number, defer: Defer): void {
   if (!(costUsd > 0)) return;
   addLocal(provider, costUsd, now);
   for (const w of ["day", "month"] as const) {
     const window = windowKey(w, now);
-    const k = key(provider, window);
-    const row = pending.get(k);
-    if (row) row.cost += costUsd;
-    else pending.set(k, { provider, window, cost: costUsd });
+    pending.add(key(provider, window), costUsd, () => ({ provider, window, amount: 0 }));
   }
-  if (flushScheduled) return;
-  flushScheduled = true;
-  defer(flushSpend(env, now));
-}
-
-async function flushSpend(env: SpendEnv, now: number): Promise<void> {
-  await scheduler.wait(FLUSH_DELAY_MS);
-  flushScheduled = false;
-  const batch = pending;
-  pending = new Map();
-  try {
-    await upsert(env.DB, [...batch.values()], now);
-  } catch (err) {
-    for (const [k, row] of batch) {
-      const again = pending.get(k);
-      if (again) again.cost += row.cost;
-      else pending.set(k, row);
-    }
-    createLogger("model_router", env.LOG_LEVEL).warn("provider spend not recorded; kept for the next write", {
-      error: err instanceof Error ? err.message : String(err),
-    });
-  }
+  spendBuffer.schedule({ env, now }, defer);
 }
 
 /** Replaces this isolate's view of the current windows' spend with D1's, plus spend not yet written. */
@@ -140,7 +136,7 @@ export async function refreshSpend(env: SpendEnv, now: number = Date.now()): Pro
   const rows = await createDb(env.DB).select().from(providerSpend).where(inArray(providerSpend.window, windows));
   spent.clear();
   for (const r of rows) spent.set(key(r.provider, r.window), r.cost);
-  for (const [k, row] of pending) spent.set(k, (spent.get(k) ?? 0) + row.cost);
+  for (const [k, row] of pending.entries()) spent.set(k, (spent.get(k) ?? 0) + row.amount);
 }
 
 /** Starts a refresh from `defer` when the view is older than SPEND_REFRESH_MS; never waits for it. */
@@ -220,9 +216,8 @@ export function budgetSnapshot(
 /** Test-only: forgets this isolate's spend view, unwritten spend and quota marks, as a fresh isolate would start. */
 export function resetBudgetCache(): void {
   spent.clear();
-  pending = new Map();
+  spendBuffer.reset();
   exhaustedUntil.clear();
   lastRefreshAt = Number.NEGATIVE_INFINITY;
   refreshing = false;
-  flushScheduled = false;
 }

@@ -1,26 +1,33 @@
 /**
  * The per-isolate metrics buffer. Requests only add to memory; a flush hands the accumulated deltas to a
- * MetricsShard Durable Object from `waitUntil`, at most a few times a second, so no storage write ever sits
+ * MetricsShard Durable Object from `waitUntil`, at most once a second, so no storage write ever sits
  * on a request's critical path. A failed flush puts its deltas back.
  */
 import type { Env } from "../env";
+import { createIsolateBuffer, summedMap, type BufferStore } from "../isolate-buffer";
 import type { MetricFamily } from "./catalog";
 import { seriesKey, type Labels } from "./series";
 import { metricsShard } from "./shard";
 
 export const METRIC_SHARDS = 4;
-const FLUSH_DELAY_MS = 250;
+/**
+ * Once a second, not four times: a flush costs about the same whatever it carries (every series' delta, each
+ * histogram expanded to its buckets, one upsert per key in the shard), and under local workerd (`npm start`,
+ * the bench) the shard runs in the request isolate itself, so each flush is a pause every request waits out.
+ * `/metrics` flushes the isolate it runs on first, so it never reads a second behind that isolate.
+ */
+const FLUSH_DELAY_MS = 1000;
 
-const buffer = new Map<string, number>();
+const counters = summedMap<{ amount: number }>();
+const newCell = () => ({ amount: 0 });
 /** Histogram observations per series, kept as arrays so a request costs one map lookup, not fourteen. */
 const histograms = new Map<
   string,
   { family: MetricFamily; labels: Labels; buckets: number[]; sum: number; count: number }
 >();
-let scheduled = false;
 
 function add(key: string, by: number): void {
-  buffer.set(key, (buffer.get(key) ?? 0) + by);
+  counters.add(key, by, newCell);
 }
 
 export function increment(family: MetricFamily, labels: Labels = {}, by = 1): void {
@@ -42,58 +49,48 @@ export function observe(family: MetricFamily, labels: Labels, value: number): vo
   cell.count += 1;
 }
 
-function takeDelta(): [string, number][] {
-  for (const { family, labels, buckets, sum, count } of histograms.values()) {
-    const bounds = family.buckets ?? [];
-    bounds.forEach((le, i) => add(seriesKey(`${family.name}_bucket`, { ...labels, le: String(le) }), buckets[i] ?? 0));
-    add(seriesKey(`${family.name}_bucket`, { ...labels, le: "+Inf" }), count);
-    add(seriesKey(`${family.name}_sum`, labels), sum);
-    add(seriesKey(`${family.name}_count`, labels), count);
-  }
-  histograms.clear();
-  const delta = [...buffer.entries()];
-  buffer.clear();
-  return delta;
-}
+/** Counters and histograms as one store: a batch is the summed delta of every series, histograms expanded. */
+const store: BufferStore<[string, number][]> = {
+  isEmpty: () => counters.isEmpty() && histograms.size === 0,
+  take() {
+    for (const { family, labels, buckets, sum, count } of histograms.values()) {
+      const bounds = family.buckets ?? [];
+      bounds.forEach((le, i) =>
+        add(seriesKey(`${family.name}_bucket`, { ...labels, le: String(le) }), buckets[i] ?? 0),
+      );
+      add(seriesKey(`${family.name}_bucket`, { ...labels, le: "+Inf" }), count);
+      add(seriesKey(`${family.name}_sum`, labels), sum);
+      add(seriesKey(`${family.name}_count`, labels), count);
+    }
+    histograms.clear();
+    return [...counters.take()].map(([key, cell]): [string, number] => [key, cell.amount]);
+  },
+  putBack(delta) {
+    for (const [key, value] of delta) add(key, value);
+  },
+  clear() {
+    counters.clear();
+    histograms.clear();
+  },
+};
 
-function restore(delta: [string, number][]): void {
-  for (const [key, value] of delta) buffer.set(key, (buffer.get(key) ?? 0) + value);
-}
+// A failed send puts its delta back; the next request schedules another try.
+const buffer = createIsolateBuffer<[string, number][], Env>({
+  store,
+  delayMs: FLUSH_DELAY_MS,
+  onFailure: "put-back",
+  send: async (delta, env) => {
+    const shard = Math.floor(Math.random() * METRIC_SHARDS);
+    await metricsShard(env, shard).add(delta);
+  },
+});
 
-function shardFor(env: Env) {
-  const shard = Math.floor(Math.random() * METRIC_SHARDS);
-  return metricsShard(env, shard);
-}
-
-async function sendDelta(env: Env): Promise<void> {
-  const delta = takeDelta();
-  if (delta.length === 0) return;
-  try {
-    await shardFor(env).add(delta);
-  } catch (err) {
-    restore(delta);
-    throw err;
-  }
-}
-
-/**
- * Flushes what this isolate holds now. A delayed flush already sending its own delta is not awaited: a
- * promise from another request's context must not be awaited in workerd, and that delta lands in
- * milliseconds anyway.
- */
+/** Flushes what this isolate holds now (a delayed flush already sending its own delta is not awaited). */
 export async function flushNow(env: Env): Promise<void> {
-  await sendDelta(env);
+  await buffer.flushNow(env);
 }
 
 /** Arranges one delayed flush per isolate; requests arriving meanwhile ride along with it. */
 export function scheduleFlush(env: Env, waitUntil: (p: Promise<unknown>) => void): void {
-  if (scheduled || (buffer.size === 0 && histograms.size === 0)) return;
-  scheduled = true;
-  const run = async () => {
-    await scheduler.wait(FLUSH_DELAY_MS);
-    scheduled = false;
-    // A failed send has put its delta back; the next request schedules another try.
-    await sendDelta(env).catch(() => undefined);
-  };
-  waitUntil(run());
+  buffer.schedule(env, waitUntil);
 }

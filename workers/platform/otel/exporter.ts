@@ -4,6 +4,7 @@
  * collector that is down costs the spans of that batch, not requests. The buffer is bounded.
  */
 import type { Env } from "../env";
+import { boundedList, createIsolateBuffer } from "../isolate-buffer";
 import type { TraceContext } from "../trace";
 
 export interface Span {
@@ -20,8 +21,7 @@ const KIND = { internal: 1, server: 2, consumer: 5 } as const;
 const FLUSH_DELAY_MS = 250;
 const MAX_BUFFERED = 2000;
 
-const buffer: Span[] = [];
-let scheduled = false;
+const spans = boundedList<Span>(MAX_BUFFERED);
 
 /** The collector URL for OTLP/HTTP traces, or null when export is off. */
 export function tracesUrl(env: Pick<Env, "TRACE_ENDPOINT">): string | null {
@@ -70,29 +70,25 @@ export function otlpBody(spans: readonly Span[], service: string, version: strin
   };
 }
 
+// A collector that is down costs the spans of that batch ("drop"), rather than growing memory without bound.
+const buffer = createIsolateBuffer<Span[], { env: Env; url: string }>({
+  store: spans,
+  delayMs: FLUSH_DELAY_MS,
+  onFailure: "drop",
+  send: async (batch, { env, url }) => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(otlpBody(batch, env.COMPONENT_NAME ?? "botplane", env.COMPONENT_VERSION ?? "0.1.0")),
+    });
+    await res.body?.cancel();
+  },
+});
+
 /** Buffers a finished span and arranges one delayed batch export per isolate. */
 export function recordSpan(env: Env, span: Span, waitUntil: (p: Promise<unknown>) => void): void {
   const url = tracesUrl(env);
   if (!url) return;
-  if (buffer.length >= MAX_BUFFERED) buffer.shift();
-  buffer.push(span);
-  if (scheduled) return;
-  scheduled = true;
-  const flush = async () => {
-    await scheduler.wait(FLUSH_DELAY_MS);
-    scheduled = false;
-    const batch = buffer.splice(0, buffer.length);
-    if (batch.length === 0) return;
-    try {
-      const res = await fetch(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(otlpBody(batch, env.COMPONENT_NAME ?? "botplane", env.COMPONENT_VERSION ?? "0.1.0")),
-      });
-      await res.body?.cancel();
-    } catch {
-      // The collector is unreachable: this batch is dropped rather than growing memory without bound.
-    }
-  };
-  waitUntil(flush());
+  spans.push(span);
+  buffer.schedule({ env, url }, waitUntil);
 }

@@ -119,9 +119,18 @@ export function nextClaimable(sql: SqlStorage, rank: number, integration?: strin
 export function listWorkItems(sql: SqlStorage, f: WorkItemFilter): WorkItem[] {
   const where: string[] = [];
   const args: SqlStorageValue[] = [];
-  if (f.status) (where.push("status = ?"), args.push(f.status));
-  if (f.integration_name) (where.push("integration_name = ?"), args.push(f.integration_name));
-  if (f.skill_level) (where.push("skill_rank <= ?"), args.push(skillRank(f.skill_level)));
+  if (f.status) {
+    where.push("status = ?");
+    args.push(f.status);
+  }
+  if (f.integration_name) {
+    where.push("integration_name = ?");
+    args.push(f.integration_name);
+  }
+  if (f.skill_level) {
+    where.push("skill_rank <= ?");
+    args.push(skillRank(f.skill_level));
+  }
   const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
   return sql
     .exec(`SELECT * FROM work_items ${clause} ORDER BY priority DESC, created_at, rowid LIMIT ?`, ...args, f.limit)

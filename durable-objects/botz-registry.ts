@@ -2,7 +2,9 @@
  * BotzRegistry: the one Durable Object per BoTZ ecosystem. It owns instances, work items and claims, and
  * serialises every claim: each RPC method does its read-modify-write synchronously in one SQLite
  * transaction, so two claimers can never take the same item. Claims carry a lease and a fencing token;
- * the alarm requeues expired leases, marks silent instances stale and flushes the event outbox.
+ * the alarm requeues expired leases, marks silent instances stale and flushes the event outbox. Register and
+ * heartbeat take an optional idempotency key (the bus handlers pass `${event_id}:${handler}`), recorded in
+ * the same transaction as the change, so a redelivered event applies nothing twice.
  */
 import { DurableObject } from "cloudflare:workers";
 import type {
@@ -22,6 +24,8 @@ import { createEvent } from "../workers/platform/bus/envelope";
 import { Outbox } from "../workers/platform/bus/outbox";
 import { publish } from "../workers/platform/bus/publish";
 import { readConfig, type BotzSettings } from "../workers/platform/config";
+import { AppliedKeys } from "../workers/platform/durable/applied-keys";
+import { DueWork } from "../workers/platform/durable/due-work";
 import { flushNow } from "../workers/platform/metrics/recorder";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
@@ -39,31 +43,50 @@ import {
 
 const SOURCE = "botz-gateway";
 const CLAIM_HISTORY_MS = 7 * 24 * 3600_000;
-/** Events wait this long for company: one alarm then sends many in one sendBatch instead of one each. */
-const OUTBOX_FLUSH_DELAY_MS = 50;
 
 export class BotzRegistry extends DurableObject<Env> {
   /** The registry's clock; tests replace it to move time instead of waiting. */
   clock: () => number = () => Date.now();
   private readonly sql: SqlStorage;
   private readonly outbox: Outbox;
+  private readonly applied: AppliedKeys;
   private readonly settings: BotzSettings;
-  private alarmAt: number | null = null;
+  private readonly due;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
     this.outbox = new Outbox(this.sql, (events) => publish(env, events));
+    this.applied = new AppliedKeys(this.sql);
     this.settings = readConfig(env).botz;
-    void ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
+    this.due = new DueWork(ctx, {
+      clock: () => this.clock(),
+      work: {
+        sweep: {
+          nextDueAt: (now: number) => this.nextSweepAt(now),
+          run: (now: number) => this.ctx.storage.transactionSync(() => this.sweep(now)),
+        },
+        outbox: this.outbox,
+        appliedKeys: this.applied,
+        // The flush counted bus messages in this isolate; a Durable Object has no request to ride along with.
+        metrics: { nextDueAt: () => null, run: () => flushNow(this.env) },
+      },
     });
   }
 
-  async register(input: RegisterInput, traceparent?: string): Promise<{ instance: Instance; created: boolean }> {
+  /**
+   * Registers or re-registers an instance. With an idempotency key already applied, changes nothing and
+   * announces nothing, and answers with the instance as it is now (`created: false`).
+   */
+  async register(
+    input: RegisterInput,
+    traceparent?: string,
+    idempotencyKey?: string,
+  ): Promise<{ instance: Instance; created: boolean }> {
     const now = this.clock();
     const created = this.ctx.storage.transactionSync(() => {
+      if (idempotencyKey !== undefined && !this.applied.claim(idempotencyKey, now)) return false;
       const existing = this.sql
         .exec("SELECT botz_id FROM instances WHERE instance_id = ?", input.instance_id)
         .toArray()[0];
@@ -105,15 +128,20 @@ export class BotzRegistry extends DurableObject<Env> {
       this.outbox.add(createEvent({ type: "botz.registered.v1", source: SOURCE, payload, traceparent, now }));
       return !existing;
     });
-    await this.ensureAlarm(now + OUTBOX_FLUSH_DELAY_MS);
+    await this.due.arm();
     return { instance: this.instance(input.botz_id), created };
   }
 
-  async heartbeat(input: HeartbeatInput): Promise<Result<{ instance: Instance; leases_extended: number }>> {
+  /** Records a sign of life and extends its leases; with an idempotency key already applied, changes nothing. */
+  async heartbeat(
+    input: HeartbeatInput,
+    idempotencyKey?: string,
+  ): Promise<Result<{ instance: Instance; leases_extended: number }>> {
     const now = this.clock();
     const row = instanceRow(this.sql, input.botz_id);
     if (!row) return fail(404, "botz_not_found", `no BoTZ instance '${input.botz_id}'`);
     const extended = this.ctx.storage.transactionSync(() => {
+      if (idempotencyKey !== undefined && !this.applied.claim(idempotencyKey, now)) return 0;
       const status = input.status ?? (row.status === "stale" ? "active" : row.status);
       const current = input.current_work_item_id === undefined ? row.current_work_item_id : input.current_work_item_id;
       this.sql.exec(
@@ -136,7 +164,7 @@ export class BotzRegistry extends DurableObject<Env> {
         .toArray().length;
     });
     // A revived instance can go stale again; the alarm works out the rest when it fires.
-    await this.ensureAlarm(now + this.settings.staleThresholdMs);
+    await this.due.armBy(now + this.settings.staleThresholdMs);
     return { ok: true, instance: this.instance(input.botz_id), leases_extended: extended };
   }
 
@@ -153,8 +181,14 @@ export class BotzRegistry extends DurableObject<Env> {
   }): Instance[] {
     const where: string[] = [];
     const args: SqlStorageValue[] = [];
-    if (filter.status) (where.push("status = ?"), args.push(filter.status));
-    if (filter.skill_level) (where.push("skill_level = ?"), args.push(filter.skill_level));
+    if (filter.status) {
+      where.push("status = ?");
+      args.push(filter.status);
+    }
+    if (filter.skill_level) {
+      where.push("skill_level = ?");
+      args.push(filter.skill_level);
+    }
     const clause = where.length ? `WHERE ${where.join(" AND ")}` : "";
     return this.sql
       .exec(
@@ -276,7 +310,7 @@ export class BotzRegistry extends DurableObject<Env> {
       this.outbox.add(createEvent({ type: "botz.workitem.claimed.v1", source: SOURCE, payload, traceparent, now }));
       return { ok: true, claim };
     });
-    if (result.ok) await this.ensureAlarm(now + OUTBOX_FLUSH_DELAY_MS);
+    if (result.ok) await this.due.arm();
     return result;
   }
 
@@ -334,7 +368,7 @@ export class BotzRegistry extends DurableObject<Env> {
       this.outbox.add(createEvent({ type: "botz.workitem.completed.v1", source: SOURCE, payload, traceparent, now }));
       return { ok: true, work_item: toWorkItem(workItemRow(this.sql, input.work_item_id) ?? item) };
     });
-    if (result.ok) await this.ensureAlarm(now + OUTBOX_FLUSH_DELAY_MS);
+    if (result.ok) await this.due.arm();
     return result;
   }
 
@@ -367,19 +401,12 @@ export class BotzRegistry extends DurableObject<Env> {
 
   /** Runs the periodic work now (the cron tick calls it so a lost alarm cannot stall the registry). */
   async tick(): Promise<{ requeued: number; failed: number; stale: number; sent: number }> {
-    const now = this.clock();
-    const swept = this.ctx.storage.transactionSync(() => this.sweep(now));
-    const { sent } = await this.outbox.flush(now);
-    // The flush counted bus messages in this isolate; a Durable Object has no request to ride along with.
-    await flushNow(this.env);
-    this.alarmAt = null;
-    await this.scheduleNext(now);
-    return { ...swept, sent };
+    const done = await this.due.tick();
+    return { ...done.sweep, sent: done.outbox.sent };
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
-    await this.tick();
+    await this.due.alarm();
   }
 
   private instance(botzId: string): Instance {
@@ -450,23 +477,16 @@ export class BotzRegistry extends DurableObject<Env> {
     return { requeued, failed, stale };
   }
 
-  /** Makes sure the alarm fires by `at`; costs no query, so the hot paths can call it on every write. */
-  private async ensureAlarm(at: number): Promise<void> {
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
-  }
-
-  /** After a sweep: the alarm for the earliest of outbox due, a lease expiring, an instance going stale. */
-  private async scheduleNext(now: number): Promise<void> {
+  /** The earliest of a lease expiring and an instance going stale (the outbox reports its own). */
+  private nextSweepAt(now: number): number | null {
     const lease = this.sql
       .exec<{ t: number | null }>("SELECT MIN(lease_expires_at) AS t FROM work_items WHERE status = 'claimed'")
       .one().t;
     const beat = this.sql
       .exec<{ t: number | null }>("SELECT MIN(last_heartbeat_at) AS t FROM instances WHERE status != 'stale'")
       .one().t;
-    const candidates = [this.outbox.nextDueAt(), lease, beat === null ? null : beat + this.settings.staleThresholdMs];
+    const candidates = [lease, beat === null ? null : beat + this.settings.staleThresholdMs];
     const due = candidates.filter((t): t is number => t !== null).reduce((a, b) => Math.min(a, b), Infinity);
-    if (due !== Infinity) await this.ensureAlarm(Math.max(due, now));
+    return due === Infinity ? null : Math.max(due, now);
   }
 }

@@ -6,7 +6,12 @@
  * and counted in `jimbot_error_rate_total`. Probes in flight are per isolate; the board counts outcomes.
  */
 import { DurableObject } from "cloudflare:workers";
-import { type ComponentState, type OutcomeReport, reportSchema } from "../workers/platform/breaker/board";
+import {
+  type BreakerBoardContract,
+  type ComponentState,
+  type OutcomeReport,
+  reportSchema,
+} from "../workers/platform/breaker/board";
 import { policyFor } from "../workers/platform/breaker/policy";
 import {
   type BreakerState,
@@ -19,14 +24,13 @@ import {
 import { errorEvent } from "../workers/platform/bus/error-event";
 import { Outbox } from "../workers/platform/bus/outbox";
 import { publish } from "../workers/platform/bus/publish";
+import { DueWork } from "../workers/platform/durable/due-work";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
 import { errorRate } from "../workers/platform/metrics/catalog";
 import { flushNow, increment } from "../workers/platform/metrics/recorder";
 
 const SOURCE = "circuit_breaker";
-/** Opening events wait this long for company, so a burst of openings goes out in one sendBatch. */
-const OUTBOX_FLUSH_DELAY_MS = 50;
 /** Outcomes stamped further ahead than this are clamped: a skewed clock must not hold a breaker open. */
 const MAX_CLOCK_SKEW_MS = 60_000;
 /** Healthy components nobody has reported on for this long are forgotten. */
@@ -73,20 +77,35 @@ interface Opening {
   error: string | undefined;
 }
 
-export class BreakerBoard extends DurableObject<Env> {
+export class BreakerBoard extends DurableObject<Env> implements BreakerBoardContract {
   /** The board's clock; tests replace it to move time instead of waiting. */
   clock: () => number = () => Date.now();
   private readonly sql: SqlStorage;
   private readonly outbox: Outbox;
-  private alarmAt: number | null = null;
+  private readonly due;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
     this.outbox = new Outbox(this.sql, (events) => publish(env, events));
-    void ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
+    this.due = new DueWork(ctx, {
+      clock: () => this.clock(),
+      work: {
+        outbox: this.outbox,
+        // Rides along with whatever else wakes the board; idle rows are harmless until then.
+        pruneIdle: {
+          nextDueAt: () => null,
+          run: (now: number) => {
+            this.sql.exec(
+              "DELETE FROM breakers WHERE state = 'closed' AND failures = 0 AND updated_at < ?",
+              now - IDLE_ROW_MS,
+            );
+          },
+        },
+        // The error-rate counts sit in this isolate's buffer; a Durable Object has no request to flush them.
+        metrics: { nextDueAt: () => null, run: () => flushNow(this.env) },
+      },
     });
   }
 
@@ -104,7 +123,7 @@ export class BreakerBoard extends DurableObject<Env> {
     const openings = this.ctx.storage.transactionSync(() => this.apply(sorted, now));
     for (const o of openings)
       increment(errorRate, { component: o.component, severity: "ERROR", error_type: "circuit_open" });
-    if (openings.length > 0) await this.ensureAlarm(now + OUTBOX_FLUSH_DELAY_MS);
+    if (openings.length > 0) await this.due.arm();
     return { ok: true, states: this.states() };
   }
 
@@ -119,20 +138,12 @@ export class BreakerBoard extends DurableObject<Env> {
 
   /** Sends pending ERROR events and prunes idle rows (the cron tick may call it too). */
   async tick(): Promise<{ sent: number }> {
-    const now = this.clock();
-    const { sent } = await this.outbox.flush(now);
-    this.sql.exec("DELETE FROM breakers WHERE state = 'closed' AND failures = 0 AND updated_at < ?", now - IDLE_ROW_MS);
-    // The error-rate counts sit in this isolate's buffer; a Durable Object has no request to flush them.
-    await flushNow(this.env);
-    this.alarmAt = null;
-    const due = this.outbox.nextDueAt();
-    if (due !== null) await this.ensureAlarm(Math.max(due, now));
-    return { sent };
+    const done = await this.due.tick();
+    return { sent: done.outbox.sent };
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
-    await this.tick();
+    await this.due.alarm();
   }
 
   private apply(outcomes: readonly OutcomeReport[], now: number): Opening[] {
@@ -196,12 +207,5 @@ export class BreakerBoard extends DurableObject<Env> {
       context,
       now: o.at,
     });
-  }
-
-  /** Makes sure the alarm fires by `at`; costs no query when one is already due sooner. */
-  private async ensureAlarm(at: number): Promise<void> {
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
   }
 }

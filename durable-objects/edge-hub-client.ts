@@ -3,19 +3,13 @@
  * routes both use it) and the request the connect route forwards once the device token checked out.
  */
 import type { Env } from "../workers/platform/env";
+import { type RpcOf, stubOf } from "../workers/platform/rpc";
 import type { EdgeHub } from "./edge-hub";
 
-type Method = (...args: never[]) => unknown;
+export type EdgeHubRpc = RpcOf<EdgeHub>;
 
-/** The hub's public methods as plain promises (workers-types' RPC mapping chokes on `unknown` payloads). */
-export type EdgeHubRpc = {
-  [K in keyof EdgeHub as EdgeHub[K] extends Method ? K : never]: EdgeHub[K] extends (...args: infer A) => infer R
-    ? (...args: A) => Promise<Awaited<R>>
-    : never;
-};
-
-export function edgeHub(env: Env, deviceId: string): EdgeHubRpc {
-  return env.EDGE_HUB.getByName(deviceId) as unknown as EdgeHubRpc;
+export function edgeHub(env: Pick<Env, "EDGE_HUB">, deviceId: string): EdgeHubRpc {
+  return stubOf(env.EDGE_HUB, deviceId);
 }
 
 const INTERNAL_ORIGIN = "https://edge-hub.internal";

@@ -10,6 +10,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
+import { DueWork } from "../workers/platform/durable/due-work";
 import type { Env } from "../workers/platform/env";
 import { errorBody, fail, type Result } from "../workers/platform/errors";
 import {
@@ -63,10 +64,18 @@ export class EdgeHub extends DurableObject<Env> {
   clock: () => number = () => Date.now();
   private readonly store: JobStore;
   private readonly streams = new JobStreams();
+  private readonly due;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new JobStore(ctx.storage.sql);
+    this.due = new DueWork(ctx, {
+      clock: () => this.clock(),
+      work: {
+        // Jobs past their budget are cancelled; finished ones are dropped once no late reader needs them.
+        deadlines: { nextDueAt: () => this.store.nextDue(RETAIN_MS), run: (now: number) => this.expireJobs(now) },
+      },
+    });
     // Keep-alive pings are answered by the runtime: a device pinging every 30 s never wakes the hub.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
@@ -110,7 +119,7 @@ export class EdgeHub extends DurableObject<Env> {
       this.finishJob(jobId, { reason: "offline", message: "the device disconnected" });
       return fail(503, "device_offline", "the edge device disconnected");
     }
-    await this.scheduleAlarm(now + deadlineMs);
+    await this.due.armBy(now + deadlineMs);
     return { ok: true, job_id: jobId, seq };
   }
 
@@ -204,7 +213,10 @@ export class EdgeHub extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const now = this.clock();
+    await this.due.alarm();
+  }
+
+  private expireJobs(now: number): void {
     for (const job of this.store.expired(now)) {
       if (
         this.finishJob(job.job_id, {
@@ -216,8 +228,6 @@ export class EdgeHub extends DurableObject<Env> {
       }
     }
     this.store.purgeFinished(now - RETAIN_MS);
-    const next = this.store.nextDue(RETAIN_MS);
-    if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 
   private handle(ws: WebSocket, msg: DeviceMessage): void {
@@ -282,10 +292,5 @@ export class EdgeHub extends DurableObject<Env> {
 
   private broadcast(frame: string): void {
     for (const ws of this.ctx.getWebSockets(DEVICE_TAG)) send(ws, frame);
-  }
-
-  private async scheduleAlarm(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
   }
 }

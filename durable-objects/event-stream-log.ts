@@ -112,9 +112,17 @@ export class StreamLog {
           pending.push({ seq, event: queued, json });
         } else {
           const first = this.sql
-            .exec<{ seq: number }>("SELECT seq FROM events WHERE event_id = ?", event.event_id)
+            .exec<{ seq: number; message: string }>(
+              "SELECT seq, COALESCE(message, event) AS message FROM events WHERE event_id = ?",
+              event.event_id,
+            )
             .one();
           results.push({ event_id: event.event_id, seq: first.seq, duplicate: true });
+          // A replay: the partition had it (and may have had it confirmed); it goes to the queue once more.
+          if (redeliver) {
+            this.sql.exec("UPDATE events SET resend_at = ? WHERE seq = ?", dueAt, first.seq);
+            pending.push({ seq: first.seq, event: JSON.parse(first.message) as BusEvent, json: first.message });
+          }
         }
       }
       return { results, fresh, pending };

@@ -4,7 +4,7 @@
  * request (parsed back with zod inside the object), and what a live frame looks like.
  */
 import { z } from "zod";
-import { SUBJECT_PATTERN_REGEX, subjectMatches } from "../workers/platform/bus/subject-pattern";
+import { SUBJECT_PATTERN_REGEX, subjectMatches } from "../workers/platform/bus/subjects";
 
 /** Bounds that keep a filter inside a WebSocket attachment (which survives hibernation, but only if small). */
 export const MAX_PATTERNS = 10;

@@ -22,6 +22,8 @@ import { sendToQueue } from "../workers/platform/bus/queue-send";
 import type { Env } from "../workers/platform/env";
 import { errorBody, fail, type Result } from "../workers/platform/errors";
 import { createLogger } from "../workers/platform/logger";
+import { readConfig } from "../workers/platform/config";
+import { DueWork, type TimedWork } from "../workers/platform/durable/due-work";
 import { StreamLog, type LogRow } from "./event-stream-log";
 import {
   clientMessageSchema,
@@ -51,18 +53,9 @@ const RESEND_BATCH = 500;
 const WS_CLOSING = 2;
 /** An append's own forward normally lands in milliseconds; the alarm steps in only if it has not by then. */
 const FORWARD_GRACE_MS = 10_000;
-const DEFAULT_REDELIVERY_MS = 5 * 60_000;
 const MAX_REDELIVERY_MS = 12 * 3600_000;
 /** How long past its delay a deferred (retrying) event waits before the partition re-sends it itself. */
 const DEFER_GRACE_MS = 60_000;
-
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-function redeliveryMs(raw: string | undefined): number {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(raw ?? "");
-  const ms = m?.[1] && m[2] ? Number(m[1]) * (UNIT_MS[m[2]] ?? Number.NaN) : Number.NaN;
-  return Number.isFinite(ms) && ms > 0 ? ms : DEFAULT_REDELIVERY_MS;
-}
 
 function rowMatches(filter: StreamFilter, row: LogRow): boolean {
   return matchesFilter(filter, row.subject, row.correlation_id);
@@ -84,19 +77,19 @@ export class EventStream extends DurableObject<Env> implements BusPartitionRpc {
   /** Sockets whose replay is running: live fan-out skips them until it has caught up. */
   private readonly replaying = new Set<WebSocket>();
   private readonly filters = new WeakMap<WebSocket, StreamFilter>();
-  private alarmAt: number | null = null;
-  private resending: Promise<number> | null = null;
+  private readonly due: DueWork<{ resend: TimedWork<number> }>;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.log = new StreamLog(ctx.storage);
     this.queue = env.BUS;
-    this.redeliverAfterMs = redeliveryMs(env.BUS_REDELIVERY_AFTER);
+    this.redeliverAfterMs = readConfig(env).busRedeliveryAfterMs;
+    this.due = new DueWork(ctx, {
+      clock: () => this.clock(),
+      work: { resend: { nextDueAt: () => this.log.nextDueAt(), run: () => this.resendDue() } },
+    });
     // Answered by the runtime itself, so a keep-alive ping never wakes a hibernated object.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
-    void ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
-    });
   }
 
   /**
@@ -121,7 +114,7 @@ export class EventStream extends DurableObject<Env> implements BusPartitionRpc {
     );
     this.fanOut(fresh);
     if (pending.length > 0) {
-      await this.ensureAlarm(now + FORWARD_GRACE_MS);
+      await this.due.armBy(now + FORWARD_GRACE_MS);
       this.ctx.waitUntil(this.forward(pending));
     }
     return { ok: true, results };
@@ -158,16 +151,11 @@ export class EventStream extends DurableObject<Env> implements BusPartitionRpc {
   }
 
   async tick(): Promise<{ resent: number }> {
-    const resent = await this.resendDue();
-    this.alarmAt = null;
-    const next = this.log.nextDueAt();
-    if (next !== null) await this.ensureAlarm(Math.max(next, this.clock()));
-    return { resent };
+    return { resent: (await this.due.tick()).resend };
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
-    await this.tick();
+    await this.due.alarm();
   }
 
   async stats(): Promise<PartitionStats> {
@@ -250,9 +238,9 @@ export class EventStream extends DurableObject<Env> implements BusPartitionRpc {
     return Math.min(MAX_REDELIVERY_MS, this.redeliverAfterMs * 2 ** Math.max(0, sends - 1));
   }
 
-  /** Re-sends every unconfirmed event that is due, in seq order; a resend already under way is joined. */
-  private resendDue(): Promise<number> {
-    this.resending ??= (async () => {
+  /** Re-sends every unconfirmed event that is due, in seq order (DueWork never runs two at once). */
+  private async resendDue(): Promise<number> {
+    {
       let resent = 0;
       for (;;) {
         const due = this.log.due(this.clock(), RESEND_BATCH);
@@ -268,16 +256,7 @@ export class EventStream extends DurableObject<Env> implements BusPartitionRpc {
         resent += sent;
         if (sent < items.length || resent === before) return resent;
       }
-    })().finally(() => {
-      this.resending = null;
-    });
-    return this.resending;
-  }
-
-  private async ensureAlarm(at: number): Promise<void> {
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
+    }
   }
 
   private forget(ws: WebSocket, code: number): void {

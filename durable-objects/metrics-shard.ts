@@ -5,8 +5,9 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Env } from "../workers/platform/env";
+import type { MetricsShardContract } from "../workers/platform/metrics/shard";
 
-export class MetricsShard extends DurableObject<Env> {
+export class MetricsShard extends DurableObject<Env> implements MetricsShardContract {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS series (key TEXT PRIMARY KEY, value REAL NOT NULL)");

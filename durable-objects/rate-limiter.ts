@@ -12,26 +12,17 @@
  * accumulates. An alarm drops the row once both buckets are full again, so an idle key keeps no state.
  */
 import { DurableObject } from "cloudflare:workers";
+import { DueWork } from "../workers/platform/durable/due-work";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
 import type { BucketLimits } from "../workers/platform/rate-limit/limits";
+import type { BucketName, RateLimiterContract, TakeResult } from "../workers/platform/rate-limit/limiter";
+
+export type { BucketName, TakeResult };
 
 const UNITS = 86_400_000;
 const SCHEMA =
   "CREATE TABLE IF NOT EXISTS buckets (id INTEGER PRIMARY KEY CHECK (id = 1), sustained INTEGER NOT NULL, burst INTEGER NOT NULL, at INTEGER NOT NULL, full_at INTEGER NOT NULL)";
-
-export type BucketName = "sustained" | "burst";
-
-export interface TakeResult {
-  allowed: boolean;
-  /** Whole tokens left in the emptier bucket. */
-  remaining: number;
-  /** 0 when allowed; else how long until both buckets hold the cost. */
-  retry_after_ms: number;
-  /** Capacity of the bucket that `remaining` (or the refusal) refers to. */
-  limit: number;
-  bucket: BucketName;
-}
 
 interface Bucket {
   name: BucketName;
@@ -76,18 +67,29 @@ function bucketsAt(limits: BucketLimits, row: Row | undefined, now: number): [Bu
 
 const waitFor = (b: Bucket, units: number) => Math.max(0, Math.ceil((units - b.tokens) / b.rate));
 
-export class RateLimiter extends DurableObject<Env> {
+export class RateLimiter extends DurableObject<Env> implements RateLimiterContract {
   /** The limiter's clock; tests replace it to move time instead of waiting. */
   clock: () => number = () => Date.now();
   private readonly sql: SqlStorage;
-  private alarmAt: number | null = null;
+  private readonly due;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.sql.exec(SCHEMA);
-    void ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
+    this.due = new DueWork(ctx, {
+      clock: () => this.clock(),
+      // Tests move this clock yet expect the alarm to fire, so alarms are set as a delay from real time.
+      alarmTime: "real",
+      work: {
+        // A full pair of buckets is what a fresh key gets, so an idle key's row can go.
+        dropFull: {
+          nextDueAt: () => this.row()?.full_at ?? null,
+          run: (now: number) => {
+            if ((this.row()?.full_at ?? Infinity) <= now) this.sql.exec("DELETE FROM buckets");
+          },
+        },
+      },
     });
   }
 
@@ -123,7 +125,7 @@ export class RateLimiter extends DurableObject<Env> {
       fullAt,
     );
     const { remaining, bucket } = this.remaining(buckets);
-    await this.ensureAlarm(fullAt - now);
+    await this.due.armBy(fullAt);
     return {
       ok: true,
       allowed: true,
@@ -134,14 +136,8 @@ export class RateLimiter extends DurableObject<Env> {
     };
   }
 
-  /** A full pair of buckets is what a fresh key gets, so an idle key's row can go. */
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
-    const row = this.row();
-    if (!row) return;
-    const now = this.clock();
-    if (row.full_at <= now) this.sql.exec("DELETE FROM buckets");
-    else await this.ensureAlarm(row.full_at - now);
+    await this.due.alarm();
   }
 
   private row(): Row | undefined {
@@ -152,16 +148,5 @@ export class RateLimiter extends DurableObject<Env> {
     const [sustained, burst] = buckets;
     const bucket = Math.floor(burst.tokens / UNITS) <= Math.floor(sustained.tokens / UNITS) ? burst : sustained;
     return { remaining: Math.floor(bucket.tokens / UNITS), bucket };
-  }
-
-  /**
-   * Keeps one alarm pending within `inMs`; a later take moves it only if it would fire too late. Alarms run
-   * on real time while `clock` may be moved by tests, so the delay, not the clock's instant, is what counts.
-   */
-  private async ensureAlarm(inMs: number): Promise<void> {
-    const at = Date.now() + inMs;
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
   }
 }

@@ -6,7 +6,7 @@
  * through the transactional outbox, which is how a caller that already got 202 learns of its later grant.
  */
 import { DurableObject } from "cloudflare:workers";
-import { readResourceSettings, type ResourceSettings } from "../workers/bus/resources/config";
+import { readConfig, type ResourceSettings } from "../workers/platform/config";
 import type {
   Grant,
   RequestOutcome,
@@ -20,6 +20,7 @@ import { priorityRank, RESOURCE_TYPES } from "../workers/bus/resources/model";
 import { createEvent } from "../workers/platform/bus/envelope";
 import { Outbox } from "../workers/platform/bus/outbox";
 import { publish } from "../workers/platform/bus/publish";
+import { DueWork } from "../workers/platform/durable/due-work";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
 import { flushNow } from "../workers/platform/metrics/recorder";
@@ -38,8 +39,6 @@ import {
 } from "./resource-coordinator-store";
 
 const SOURCE = "resource-coordinator";
-/** Events wait this long for company: one alarm then sends many in one sendBatch. */
-const OUTBOX_FLUSH_DELAY_MS = 50;
 /** Ended grants and finished requests stay readable this long, then the alarm prunes them. */
 const HISTORY_MS = 7 * 24 * 3600_000;
 
@@ -49,7 +48,7 @@ export class ResourceCoordinator extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   private readonly outbox: Outbox;
   private readonly settings: ResourceSettings;
-  private alarmAt: number | null = null;
+  private readonly due;
   /** Callers still inside `request`, by request id. Memory only: after eviction they have their 202. */
   private readonly callers = new Map<string, () => void>();
 
@@ -58,9 +57,26 @@ export class ResourceCoordinator extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
     this.outbox = new Outbox(this.sql, (events) => publish(env, events));
-    this.settings = readResourceSettings(env);
-    void ctx.blockConcurrencyWhile(async () => {
-      this.alarmAt = await ctx.storage.getAlarm();
+    this.settings = readConfig(env).resources;
+    this.due = new DueWork(ctx, {
+      clock: () => this.clock(),
+      work: {
+        // Expiries, over-long waits and the queues, then pruning of old history.
+        settle: {
+          nextDueAt: () => nextDeadline(this.sql, this.settings.maxWaitMs),
+          run: (now: number) => {
+            this.wake(
+              this.ctx.storage.transactionSync(() => {
+                prune(this.sql, now - HISTORY_MS);
+                return this.settle(now);
+              }),
+            );
+          },
+        },
+        outbox: this.outbox,
+        // The flush counted bus messages in this isolate; a Durable Object has no request to ride along with.
+        metrics: { nextDueAt: () => null, run: () => flushNow(this.env) },
+      },
     });
   }
 
@@ -94,6 +110,7 @@ export class ResourceCoordinator extends DurableObject<Env> {
         traceparent ?? null,
         now,
       );
+      this.due.dueBy(now + this.settings.maxWaitMs);
       return [...settled, ...this.drain(input.type, now)];
     });
     // The caller registers before any await, so no release can slip in between and grant it unseen.
@@ -101,7 +118,7 @@ export class ResourceCoordinator extends DurableObject<Env> {
       notify.includes(requestId) || timeoutMs <= 0
         ? Promise.resolve(this.outcomeOf(requestId))
         : this.waitFor(requestId, timeoutMs);
-    await this.afterChange(now, notify);
+    await this.afterChange(notify);
     return outcome;
   }
 
@@ -124,7 +141,7 @@ export class ResourceCoordinator extends DurableObject<Env> {
       notify.push(...this.drain(grant.type, now));
       return { result: { ok: true as const, grant }, notify };
     });
-    await this.afterChange(now, notify);
+    await this.afterChange(notify);
     return result;
   }
 
@@ -153,7 +170,7 @@ export class ResourceCoordinator extends DurableObject<Env> {
       notify.push(requestId, ...this.drain(row.type as ResourceType, now));
       return { result: { ok: true as const, request }, notify };
     });
-    await this.afterChange(now, notify);
+    await this.afterChange(notify);
     return result;
   }
 
@@ -183,23 +200,12 @@ export class ResourceCoordinator extends DurableObject<Env> {
 
   /** Runs the periodic work now: expiries, the queue, the outbox, pruning. */
   async tick(): Promise<{ sent: number }> {
-    const now = this.clock();
-    const notify = this.ctx.storage.transactionSync(() => {
-      prune(this.sql, now - HISTORY_MS);
-      return this.settle(now);
-    });
-    this.wake(notify);
-    const { sent } = await this.outbox.flush(now);
-    // The flush counted bus messages in this isolate; a Durable Object has no request to ride along with.
-    await flushNow(this.env);
-    this.alarmAt = null;
-    await this.scheduleNext(now);
-    return { sent };
+    const done = await this.due.tick();
+    return { sent: done.outbox.sent };
   }
 
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
-    await this.tick();
+    await this.due.alarm();
   }
 
   /** Expires due grants and over-long waits, then serves every queue; returns the requests whose state moved. */
@@ -256,6 +262,7 @@ export class ResourceCoordinator extends DurableObject<Env> {
       now,
       now + w.duration_ms,
     );
+    this.due.dueBy(now + w.duration_ms);
     this.sql.exec(
       "UPDATE requests SET status = 'granted', grant_id = ?, updated_at = ? WHERE request_id = ?",
       grantId,
@@ -328,30 +335,13 @@ export class ResourceCoordinator extends DurableObject<Env> {
   private async settleNow(): Promise<number> {
     const now = this.clock();
     const notify = this.ctx.storage.transactionSync(() => this.settle(now));
-    await this.afterChange(now, notify);
+    await this.afterChange(notify);
     return now;
   }
 
-  private async afterChange(now: number, notify: readonly string[]): Promise<void> {
+  /** Wakes the callers whose request moved; arms the alarm for what the change made due (no query). */
+  private async afterChange(notify: readonly string[]): Promise<void> {
     this.wake(notify);
-    await this.scheduleNext(now);
-  }
-
-  /** Makes sure the alarm fires by `at`; costs no query when an earlier alarm is already set. */
-  private async ensureAlarm(at: number): Promise<void> {
-    if (this.alarmAt !== null && this.alarmAt <= at) return;
-    this.alarmAt = at;
-    await this.ctx.storage.setAlarm(at);
-  }
-
-  /** The alarm for the earliest of: outbox due (after a short batching delay), a grant expiring, a wait running out. */
-  private async scheduleNext(now: number): Promise<void> {
-    const due = this.outbox.nextDueAt();
-    const candidates = [
-      due === null ? null : Math.max(due, now + OUTBOX_FLUSH_DELAY_MS),
-      nextDeadline(this.sql, this.settings.maxWaitMs),
-    ];
-    const at = candidates.filter((t): t is number => t !== null).reduce((a, b) => Math.min(a, b), Infinity);
-    if (at !== Infinity) await this.ensureAlarm(Math.max(at, now));
+    await this.due.arm();
   }
 }

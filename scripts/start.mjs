@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// npm start [-- wrangler dev flags, e.g. --port 9000]
+// npm start [-- wrangler dev flags, e.g. --port 9000, --persist-to DIR, --var NAME:VALUE]
 // Runs botplane locally on its embedded storage: creates .dev.vars if missing, applies the D1 migrations to
 // the local database, starts `wrangler dev` (Durable Objects, queues and D1 all local) under Node 22, and
-// fires the Cron Trigger every minute, since wrangler dev never fires crons by itself.
+// fires the Cron Trigger every minute, since wrangler dev never fires crons by itself. `--persist-to` goes to
+// the migrations as well as to wrangler dev, so both use the same storage (test/e2e starts servers this way).
 import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,11 +16,19 @@ const node = node22Path();
 const extra = process.argv.slice(2);
 const portFlag = extra.findIndex((a) => a === "--port" || a.startsWith("--port="));
 const port = portFlag === -1 ? 8054 : Number(extra[portFlag].split("=")[1] ?? extra[portFlag + 1]);
+const persistFlag = extra.findIndex((a) => a === "--persist-to" || a.startsWith("--persist-to="));
+const persistTo =
+  persistFlag === -1
+    ? undefined
+    : extra[persistFlag].includes("=")
+      ? extra[persistFlag].slice(extra[persistFlag].indexOf("=") + 1)
+      : extra[persistFlag + 1];
 const CRON = "* * * * *";
 
 ensureDevVars(root);
 
-const migrate = spawnSync(node, [wrangler, "d1", "migrations", "apply", "DB", "--local"], {
+const persistArgs = persistTo === undefined ? [] : ["--persist-to", persistTo];
+const migrate = spawnSync(node, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...persistArgs], {
   cwd: root,
   stdio: "inherit",
   env: { ...process.env, CI: "true" },
@@ -46,9 +55,11 @@ async function tick() {
 
 function scheduleNextMinute() {
   const wait = 60_000 - (Date.now() % 60_000);
-  return setTimeout(async () => {
-    await tick();
-    timer = scheduleNextMinute();
+  return setTimeout(() => {
+    // tick() catches its own failures, so the next minute is always scheduled.
+    void tick().then(() => {
+      timer = scheduleNextMinute();
+    });
   }, wait);
 }
 let timer = scheduleNextMinute();

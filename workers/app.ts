@@ -20,7 +20,7 @@ import { openAiRoutes } from "./models/api/openai-routes";
 import { modelConfigRoutes } from "./models/config/routes";
 import { providerGauges } from "./models/router";
 import { SCOPES } from "./platform/auth/scopes";
-import { breakerConfigError } from "./platform/breaker/policy";
+import { configHealthCheck } from "./platform/config";
 import { breakerGauges } from "./platform/breaker/gauges";
 import { handleError } from "./platform/errors";
 import { healthRoutes } from "./platform/health/routes";
@@ -35,7 +35,10 @@ import { gatewayHealthCheck } from "./models/config/health";
 export function createApp() {
   const app = createRouter();
   const services = createServiceMap();
-  app.use("*", requestContext(services.serviceOf));
+  app.use(
+    "*",
+    requestContext((pattern) => services.serviceOf(pattern)),
+  );
 
   app.route(
     "/",
@@ -44,10 +47,7 @@ export function createApp() {
       botz_registry: (env) => registry(env).stats(),
       gateway_config: gatewayHealthCheck,
       model_providers: providersHealthCheck,
-      circuit_breaker_config: async (env) => {
-        const error = breakerConfigError(env);
-        if (error) throw new Error(error);
-      },
+      config: configHealthCheck,
     }),
   );
   app.route("/", metricsRoutes([botzGauges, resourceGauges, breakerGauges, providerGauges(configuredProviders)]));

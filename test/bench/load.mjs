@@ -115,7 +115,7 @@ function makeNodeHttpClient(originUrl, connections) {
   };
 }
 
-function makeFetchClient(origin, connections) {
+function makeFetchClient(origin, _connections) {
   // Global fetch is undici underneath with a shared pool; kept only to compare against the other two.
   return {
     name: `global fetch (node ${process.versions.node})`,
@@ -418,7 +418,10 @@ async function runClaims(cfg, client) {
       if (res.status === 404 && b?.error?.code === "no_claimable_item") {
         noneLeft++;
         if (measured) noneLeftMeasured++;
-      } else (otherBodies[res.status] ??= []).length < 3 && otherBodies[res.status].push(res.text?.slice(0, 300));
+      } else {
+        const bodies = (otherBodies[res.status] ??= []);
+        if (bodies.length < 3) bodies.push(res.text?.slice(0, 300));
+      }
     }
   };
   // Let background work from seeding (bus events, queue consumer writes) settle before the clock starts.
@@ -441,22 +444,22 @@ async function runClaims(cfg, client) {
     }
     if (seen.has(c.work_item_id)) {
       doubleClaims++;
-      examples.double.length < 5 && examples.double.push({ ...c, first_claimer: seen.get(c.work_item_id) });
+      if (examples.double.length < 5) examples.double.push({ ...c, first_claimer: seen.get(c.work_item_id) });
     } else seen.set(c.work_item_id, c.claimer);
     const created = createdSkill.get(c.work_item_id);
     if (created === undefined) unknownItem++;
     const required = created ?? c.required_skill_level;
     if (!(required in SKILL_RANK) || SKILL_RANK[required] > SKILL_RANK[c.claimer_skill]) {
       skillViolations++;
-      examples.skill.length < 5 && examples.skill.push(c);
+      if (examples.skill.length < 5) examples.skill.push(c);
     }
     if (created !== undefined && c.required_skill_level !== created) {
       skillMismatches++;
-      examples.mismatch.length < 5 && examples.mismatch.push({ ...c, created_skill: created });
+      if (examples.mismatch.length < 5) examples.mismatch.push({ ...c, created_skill: created });
     }
     if (c.returned_botz_id !== c.claimer) {
       wrongOwner++;
-      examples.owner.length < 5 && examples.owner.push(c);
+      if (examples.owner.length < 5) examples.owner.push(c);
     }
   }
   const claimsMeasured = stats.by_status[200] ?? 0;

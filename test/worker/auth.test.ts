@@ -3,10 +3,12 @@
  * hashed, accepted as Bearer or x-api-key, revocable, last use recorded).
  */
 import { env } from "cloudflare:workers";
-import { SignJWT } from "jose";
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { importJWK, SignJWT, type JWK } from "jose";
 import { describe, it } from "vitest";
 import { principalFromJwt } from "../../workers/platform/auth/jwt";
 import { scopesFromClaims } from "../../workers/platform/auth/scopes";
+import worker from "../../workers/index";
 import { ADMIN, call, json, rsToken, SECRET } from "./helpers";
 
 const key = new TextEncoder().encode(SECRET);
@@ -30,6 +32,65 @@ describe("JWT verification", () => {
   it("should reject garbage and a non-Bearer scheme", async ({ expect }) => {
     expect((await call("/v1/stats", { token: "not.a.jwt" })).status).toBe(401);
     expect((await call("/v1/stats", { headers: { authorization: `Basic ${btoa("a:b")}` } })).status).toBe(401);
+  });
+
+  it("should refuse a token without sub with 401 and WWW-Authenticate, whatever its scopes", async ({ expect }) => {
+    const anonymous = await new SignJWT({ scopes: ["admin"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setExpirationTime("1h")
+      .sign(key);
+    const res = await call("/v1/stats", { token: anonymous });
+    expect(res.status).toBe(401);
+    expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+    expect(await json(res)).toEqual({
+      error: { code: "unauthorized", message: "token has no subject (sub)" },
+    });
+    const blank = await new SignJWT({ scopes: ["admin"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("  ")
+      .setExpirationTime("1h")
+      .sign(key);
+    expect((await call("/v1/stats", { token: blank })).status).toBe(401);
+  });
+
+  it("should not describe which auth settings are configured in a 401", async ({ expect }) => {
+    // The Worker's real entry with one setting removed at a time: the refusal must read the same as a bad
+    // signature, never naming a variable or an algorithm.
+    async function messageWith(overrides: Partial<typeof env>, credential: string): Promise<string> {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(
+        new Request("https://botplane.test/v1/stats", { headers: { authorization: `Bearer ${credential}` } }),
+        { ...env, ...overrides },
+        ctx,
+      );
+      await waitOnExecutionContext(ctx);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toBe('Bearer error="invalid_token"');
+      return (await json<{ error: { message: string } }>(res)).error.message;
+    }
+    // A token of its own (jti), so no earlier verification can answer from the isolate's cache.
+    const rsKey = await importJWK(JSON.parse(env.TEST_JWKS_PRIVATE_KEY) as JWK, "RS256");
+    const rs = await new SignJWT({ scopes: ["botz:read"] })
+      .setProtectedHeader({ alg: "RS256", kid: "test-key" })
+      .setSubject("rs-tester")
+      .setJti(crypto.randomUUID())
+      .setExpirationTime("1h")
+      .sign(rsKey);
+    const hs = await new SignJWT({ scopes: ["botz:read"] })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject("alice")
+      .setIssuer("https://evil.test")
+      .setJti(crypto.randomUUID())
+      .setExpirationTime("1h")
+      .sign(key);
+    const messages = [
+      await messageWith({ AUTH_JWKS_URL: undefined }, rs),
+      await messageWith({ AUTH_JWT_SECRET: undefined }, hs),
+      await messageWith({ AUTH_JWT_ISSUER: "https://issuer.test" }, hs),
+      await messageWith({ AUTH_JWT_AUDIENCE: "botplane" }, hs),
+      await messageWith({}, `${hs.slice(0, -4)}AAAA`),
+    ];
+    expect(messages).toEqual(["invalid token", "invalid token", "invalid token", "invalid token", "invalid token"]);
   });
 
   it("should accept an RS256 token whose key comes from AUTH_JWKS_URL", async ({ expect }) => {

@@ -110,6 +110,23 @@ describe("bus partition redelivery", () => {
     });
   });
 
+  it("should send an event it already delivered once more for a dead-letter replay", async ({ expect }) => {
+    const subject = `${uniqueId("replayed")}.e`;
+    const event = createEvent({ type: subject, source: "t", payload: {} });
+    await withPartition(subject, async (p) => {
+      const queue = fakeQueue({ refuse: false });
+      p.queue = queue.queue;
+      await p.append([event]);
+      await expect.poll(() => queue.sent.length).toBe(1);
+      await p.settle({ delivered: [event.event_id], deferred: [] });
+      // A plain repeat is a duplicate and goes nowhere; a replay goes to the queue again, unchanged.
+      expect(await p.append([event])).toMatchObject({ ok: true, results: [{ duplicate: true }] });
+      expect(await p.append([event], { redeliver: true })).toMatchObject({ ok: true, results: [{ duplicate: true }] });
+      await expect.poll(() => queue.sent.length).toBe(2);
+      expect(queue.sent[1]).toEqual(event);
+    });
+  });
+
   it("should have the real consumer settle every published event", async ({ expect }) => {
     const subject = `${uniqueId("settled")}.e`;
     const auth = await token(["events:publish", "events:read"]);
@@ -134,6 +151,6 @@ describe("bus partition redelivery", () => {
     });
     await expect.poll(unsettled, { timeout: 10_000 }).toBe(0);
     const history = await call(`/api/v1/events?subject=${subject}`, { token: await ADMIN() });
-    expect(((await history.json()) as { events: unknown[] }).events).toHaveLength(5);
+    expect((await history.json<{ events: unknown[] }>()).events).toHaveLength(5);
   });
 });

@@ -110,18 +110,19 @@ describe("bus queue consumer", () => {
 });
 
 describe("Outbox", () => {
-  function fakeBus(fail: boolean) {
+  function fakeSend(fail: boolean) {
     const sent: BusEvent[] = [];
-    const send = async (events: BusEvent[]) => {
-      if (fail) throw new Error("bus unavailable");
+    const send = (events: BusEvent[]): Promise<void> => {
+      if (fail) return Promise.reject(new Error("queue unavailable"));
       sent.push(...events);
+      return Promise.resolve();
     };
     return { send, sent };
   }
 
   it("should write nothing when the state change in its transaction rolls back", async ({ expect }) => {
     await runInDurableObject(env.BOTZ_REGISTRY.getByName("outbox-rollback"), (_: BotzRegistry, state) => {
-      const outbox = new Outbox(state.storage.sql, fakeBus(false).send);
+      const outbox = new Outbox(state.storage.sql, fakeSend(false).send);
       expect(() =>
         state.storage.transactionSync(() => {
           outbox.add(createEvent({ type: "a.b", source: "t", payload: 1 }));
@@ -134,18 +135,18 @@ describe("Outbox", () => {
 
   it("should keep events and back off while the queue fails, then send them in order", async ({ expect }) => {
     await runInDurableObject(env.BOTZ_REGISTRY.getByName("outbox-retry"), async (_: BotzRegistry, state) => {
-      const down = fakeBus(true);
+      const down = fakeSend(true);
       const outbox = new Outbox(state.storage.sql, down.send);
       const events = Array.from({ length: 150 }, (_, i) => createEvent({ type: "a.b", source: "t", payload: i }));
       for (const e of events) outbox.add(e);
       const now = Date.now();
       const failed = await outbox.flush(now);
-      expect(failed.error).toContain("bus unavailable");
+      expect(failed.error).toContain("queue unavailable");
       expect(outbox.size()).toBe(150);
       expect(outbox.nextDueAt()).toBe(now + 2000);
       expect((await outbox.flush(now)).sent).toBe(0);
 
-      const up = fakeBus(false);
+      const up = fakeSend(false);
       const recovered = new Outbox(state.storage.sql, up.send);
       expect((await recovered.flush(now + 60_000)).sent).toBe(150);
       expect(up.sent.map((e) => e.payload)).toEqual(events.map((e) => e.payload));

@@ -43,7 +43,7 @@ describe("POST /v1/workitems/claim under concurrency", () => {
           });
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           if (res.status !== 200) return;
-          claims.push({ claimer: id, skill, granted: (await res.json()) as Granted });
+          claims.push({ claimer: id, skill, granted: await res.json<Granted>() });
         }
       }),
     );
@@ -60,7 +60,7 @@ describe("POST /v1/workitems/claim under concurrency", () => {
     const claimers = await Promise.all(Array.from({ length: 50 }, (_, i) => registerBot(SKILLS[i % 4] as Skill, auth)));
     const items = await createItems(
       auth,
-      Array.from({ length: 20 }, () => ({ required_skill_level: "tac_enabled" as Skill })),
+      Array.from({ length: 20 }, () => ({ required_skill_level: "tac_enabled" })),
     );
     for (const item of items) {
       const results = await Promise.all(

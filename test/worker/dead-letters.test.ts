@@ -108,7 +108,10 @@ describe("dead letters", () => {
         },
         { timeout: 10_000 },
       )
-      .toEqual(["errors.bus_dead_letters:dead_letter", "errors.bus_handler_botz_heartbeat:handler_failed"]);
+      .toEqual([
+        "errors.botplane.bus_dead_letters:dead_letter",
+        "errors.botplane.bus_handler_botz_heartbeat:handler_failed",
+      ]);
   });
 
   it("should replay in bulk by filter and skip what is already replayed", async ({ expect }) => {

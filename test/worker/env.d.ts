@@ -1,3 +1,4 @@
+// Bindings only the tests set (test/worker/vitest.config.ts); the Worker's own come from worker-configuration.d.ts.
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
@@ -5,19 +6,5 @@ declare namespace Cloudflare {
     TEST_COLLECTOR_URL: string;
     TEST_FAKE_OLLAMA_URL: string;
     TEST_FAKE_UPSTREAMS_URL: string;
-  }
-}
-
-declare namespace Cloudflare {
-  interface GlobalProps {
-    mainModule: typeof import("../../workers/index");
-    durableNamespaces:
-      | "BotzRegistry"
-      | "MetricsShard"
-      | "EventStream"
-      | "ResourceCoordinator"
-      | "RateLimiter"
-      | "BreakerBoard"
-      | "EdgeHub";
   }
 }

@@ -89,7 +89,7 @@ async function openSse(query: string, headers: Record<string, string> = {}) {
     headers: { accept: "text/event-stream", ...headers },
   });
   if (res.status !== 200 || !res.body) throw new Error(`no stream: ${res.status} ${await res.text()}`);
-  const reader = res.body.getReader();
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   const messages: SseFrame[] = [];
   let buffer = "";
@@ -544,7 +544,7 @@ describe("EventStream prune and stats", () => {
       instance.clock = () => old;
       instance.queue = lossy;
     });
-    let appended: string[] = [];
+    let appended: string[];
     try {
       appended = (await append(Array.from({ length: 25 }, (_, n) => event(subject, { n })))).map((r) => r.event_id);
     } finally {

@@ -111,7 +111,7 @@ describe("GET /api/v1/events", () => {
     ]) {
       const res = await call(`/api/v1/events?${query}`, { token: await token(["events:read"]) });
       expect(res.status, query).toBe(400);
-      expect(((await res.json()) as { error: { message: string } }).error.message).toContain(field);
+      expect((await res.json<{ error: { message: string } }>()).error.message).toContain(field);
     }
   });
 });

@@ -4,6 +4,7 @@
  */
 import { exports } from "cloudflare:workers";
 import { describe, it } from "vitest";
+import type { ExpectStatic } from "vitest";
 import { encodeEventProto } from "../../workers/bus/protobuf";
 import { ADMIN, call, json, token } from "./helpers";
 
@@ -33,7 +34,7 @@ const gameState = {
   shop_items: { tarot: 2 },
 };
 
-async function stored(id: string, expect: import("vitest").ExpectStatic): Promise<Stored> {
+async function stored(id: string, expect: ExpectStatic): Promise<Stored> {
   const auth = await token(["events:read"]);
   await expect
     .poll(async () => (await call(`/api/v1/events/${id}`, { token: auth })).status, { timeout: 10_000, interval: 50 })

@@ -1,5 +1,21 @@
+import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { call, json } from "./helpers";
+import { ADMIN, call, json } from "./helpers";
+
+/** A gateway whose one function has an answering provider: the bundled config's (no keys) degrades /health. */
+const ANSWERING_GATEWAY = `
+[providers.openai]
+type = "openai"
+url = "${env.TEST_FAKE_UPSTREAMS_URL}/openai/v1"
+api_key = "sk-test"
+
+[functions.chat]
+type = "chat"
+
+[functions.chat.variants.cloud]
+provider = "openai"
+model = "gpt-echo"
+`;
 
 describe("GET /healthz", () => {
   it("should answer without credentials and echo a traceparent", async ({ expect }) => {
@@ -25,6 +41,13 @@ describe("GET /healthz", () => {
 
 describe("GET /health", () => {
   it("should report D1 and the registry as ok", async ({ expect }) => {
+    const stored = await call("/api/v1/models/config", {
+      method: "PUT",
+      token: await ADMIN(),
+      body: ANSWERING_GATEWAY,
+      headers: { "content-type": "text/plain" },
+    });
+    expect(stored.status).toBe(200);
     const res = await call("/health");
     expect(res.status).toBe(200);
     const body = await json<{ status: string; checks: Record<string, { status: string }> }>(res);

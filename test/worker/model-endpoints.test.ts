@@ -111,7 +111,8 @@ const sdk = () =>
     baseURL: "https://botplane.test/openai/v1",
     apiKey: "unused",
     defaultHeaders: { authorization: `Bearer ${authToken}` },
-    fetch: (url: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(String(url), init),
+    fetch: (url: RequestInfo | URL, init?: RequestInit) =>
+      exports.default.fetch(url instanceof Request ? url.url : String(url), init),
   });
 let authToken = "";
 
@@ -225,7 +226,7 @@ describe("model gateway endpoints", () => {
       .split("\n\n")
       .filter((f) => f && f !== "data: [DONE]")
       .map((f) => JSON.parse(f.replace(/^data: /, "")) as Record<string, unknown>);
-    expect(chunks.at(-1)?.["tensorzero::timings"]).toMatchObject({ ttft_ms: expect.any(Number) });
+    expect(chunks.at(-1)?.["tensorzero::timings"]).toMatchObject({ ttft_ms: expect.any(Number) as unknown });
   });
 
   it("should serve the official OpenAI SDK: chat, streaming with usage, embeddings, models", async ({ expect }) => {

@@ -35,7 +35,6 @@ import {
   type Provider,
   ProviderError,
   type StreamChunk,
-  type Tier,
 } from "../../workers/models/types";
 import { uniqueId } from "./helpers";
 
@@ -93,7 +92,7 @@ function plan(p: Provider, over: Partial<ExecutionAttempt> = {}): ExecutionAttem
     variant: `v-${p.name}`,
     provider: p,
     model: `m-${p.name}`,
-    tier: "cloud" as Tier,
+    tier: "cloud",
     timeouts: { nonStreamingTotalMs: 1000, streamingTtftMs: 300, streamingTotalMs: 5000 },
     retries: { numRetries: 0, maxDelayS: 1 },
     ...over,

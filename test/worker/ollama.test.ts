@@ -32,10 +32,8 @@ async function script(s: Script): Promise<string> {
 }
 
 async function received(model: string): Promise<{ path: string; body: Record<string, unknown> }[]> {
-  return (await (await fetch(`${FAKE}/__requests?model=${encodeURIComponent(model)}`)).json()) as {
-    path: string;
-    body: Record<string, unknown>;
-  }[];
+  const res = await fetch(`${FAKE}/__requests?model=${encodeURIComponent(model)}`);
+  return await res.json<{ path: string; body: Record<string, unknown> }[]>();
 }
 
 function chatRequest(model: string, extra: Partial<ChatRequest> = {}): ChatRequest {

@@ -316,7 +316,7 @@ describe("encodeEventProto", () => {
     expect(caught).toMatchObject({
       status: 406,
       code: "not_representable",
-      message: expect.stringMatching(/^payload: not a jimbot\.events\.v1\.ErrorEvent/),
+      message: expect.stringMatching(/^payload: not a jimbot\.events\.v1\.ErrorEvent/) as unknown,
     });
   });
 });

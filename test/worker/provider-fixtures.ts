@@ -39,7 +39,7 @@ export function chatReq(modelName: string, over: Partial<ChatRequest> = {}): Cha
 
 export async function recorded(modelName: string): Promise<Recorded[]> {
   const res = await fetch(`${FAKE}/_requests?model=${encodeURIComponent(modelName)}`);
-  return (await res.json()) as Recorded[];
+  return await res.json<Recorded[]>();
 }
 
 export async function lastRecorded(modelName: string): Promise<Recorded> {

@@ -8,7 +8,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { beforeEach, describe, it } from "vitest";
 import type { ResourceCoordinator } from "../../durable-objects/resource-coordinator";
 import { readResourceSettings } from "../../workers/bus/resources/config";
-import { parseDuration } from "../../workers/bus/resources/timeout";
+import { readConfig } from "../../workers/platform/config";
 import { call, json, token } from "./helpers";
 
 const stub = () => env.RESOURCE_COORDINATOR.getByName("default");
@@ -340,26 +340,24 @@ describe("GET /metrics resource usage", () => {
 });
 
 describe("resource settings", () => {
-  it("should parse the seed's duration forms", ({ expect }) => {
-    expect([
-      parseDuration("500ms", 0),
-      parseDuration("5s", 0),
-      parseDuration("1m", 0),
-      parseDuration("250", 0),
-      parseDuration(undefined, 7),
-    ]).toEqual([500, 5_000, 60_000, 250, 7]);
-    expect(() => parseDuration("5 parsecs", 0)).toThrow(/not a duration/);
-  });
-
-  it("should default to the seed's capacities and name a bad var", ({ expect }) => {
-    expect(readResourceSettings({})).toMatchObject({
+  it("should default to the seed's capacities and list a bad var with the default in force", ({ expect }) => {
+    expect(readResourceSettings({})).toEqual({
       capacities: { GPU_COMPUTE: 100, MEMORY_MB: 32_768, CLAUDE_API_TOKENS: 1_000_000 },
       requestTimeoutMs: 5_000,
       agingMs: 10_000,
+      maxWaitMs: 600_000,
     });
-    expect(() => readResourceSettings({ RESOURCE_CAPACITY_GPU_COMPUTE: "lots" })).toThrow(
-      /RESOURCE_CAPACITY_GPU_COMPUTE/,
-    );
-    expect(() => readResourceSettings({ RESOURCE_REQUEST_TIMEOUT: "soon" })).toThrow(/RESOURCE_REQUEST_TIMEOUT/);
+    const vars = { RESOURCE_CAPACITY_GPU_COMPUTE: "lots", RESOURCE_REQUEST_TIMEOUT: "soon", RESOURCE_MAX_WAIT: "2m" };
+    const config = readConfig(vars);
+    expect(config.resources).toMatchObject({
+      capacities: { GPU_COMPUTE: 100 },
+      requestTimeoutMs: 5_000,
+      maxWaitMs: 120_000,
+    });
+    expect(config.problems.map((p) => [p.name, p.fallback])).toEqual([
+      ["RESOURCE_CAPACITY_GPU_COMPUTE", "100"],
+      ["RESOURCE_REQUEST_TIMEOUT", "5s"],
+    ]);
+    expect(readResourceSettings({ RESOURCE_REQUEST_TIMEOUT: "0s" }).requestTimeoutMs).toBe(0);
   });
 });

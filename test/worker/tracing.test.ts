@@ -4,7 +4,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, it } from "vitest";
-import { otlpBody, tracesUrl } from "../../workers/platform/otel/exporter";
+import type { otlpBody } from "../../workers/platform/otel/exporter";
+import { tracesUrl } from "../../workers/platform/otel/exporter";
 import { ADMIN, call } from "./helpers";
 
 interface OtlpSpan {
@@ -16,7 +17,7 @@ interface OtlpSpan {
 }
 
 async function collectedSpans(): Promise<OtlpSpan[]> {
-  const bodies = (await (await fetch(env.TEST_COLLECTOR_URL)).json()) as ReturnType<typeof otlpBody>[];
+  const bodies = await (await fetch(env.TEST_COLLECTOR_URL)).json<ReturnType<typeof otlpBody>[]>();
   return bodies.flatMap((b) => b.resourceSpans.flatMap((r) => r.scopeSpans.flatMap((s) => s.spans as OtlpSpan[])));
 }
 

@@ -27,7 +27,7 @@ type ErrorBody = { error: { code: string; message: string } };
 
 async function claim(auth: string, body: Record<string, unknown>) {
   const res = await call("/v1/workitems/claim", { token: auth, body });
-  return { status: res.status, body: (await res.json()) as Claim & ErrorBody };
+  return { status: res.status, body: await res.json<Claim & ErrorBody>() };
 }
 
 describe("POST /v1/workitems", () => {

@@ -3,20 +3,12 @@
  * bus payload) to the registry's input, so both paths register a bot identically.
  */
 import type { z } from "@hono/zod-openapi";
-import type { BotzRegistry } from "../../durable-objects/botz-registry";
-import type { Env } from "../platform/env";
 import { botzIdFor } from "./botz-id";
 import type { Json, RegisterInput } from "./model";
 import type { RegisterBodySchema } from "./schemas";
-import { type RpcOf, stubOf } from "../platform/rpc";
 
-export const ECOSYSTEM = "default";
-
-export type BotzRegistryRpc = RpcOf<BotzRegistry>;
-
-export function registry(env: Env): BotzRegistryRpc {
-  return stubOf(env.BOTZ_REGISTRY, ECOSYSTEM);
-}
+// The object's one accessor (durable-objects/botz-registry-client.ts), under the name this domain uses.
+export { botzRegistry as registry, type BotzRegistryRpc, ECOSYSTEM } from "../../durable-objects/botz-registry-client";
 
 const KNOWN = new Set([
   "botz_name",
@@ -39,6 +31,6 @@ export async function toRegisterInput(body: z.infer<typeof RegisterBodySchema>):
     available_mcp_tools: body.available_mcp_tools,
     runner_host: body.runner_host,
     config_path: body.config_path,
-    metadata: { ...extras, ...(body.metadata as Record<string, Json> | undefined) },
+    metadata: { ...extras, ...body.metadata },
   };
 }

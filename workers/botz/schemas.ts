@@ -3,14 +3,28 @@
  * generate the OpenAPI document.
  */
 import { z } from "@hono/zod-openapi";
+import { boundedJson, depthMessage, MAX_JSON_DEPTH, pathTooDeep } from "../platform/json-depth";
 import { INSTANCE_STATUSES, REPORTED_STATUSES, SKILL_LEVELS, WORK_ITEM_STATUSES, type Json } from "./model";
 
 const id = z.string().min(1).max(200);
 // Bodies arrive as parsed JSON already, so any value in them is JSON. z.json() is recursive and overflows
-// the OpenAPI generator, so this is z.unknown() (documented as `{}`) typed as the JSON it must be.
-const jsonValue = z.unknown().openapi({ description: "Any JSON value" }) as unknown as z.ZodType<Json>;
+// the OpenAPI generator (and the stack, on deep input), so this is z.unknown() (documented as `{}`) with an
+// iterative depth bound, typed as the JSON it must be.
+const jsonValue = boundedJson().openapi({
+  description: `Any JSON value, at most ${MAX_JSON_DEPTH} levels deep`,
+}) as unknown as z.ZodType<Json>;
 
 export const SkillLevelSchema = z.enum(SKILL_LEVELS).openapi({ example: "tac_enabled" });
+
+const REGISTER_KEYS = new Set([
+  "botz_name",
+  "instance_id",
+  "skill_level",
+  "available_mcp_tools",
+  "runner_host",
+  "config_path",
+  "metadata",
+]);
 
 export const RegisterBodySchema = z
   .looseObject({
@@ -25,6 +39,13 @@ export const RegisterBodySchema = z
     runner_host: z.string().max(500).optional().openapi({ example: "ai-lab" }),
     config_path: z.string().max(1000).optional().openapi({ example: "./crush.json" }),
     metadata: z.record(z.string(), jsonValue).optional(),
+  })
+  .superRefine((body, ctx) => {
+    // Extra keys are kept in metadata, so they are bounded like it.
+    for (const [key, value] of Object.entries(body)) {
+      if (!REGISTER_KEYS.has(key) && pathTooDeep(value) !== null)
+        ctx.addIssue({ code: "custom", path: [key], message: depthMessage() });
+    }
   })
   .openapi("RegisterRequest", { description: "Extra keys are kept in the instance's metadata." });
 

@@ -89,6 +89,13 @@ const getRoute = createRoute({
   responses: { 200: { description: "The event", ...jsonContent(EventSchema) }, ...errorResponses(400, 401, 403, 404) },
 });
 
+/** A single event's rejection as an HTTP status; anything not listed is the publisher's bad input (400). */
+const REJECTION_STATUS: Readonly<Record<string, 403 | 413 | 503>> = {
+  forbidden: 403,
+  payload_too_large: 413,
+  bus_unavailable: 503,
+};
+
 async function rawEvents(
   contentType: string | undefined,
   json: unknown,
@@ -111,6 +118,7 @@ export const eventRoutes = createRouter()
     const results = await publishEvents(c.env, raws, {
       traceparent: formatTraceparent(c.get("trace")),
       now: Date.now(),
+      scopes: c.get("principal").scopes,
       at: (i) => (batch ? `body.events.${i}` : "body"),
     });
     if (batch) {
@@ -123,10 +131,11 @@ export const eventRoutes = createRouter()
         only?.status === "rejected"
           ? only.error
           : { code: "invalid_input", message: "body: no event", field: "body", reason: "no event" };
-      const status = error.code === "payload_too_large" ? 413 : error.code === "bus_unavailable" ? 503 : 400;
+      const status = REJECTION_STATUS[error.code] ?? 400;
       throw new AppError(status, error.code, error.message, {
         field: error.field,
         issues: [{ field: error.field, message: error.reason }],
+        ...(error.required ? { required: error.required } : {}),
       });
     }
     return c.json({ event_id: only.event_id, type: only.type, status: "accepted" as const }, 202);

@@ -4,12 +4,12 @@
  * itself.
  */
 import { z } from "@hono/zod-openapi";
+import { MAX_BATCH_EVENTS } from "./event-limits";
 import { InstantSchema } from "./normalize";
 import { isEventType, SUBJECT_PATTERN_REGEX } from "./subjects";
 
-export const MAX_BATCH_EVENTS = 100;
-export const MAX_EVENT_BYTES = 10 * 1024 * 1024;
-export const MAX_BODY_BYTES = 12 * 1024 * 1024;
+// The limits live in event-limits.ts; re-exported so importers of the schemas keep finding them here.
+export { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES } from "./event-limits";
 
 const EventInputDoc = z
   .looseObject({
@@ -52,7 +52,13 @@ const ResultSchema = z.object({
   event_id: z.string().optional(),
   type: z.string().optional(),
   error: z
-    .object({ code: z.string(), message: z.string(), field: z.string().optional(), reason: z.string().optional() })
+    .object({
+      code: z.string(),
+      message: z.string(),
+      field: z.string().optional(),
+      reason: z.string().optional(),
+      required: z.string().optional().openapi({ description: "forbidden: the scope that would allow it" }),
+    })
     .optional(),
 });
 
@@ -73,7 +79,7 @@ const subjectFilter = z
   );
 
 const repeated = <T extends z.ZodType>(item: T) =>
-  z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? v : [v]), z.array(item).max(20));
+  z.preprocess((v) => (v === undefined ? [] : Array.isArray(v) ? (v as unknown[]) : [v]), z.array(item).max(20));
 
 export const HistoryQuerySchema = z.object({
   from: InstantSchema.optional().openapi({ type: "string", description: "epoch ms or ISO-8601" }),

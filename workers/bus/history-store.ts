@@ -145,7 +145,11 @@ export async function queryHistory(
   return cursor ? { rows: out, next: cursor } : { rows: out };
 }
 
-/** Deletes up to `limit` events older than the cutoff; returns the ids deleted and the R2 ones among them. */
+/**
+ * Deletes up to `limit` events botplane received before the cutoff; returns the ids deleted and the R2 ones
+ * among them. Retention runs on `received_at`, never on the publisher's `timestamp`: a client with a skewed
+ * clock (or replaying old data, like the README's 2009 example) must not lose its events at the next tick.
+ */
 export async function pruneHistory(
   env: Pick<Env, "DB">,
   cutoffMs: number,
@@ -155,8 +159,8 @@ export async function pruneHistory(
   const old = await db
     .select({ id: events.eventId, ref: events.payloadRef })
     .from(events)
-    .where(lt(events.timestampMs, cutoffMs))
-    .orderBy(asc(events.timestampMs))
+    .where(lt(events.receivedAt, cutoffMs))
+    .orderBy(asc(events.receivedAt))
     .limit(limit);
   const ids = old.map((r) => r.id);
   for (let i = 0; i < ids.length; i += 90) await db.delete(events).where(inArray(events.eventId, ids.slice(i, i + 90)));

@@ -1,13 +1,13 @@
 /**
- * Publishing a batch: normalize and validate each event on its own, claim-check large payloads into R2,
- * enqueue the accepted ones in order (accepted = durably on the queue), and hand them to live subscribers
- * without waiting for the queue.
+ * Publishing a batch: normalize and validate each event on its own (shape, limits, reserved subjects), then
+ * hand the accepted ones to the bus in order (accepted = durably logged by their partition, which feeds live
+ * subscribers and the queue); a result per event.
  */
 import type { BusEvent } from "../platform/bus/envelope";
 import { appendToBus } from "../platform/bus/publish";
+import { missingPublishScope } from "../platform/bus/reserved-subjects";
 import type { Env } from "../platform/env";
-import { byteLength } from "../platform/bus/claim-check";
-import { MAX_EVENT_BYTES } from "./event-schemas";
+import { depthBreach, eventSizeBreach } from "./event-limits";
 import { normalizeEvent, type Rejection } from "./normalize";
 
 export type PublishResult =
@@ -17,6 +17,8 @@ export type PublishResult =
 export interface PublishContext {
   traceparent: string;
   now: number;
+  /** The publisher's scopes: reserved subjects need more than `events:publish` (platform/bus/reserved-subjects). */
+  scopes: readonly string[];
   /** Field path of the events, e.g. `body.events` or `body`. */
   at: (index: number) => string;
 }
@@ -25,13 +27,17 @@ export async function publishEvents(env: Env, raws: readonly unknown[], ctx: Pub
   const results: PublishResult[] = [];
   const accepted: { index: number; event: BusEvent }[] = [];
   raws.forEach((raw, index) => {
-    const size = byteLength(JSON.stringify(raw) ?? "");
-    if (size > MAX_EVENT_BYTES) {
-      const reason = `event is ${size} bytes; the limit is ${MAX_EVENT_BYTES}`;
+    // Depth first: serializing the event to measure it would recurse through whatever nesting it has.
+    const tooDeep = depthBreach(raw);
+    const tooLarge = tooDeep ? null : eventSizeBreach(raw);
+    const breach = tooDeep ?? tooLarge;
+    if (breach) {
+      const field = [ctx.at(index), ...breach.path.map(String)].join(".");
+      const code = tooDeep ? "invalid_event" : "payload_too_large";
       results[index] = {
         index,
         status: "rejected",
-        error: { code: "payload_too_large", message: `${ctx.at(index)}: ${reason}`, field: ctx.at(index), reason },
+        error: { code, message: `${field}: ${breach.reason}`, field, reason: breach.reason },
       };
       return;
     }
@@ -41,8 +47,22 @@ export async function publishEvents(env: Env, raws: readonly unknown[], ctx: Pub
       now: ctx.now,
       at: ctx.at(index),
     });
-    if (normalized.ok) accepted.push({ index, event: normalized.event });
-    else results[index] = { index, status: "rejected", error: normalized.rejection };
+    if (!normalized.ok) {
+      results[index] = { index, status: "rejected", error: normalized.rejection };
+      return;
+    }
+    const required = missingPublishScope(ctx.scopes, normalized.event.type);
+    if (required) {
+      const field = `${ctx.at(index)}.type`;
+      const reason = `'${normalized.event.type}' is a reserved subject; publishing it needs scope '${required}'`;
+      results[index] = {
+        index,
+        status: "rejected",
+        error: { code: "forbidden", message: `${field}: ${reason}`, field, reason, required },
+      };
+      return;
+    }
+    accepted.push({ index, event: normalized.event });
   });
 
   const failed = await appendToBus(

@@ -3,6 +3,7 @@
  * past EVENT_RETENTION_DAYS (seed 002: 7 days), a bounded number of rows per tick so one tick never runs
  * long; a backlog drains over the following minutes.
  */
+import { readConfig } from "../platform/config";
 import type { Env } from "../platform/env";
 import { unwrap } from "../platform/errors";
 import { deleteBlobs } from "../platform/bus/claim-check";
@@ -11,11 +12,10 @@ import { pruneHistory } from "./history-store";
 
 const CHUNK = 500;
 const CHUNKS_PER_TICK = 10;
-const DAY_MS = 24 * 3600_000;
 
+/** EVENT_RETENTION_DAYS in ms; a bad value takes the default of 7 and shows on /health (platform/config.ts). */
 export function retentionMs(env: Pick<Env, "EVENT_RETENTION_DAYS">): number {
-  const days = Number(env.EVENT_RETENTION_DAYS ?? "7");
-  return (Number.isFinite(days) && days > 0 ? days : 7) * DAY_MS;
+  return readConfig(env).retentionMs;
 }
 
 async function pruneTable(

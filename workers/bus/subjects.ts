@@ -3,7 +3,7 @@
  * EVENT_BUS_TOPIC_PREFIX namespace, and wildcard patterns (`*` = one token, `>` = one or more trailing
  * tokens, as in NATS).
  */
-import { subjectMatches } from "../platform/bus/subject-pattern";
+import { subjectMatches } from "../platform/bus/subjects";
 
 export const EVENT_TYPES = [
   "GAME_STATE",
@@ -70,4 +70,4 @@ export function patternsFor(filter: string, prefix: string | undefined): readonl
   return isEventType(filter) ? EVENT_TYPE_SUBJECTS[filter].match : [stripPrefix(filter, prefix)];
 }
 
-export { literalPrefix, SUBJECT_PATTERN_REGEX, subjectMatches } from "../platform/bus/subject-pattern";
+export { literalPrefix, SUBJECT_PATTERN_REGEX, subjectMatches } from "../platform/bus/subjects";

@@ -71,7 +71,7 @@ export function handleError(err: Error, c: Context): Response {
     return c.json(errorBody(err.code, err.message, err.details), err.status, err.headers);
   }
   if (err instanceof HTTPException) {
-    const status = err.status as ContentfulStatusCode;
+    const status = err.status;
     return c.json(errorBody(HTTP_CODES[status] ?? "http_error", err.message || "request failed"), status);
   }
   if (err instanceof ZodError) {

@@ -12,6 +12,15 @@ export type RpcOf<T> = {
     : never;
 };
 
+/**
+ * The named object of a namespace, typed by an RPC contract interface rather than the class: platform code
+ * reaches objects whose classes live in durable-objects/, which it must not import. The class `implements`
+ * the contract, so the two cannot drift.
+ */
+export function stubAs<C>(namespace: { getByName(name: string): unknown }, name: string): RpcOf<C> {
+  return namespace.getByName(name) as RpcOf<C>;
+}
+
 /** The named object of a namespace, typed as its RPC surface. */
 export function stubOf<T extends Rpc.DurableObjectBranded | undefined>(
   namespace: DurableObjectNamespace<T>,

@@ -32,7 +32,7 @@ function expandUnions(issue: Issue, input: unknown): Issue[] {
   const here = valueAt(input, issue.path);
   const score = (branch: Issue[]) => branch.filter((i) => valueAt(here, i.path.slice(0, 1)) !== undefined).length;
   const best = [...issue.errors].sort((a, b) => score(b) - score(a) || a.length - b.length)[0] ?? [];
-  return best.flatMap((i) => expandUnions({ ...i, path: [...issue.path, ...i.path] } as Issue, input));
+  return best.flatMap((i) => expandUnions({ ...i, path: [...issue.path, ...i.path] }, input));
 }
 
 function describeIssue(target: string, issue: Issue): { field: string; message: string } {

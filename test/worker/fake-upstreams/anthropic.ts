@@ -83,7 +83,7 @@ function blocksOf(content: unknown): Block[] {
 
 function textOf(blocks: Block[]): string {
   return blocks
-    .map((b) => (b.type === "text" ? (b.text ?? "") : b.type === "tool_result" ? String(b.content ?? "") : ""))
+    .map((b) => (b.type === "text" ? (b.text ?? "") : b.type === "tool_result" ? textOf(blocksOf(b.content)) : ""))
     .join(" ");
 }
 

@@ -117,7 +117,7 @@ export function sample(schema: unknown, text: string, depth = 0): unknown {
   if (Array.isArray(s.enum) && s.enum.length > 0) return s.enum[0];
   const variants = Array.isArray(s.anyOf) ? s.anyOf : Array.isArray(s.oneOf) ? s.oneOf : undefined;
   if (variants && variants.length > 0) return sample(variants[0], text, depth + 1);
-  const rawType = Array.isArray(s.type) ? s.type.find((t) => t !== "null") : s.type;
+  const rawType = Array.isArray(s.type) ? (s.type as unknown[]).find((t) => t !== "null") : s.type;
   const type = typeof rawType === "string" ? rawType.toLowerCase() : s.properties ? "object" : "string";
   switch (type) {
     case "object": {

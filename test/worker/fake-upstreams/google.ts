@@ -73,7 +73,7 @@ function textOf(parts: Part[]): string {
 function normalize(model: string, body: Body): Normalized {
   const contents = body.contents as { role: string; parts: Part[] }[];
   const last = [...contents].reverse().find((c) => c.role === "user");
-  const system = textOf(((body.systemInstruction as { parts?: Part[] } | undefined)?.parts ?? []) as Part[]);
+  const system = textOf((body.systemInstruction as { parts?: Part[] } | undefined)?.parts ?? []);
   const config = (body.generationConfig ?? {}) as Body;
   const calling = ((body.toolConfig as Body | undefined)?.functionCallingConfig ?? {}) as {
     mode?: string;

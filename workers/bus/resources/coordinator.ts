@@ -1,14 +1,8 @@
 /**
- * How the Worker reaches the ResourceCoordinator: one object per ecosystem, typed as plain promises.
+ * How the Worker reaches the ResourceCoordinator: the object's one accessor, under the name this domain uses.
  */
-import type { ResourceCoordinator } from "../../../durable-objects/resource-coordinator";
-import type { Env } from "../../platform/env";
-import { type RpcOf, stubOf } from "../../platform/rpc";
-
-export const ECOSYSTEM = "default";
-
-export type ResourceCoordinatorRpc = RpcOf<ResourceCoordinator>;
-
-export function coordinator(env: Env): ResourceCoordinatorRpc {
-  return stubOf(env.RESOURCE_COORDINATOR, ECOSYSTEM);
-}
+export {
+  ECOSYSTEM,
+  resourceCoordinator as coordinator,
+  type ResourceCoordinatorRpc,
+} from "../../../durable-objects/resource-coordinator-client";

@@ -22,14 +22,9 @@ export const ResourceRequestBodySchema = z
       .max(DAY_MS)
       .openapi({ example: 60_000, description: "How long the grant lasts; at most 24 h" }),
     priority: PrioritySchema.default("NORMAL"),
-    timeout_ms: z
-      .number()
-      .int()
-      .min(0)
-      .optional()
-      .openapi({
-        description: "Wait at most this long for capacity (≤ RESOURCE_REQUEST_TIMEOUT, its default); 0 answers at once",
-      }),
+    timeout_ms: z.number().int().min(0).optional().openapi({
+      description: "Wait at most this long for capacity (≤ RESOURCE_REQUEST_TIMEOUT, its default); 0 answers at once",
+    }),
   })
   .openapi("ResourceRequest");
 

@@ -8,7 +8,7 @@ import { planModel, planVariants, type Plan } from "../config/plan";
 import type { LoadedConfig } from "../config/source";
 import type { FunctionConfig } from "../config/types";
 import { createProvider } from "../providers";
-import type { ExecutionAttempt } from "../router";
+import type { AttemptRecord, ExecutionAttempt } from "../router";
 
 export interface Target {
   kind: "function" | "model";
@@ -70,4 +70,30 @@ export function toExecutionAttempts(plan: Plan, env: Env): ExecutionAttempt[] {
     contextWindow: a.contextWindow,
     budget: a.provider.budget,
   }));
+}
+
+/**
+ * The executed attempts with the variants the plan left out (provider disabled or not configured) put back
+ * in their place as `skipped`, so an answer or a 502 tells every variant's fate — a plan whose every variant
+ * is disabled reports each one instead of an empty list. Past the variant that served, nothing was reached.
+ */
+export function withPlanSkips(
+  plan: Plan,
+  executed: readonly AttemptRecord[],
+  servedVariant?: string | undefined,
+): AttemptRecord[] {
+  const position = (variant: string) => plan.order.indexOf(variant);
+  const horizon = servedVariant === undefined ? Infinity : position(servedVariant);
+  const skips: AttemptRecord[] = plan.skipped
+    .filter((s) => position(s.variant) < horizon)
+    .map((s) => ({
+      variant: s.variant,
+      provider: s.provider,
+      tier: s.tier,
+      status: "skipped",
+      reason: `${s.provider}: ${s.reason}`,
+      latency_ms: 0,
+      tries: 0,
+    }));
+  return [...executed, ...skips].sort((a, b) => position(a.variant) - position(b.variant));
 }

@@ -8,12 +8,13 @@ import { formatTraceparent } from "../../platform/trace";
 import { createRouter } from "../../platform/validation";
 import { loadGatewayConfig } from "../config/source";
 import { resolveTarget } from "./attempts";
-import { fromTensorZeroInput, textOf, toTensorZeroContent } from "./convert";
+import { fromTensorZeroInput, toTensorZeroContent } from "./convert";
 import type { FunctionConfig } from "../config/types";
 import type { CacheOptions } from "./cache";
 import { InferenceRequestSchema, InferenceResponseSchema, type InferenceRequest } from "./inference-schemas";
-import { completeChat, parseJsonOutput, serverTiming, streamChat } from "./inference-service";
+import { runInference, streamInference } from "./inference-pipeline";
 import { semanticOptions } from "./semantic-cache";
+import { serverTiming } from "./server-timing";
 import { sseResponse } from "./sse";
 
 /** TensorZero's cache_options win; otherwise the function's `cache` config; off by default. */
@@ -49,13 +50,11 @@ export const inferenceRoutes = createRouter().openapi(route, async (c) => {
   const ctx = { waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
   const loaded = await loadGatewayConfig(c.env, { waitUntil: (p) => c.executionCtx.waitUntil(p) });
   const target = resolveTarget(loaded, body);
-  const input = fromTensorZeroInput(body.input);
   const cc = body.params?.chat_completion;
-  const call = {
-    loaded,
+  const input = {
+    config: loaded,
     target,
-    variantName: body.variant_name,
-    ...input,
+    ...fromTensorZeroInput(body.input),
     params: {
       temperature: cc?.temperature,
       max_tokens: cc?.max_tokens,
@@ -65,19 +64,22 @@ export const inferenceRoutes = createRouter().openapi(route, async (c) => {
       frequency_penalty: cc?.frequency_penalty,
       stop: cc?.stop_sequences,
     },
-    episodeId: body.episode_id,
-    tags: body.tags,
-    workspace: c.get("principal").workspaceId,
-    traceparent: formatTraceparent(c.get("trace")),
-    cache: cacheOptions(body.cache_options, target.fn?.cache),
-    semantic: semanticOptions(target.fn, body.cache_options?.enabled),
+    options: {
+      variantName: body.variant_name,
+      episodeId: body.episode_id,
+      tags: body.tags,
+      workspace: c.get("principal").workspaceId,
+      traceparent: formatTraceparent(c.get("trace")),
+      cache: cacheOptions(body.cache_options, target.fn?.cache),
+      semantic: semanticOptions(target.fn, body.cache_options?.enabled),
+    },
   };
   const isJson = target.fn?.type === "json";
   if (body.stream) {
-    const { prepared, executed } = await streamChat(c.env, ctx, call);
+    const executed = await streamInference(c.env, ctx, input);
     const ids = {
-      inference_id: prepared.inferenceId,
-      episode_id: prepared.episodeId,
+      inference_id: executed.inferenceId,
+      episode_id: executed.episodeId,
       variant_name: executed.attempt.variant,
     };
     return sseResponse(executed, {
@@ -112,17 +114,16 @@ export const inferenceRoutes = createRouter().openapi(route, async (c) => {
       ],
     });
   }
-  const { prepared, executed, cache } = await completeChat(c.env, ctx, call);
-  const { result, attempt, timings } = executed;
+  const answer = await runInference(c.env, ctx, input);
   const common = {
-    inference_id: prepared.inferenceId,
-    episode_id: prepared.episodeId,
-    variant_name: attempt.variant,
-    usage: result.usage,
-    finish_reason: result.finish_reason,
+    inference_id: answer.inferenceId,
+    episode_id: answer.episodeId,
+    variant_name: answer.served.variant,
+    usage: answer.usage,
+    finish_reason: answer.result.finish_reason,
   };
-  const response = isJson
-    ? { ...common, output: { raw: textOf(result), parsed: parseJsonOutput(textOf(result), prepared.outputSchema) } }
-    : { ...common, content: toTensorZeroContent(result) };
-  return c.json(response, 200, { "Server-Timing": serverTiming(timings), "x-botplane-cache": cache });
+  const response = answer.output
+    ? { ...common, output: answer.output }
+    : { ...common, content: toTensorZeroContent(answer.result) };
+  return c.json(response, 200, { "Server-Timing": serverTiming(answer.timings), "x-botplane-cache": answer.cache });
 });

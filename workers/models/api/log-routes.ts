@@ -149,17 +149,15 @@ export const logRoutes = createRouter()
         `no ${targetType} '${targetId}' in the log (it may not be written yet)`,
       );
     const id = uuidv7();
-    await db
-      .insert(feedback)
-      .values({
-        id,
-        metricName: metric.name,
-        targetType,
-        targetId,
-        value: body.value,
-        tags: body.tags ?? null,
-        createdAt: Date.now(),
-      });
+    await db.insert(feedback).values({
+      id,
+      metricName: metric.name,
+      targetType,
+      targetId,
+      value: body.value,
+      tags: body.tags ?? null,
+      createdAt: Date.now(),
+    });
     return c.json({ feedback_id: id }, 200);
   })
   .openapi(listInferences, async (c) => {

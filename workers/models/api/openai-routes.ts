@@ -13,8 +13,9 @@ import { AllAttemptsFailed, allAttemptsFailedError, executeEmbed } from "../rout
 import type { ChatRequest } from "../types";
 import { planFor, resolveTarget, targetFromOpenAiModel, toExecutionAttempts } from "./attempts";
 import { fromOpenAiMessages, openAiFinish, toOpenAiMessage } from "./convert";
-import { completeChat, serverTiming, streamChat } from "./inference-service";
+import { runInference, streamInference } from "./inference-pipeline";
 import { semanticOptions } from "./semantic-cache";
+import { serverTiming } from "./server-timing";
 import { ChatCompletionRequestSchema, EmbeddingsRequestSchema } from "./openai-schemas";
 import { sseResponse } from "./sse";
 
@@ -88,10 +89,9 @@ export const openAiRoutes = createRouter()
     const loaded = await loadGatewayConfig(c.env, ctx);
     const target = resolveTarget(loaded, targetFromOpenAiModel(body.model));
     const stop = typeof body.stop === "string" ? [body.stop] : body.stop;
-    const call = {
-      loaded,
+    const input = {
+      config: loaded,
       target,
-      variantName: body["tensorzero::variant_name"],
       ...fromOpenAiMessages(body.messages),
       params: {
         temperature: body.temperature,
@@ -102,28 +102,31 @@ export const openAiRoutes = createRouter()
         presence_penalty: body.presence_penalty,
         frequency_penalty: body.frequency_penalty,
       },
-      json: jsonFormat(body.response_format),
-      tools: body.tools?.map((t) => ({
-        name: t.function.name,
-        description: t.function.description,
-        parameters: t.function.parameters ?? { type: "object" },
-      })),
-      toolChoice: typeof body.tool_choice === "object" ? { name: body.tool_choice.function.name } : body.tool_choice,
-      episodeId: body["tensorzero::episode_id"],
-      tags: body["tensorzero::tags"],
-      workspace: c.get("principal").workspaceId,
-      traceparent: formatTraceparent(c.get("trace")),
-      semantic: semanticOptions(target.fn, undefined),
+      options: {
+        variantName: body["tensorzero::variant_name"],
+        json: jsonFormat(body.response_format),
+        tools: body.tools?.map((t) => ({
+          name: t.function.name,
+          description: t.function.description,
+          parameters: t.function.parameters ?? { type: "object" },
+        })),
+        toolChoice: typeof body.tool_choice === "object" ? { name: body.tool_choice.function.name } : body.tool_choice,
+        episodeId: body["tensorzero::episode_id"],
+        tags: body["tensorzero::tags"],
+        workspace: c.get("principal").workspaceId,
+        traceparent: formatTraceparent(c.get("trace")),
+        semantic: semanticOptions(target.fn, undefined),
+      },
     };
     const created = Math.floor(Date.now() / 1000);
     if (body.stream) {
-      const { prepared, executed } = await streamChat(c.env, ctx, call);
+      const executed = await streamInference(c.env, ctx, input);
       const base = {
-        id: prepared.inferenceId,
+        id: executed.inferenceId,
         object: "chat.completion.chunk",
         created,
         model: body.model,
-        "tensorzero::episode_id": prepared.episodeId,
+        "tensorzero::episode_id": executed.episodeId,
         "tensorzero::variant_name": executed.attempt.variant,
       };
       let first = true;
@@ -170,11 +173,11 @@ export const openAiRoutes = createRouter()
         },
       });
     }
-    const { prepared, executed, cache } = await completeChat(c.env, ctx, call);
-    const { result, timings } = executed;
+    const answer = await runInference(c.env, ctx, input);
+    const { result, timings } = answer;
     return c.json(
       {
-        id: prepared.inferenceId,
+        id: answer.inferenceId,
         object: "chat.completion",
         created,
         model: body.model,
@@ -191,11 +194,11 @@ export const openAiRoutes = createRouter()
           completion_tokens: result.usage.output_tokens,
           total_tokens: result.usage.input_tokens + result.usage.output_tokens,
         },
-        "tensorzero::episode_id": prepared.episodeId,
-        "tensorzero::variant_name": executed.attempt.variant,
+        "tensorzero::episode_id": answer.episodeId,
+        "tensorzero::variant_name": answer.served.variant,
       },
       200,
-      { "Server-Timing": serverTiming(timings), "x-botplane-cache": cache },
+      { "Server-Timing": serverTiming(timings), "x-botplane-cache": answer.cache },
     );
   })
   .openapi(embeddings, async (c) => {

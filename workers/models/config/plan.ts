@@ -46,6 +46,8 @@ export interface SkippedAttempt {
 export interface Plan {
   attempts: PlannedAttempt[];
   skipped: SkippedAttempt[];
+  /** Every variant's name in try order, skipped ones included, so their fates can be reported in place. */
+  order: string[];
   /** Overall budget across attempts (the function's `timeouts.total_ms`). */
   deadlineMs: number;
 }
@@ -129,7 +131,7 @@ function attemptOf(v: VariantConfig, provider: ProviderConfig): PlannedAttempt {
 function split(
   candidates: readonly { variant: VariantConfig; provider: ProviderConfig | undefined }[],
   skip: PlanOptions["skip"],
-): Pick<Plan, "attempts" | "skipped"> {
+): Pick<Plan, "attempts" | "skipped" | "order"> {
   const attempts: PlannedAttempt[] = [];
   const skipped: SkippedAttempt[] = [];
   for (const { variant, provider } of candidates) {
@@ -147,13 +149,13 @@ function split(
         reason: reason ?? "disabled",
       });
   }
-  return { attempts, skipped };
+  return { attempts, skipped, order: candidates.map((c) => c.variant.name) };
 }
 
 export function planVariants(fn: FunctionConfig, config: GatewayConfig, opts: PlanOptions): Plan {
   if (opts.variantName !== undefined) {
     const pinned = fn.variants.find((v) => v.name === opts.variantName);
-    if (!pinned) return { attempts: [], skipped: [], deadlineMs: fn.deadlineMs };
+    if (!pinned) return { attempts: [], skipped: [], order: [], deadlineMs: fn.deadlineMs };
     return {
       ...split([{ variant: pinned, provider: config.providers.get(pinned.provider) }], opts.skip),
       deadlineMs: fn.deadlineMs,

@@ -21,12 +21,10 @@ const MAX_TOML_CHARS = 256 * 1024;
 const PutJsonSchema = z
   .object({ toml: z.string().min(1).max(MAX_TOML_CHARS).openapi({ description: "The tensorzero.toml text" }) })
   .openapi("GatewayConfigBody");
-const TomlText = z
-  .string()
-  .openapi({
-    description: "The tensorzero.toml text",
-    example: '[providers.ollama]\ntype = "ollama"\nurl = "edge:pi-kitchen"\n',
-  });
+const TomlText = z.string().openapi({
+  description: "The tensorzero.toml text",
+  example: '[providers.ollama]\ntype = "ollama"\nurl = "edge:pi-kitchen"\n',
+});
 
 const put = createRoute({
   method: "put",

@@ -6,7 +6,7 @@
  */
 import type { Env } from "../../platform/env";
 import type { Provider, ProviderSettings } from "../types";
-import { type AiRunner, createAiBindingProvider } from "./cloudflare-binding";
+import { createAiBindingProvider } from "./cloudflare-binding";
 import { createOpenAICompatible } from "./openai";
 import { unavailableProvider } from "./unavailable";
 
@@ -15,7 +15,7 @@ export function cloudflareRestUrl(accountId: string): string {
 }
 
 export function createCloudflareProvider(settings: ProviderSettings, env: Pick<Env, "AI">): Provider {
-  if (env.AI !== undefined) return createAiBindingProvider(settings.name, env.AI as unknown as AiRunner);
+  if (env.AI !== undefined) return createAiBindingProvider(settings.name, env.AI);
   const baseUrl = settings.url ?? (settings.accountId ? cloudflareRestUrl(settings.accountId) : undefined);
   if (baseUrl !== undefined && settings.apiKey) {
     return createOpenAICompatible({ name: settings.name, type: "cloudflare", baseUrl, apiKey: settings.apiKey });

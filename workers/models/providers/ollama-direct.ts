@@ -6,6 +6,7 @@
  */
 import { ProviderError } from "../types";
 import { errorFromFailure, errorFromResponse } from "./http-errors";
+import { fetchFailure, originFailure } from "./network-failure";
 import { ndjson, NdjsonError } from "./ndjson";
 import type { OllamaTransport } from "./ollama-transport";
 
@@ -25,21 +26,22 @@ export function directTransport(provider: string, url: string): OllamaTransport 
   const base = baseOf(url);
   return {
     async *post(path, body, signal) {
+      const url = `${base}${path}`;
       let res: Response;
       try {
-        res = await fetch(`${base}${path}`, {
+        res = await fetch(url, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify(body),
           signal,
         });
       } catch (err) {
-        throw errorFromFailure(provider, err, signal);
+        throw await fetchFailure(provider, url, err, signal);
       }
-      if (!res.ok) throw await httpError(provider, res);
+      if (!res.ok) throw originFailure(provider, url, await httpError(provider, res));
       if (!res.body) throw new ProviderError("stream", `${provider}: empty answer`);
       try {
-        yield* ndjson(res.body);
+        yield* ndjson(res.body as ReadableStream<Uint8Array>);
       } catch (err) {
         if (err instanceof NdjsonError) throw new ProviderError("stream", `${provider}: ${err.message}`);
         throw errorFromFailure(provider, err, signal);

@@ -17,7 +17,7 @@ import { chatChunkSchema, embedAnswerSchema, errorText } from "./ollama-wire";
 
 function failureIn(provider: string, raw: unknown): ProviderError | null {
   if (raw === null || typeof raw !== "object" || !("error" in raw)) return null;
-  const error = (raw as { error: unknown }).error;
+  const error = raw.error;
   return error === undefined || error === null ? null : streamError(provider, undefined, errorText(error));
 }
 

@@ -25,6 +25,7 @@ export interface OllamaOptions {
 
 function unusable(message: string): OllamaTransport {
   return {
+    // eslint-disable-next-line require-yield -- fails on the first next(), as a broken stream would
     async *post() {
       throw new ProviderError("unavailable", message);
     },

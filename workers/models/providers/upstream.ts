@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import { ProviderError } from "../types";
 import { abortError, errorFromFailure, errorFromResponse } from "./http-errors";
+import { fetchFailure, originFailure } from "./network-failure";
 
 /** `https://x/api/paas/v4/` + `chat/completions` → one slash between them, never two. */
 export function joinUrl(base: string, path: string): string {
@@ -30,16 +31,16 @@ export async function postJson(
       signal,
     });
   } catch (err) {
-    throw errorFromFailure(provider, err, signal);
+    throw await fetchFailure(provider, url, err, signal);
   }
-  if (!res.ok) throw await errorFromResponse(provider, res);
+  if (!res.ok) throw originFailure(provider, url, await errorFromResponse(provider, res));
   return res;
 }
 
 /** A 2xx streaming response must have a body; an empty one is a broken stream. */
 export function streamBody(provider: string, res: Response): ReadableStream<Uint8Array> {
   if (res.body === null) throw new ProviderError("stream", `${provider}: empty stream body`);
-  return res.body;
+  return res.body as ReadableStream<Uint8Array>;
 }
 
 /** Reads and validates a JSON body; an abort mid-body cancels it and reports the timeout. */

@@ -12,9 +12,25 @@ export const PROVIDER_STATES = ["ok", "misconfigured", "exhausted", "breaker_ope
 export type ProviderState = (typeof PROVIDER_STATES)[number];
 
 const misconfigured = new Map<string, { until: number; reason: string }>();
+/** Each provider's latest failed try in this isolate, so a breaker-open skip can still say what went wrong. */
+const lastFailures = new Map<string, string>();
 
 export function breakerComponent(provider: string): string {
   return `model.provider.${provider}`;
+}
+
+export function noteFailure(provider: string, message: string): void {
+  lastFailures.set(provider, message);
+}
+
+export function noteSuccess(provider: string): void {
+  lastFailures.delete(provider);
+}
+
+/** `circuit breaker open`, with the last failure this isolate saw when it knows one. */
+export function breakerOpenReason(provider: string): string {
+  const last = lastFailures.get(provider);
+  return last === undefined ? "circuit breaker open" : `circuit breaker open (last failure: ${last})`;
 }
 
 export function markMisconfigured(provider: string, reason: string, now: number): void {
@@ -64,7 +80,7 @@ export function providerHealth(
     const base = { provider: name, breaker: breakerState, budget: budgetSnapshot(name, budget, now) };
     if (bad) return { ...base, state: "misconfigured", reason: bad };
     if (spent) return { ...base, state: "exhausted", reason: spent };
-    if (breakerState === "open") return { ...base, state: "breaker_open", reason: "circuit breaker open" };
+    if (breakerState === "open") return { ...base, state: "breaker_open", reason: breakerOpenReason(name) };
     return { ...base, state: "ok" };
   });
 }
@@ -72,4 +88,5 @@ export function providerHealth(
 /** Test-only: forgets the cooldowns. */
 export function resetProviderHealth(): void {
   misconfigured.clear();
+  lastFailures.clear();
 }

@@ -8,7 +8,7 @@ import { breaker, type Breaker } from "../../platform/breaker/breaker";
 import type { ProviderError } from "../types";
 import { markExhausted, maybeRefreshSpend } from "./budgets";
 import { AllAttemptsFailed, InferenceRejected } from "./errors";
-import { breakerComponent, markMisconfigured, skipReason } from "./health";
+import { breakerComponent, breakerOpenReason, markMisconfigured, noteFailure, noteSuccess, skipReason } from "./health";
 import { countAttempt } from "./metrics";
 import { asProviderError, breakerOutcome, defaultSleep, isRetryable, retryDelayMs } from "./rules";
 import type { AttemptRecord, ExecuteDeps, ExecutionAttempt } from "./types";
@@ -112,7 +112,7 @@ export async function runAttempts<T>(
       if (!admission.allowed) {
         rec.reason =
           rec.tries === 0
-            ? `circuit breaker open; retry in ${admission.retryAfterMs} ms`
+            ? `${breakerOpenReason(name)}; retry in ${admission.retryAfterMs} ms`
             : `${rec.reason}; then circuit breaker open`;
         break;
       }
@@ -122,6 +122,7 @@ export async function runAttempts<T>(
         const value = await tryOnce(a, { remainingMs: deadline - t0, clientSignal: deps.signal, breaker: b });
         const tryMs = now() - t0;
         b.success(now());
+        noteSuccess(name);
         upstreamMs += tryMs;
         Object.assign(rec, { status: "ok", reason: "", latency_ms: now() - at });
         records.push(rec);
@@ -132,8 +133,10 @@ export async function runAttempts<T>(
         last = asProviderError(err, name);
         Object.assign(rec, { status: last.kind, reason: last.message, http_status: last.status });
         const outcome = breakerOutcome(last.kind);
-        if (outcome === "failure") b.failure(last, t1);
-        else if (outcome === "success") b.success(t1);
+        if (outcome === "failure") {
+          b.failure(last, t1);
+          noteFailure(name, last.message);
+        } else if (outcome === "success") b.success(t1);
       }
       if (!isRetryable(last.kind) || retry >= a.retries.numRetries || deps.signal?.aborted) break;
       const delay = retryDelayMs(last, retry, a.retries.maxDelayS, deadline - now(), random);

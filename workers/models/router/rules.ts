@@ -77,7 +77,7 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
       },
       (e: unknown) => {
         signal.removeEventListener("abort", onAbort);
-        reject(e as Error);
+        reject(e);
       },
     );
   });

@@ -51,9 +51,13 @@ async function openUntilContent(
   let iterator: AsyncIterator<StreamChunk> | undefined;
   const buffered: StreamChunk[] = [];
   try {
-    iterator = a.provider
-      .chatStream({ ...request, model: a.model, params: mergeParams(a.params, request.params), signal })
-      [Symbol.asyncIterator]();
+    const stream = a.provider.chatStream({
+      ...request,
+      model: a.model,
+      params: mergeParams(a.params, request.params),
+      signal,
+    });
+    iterator = stream[Symbol.asyncIterator]();
     for (;;) {
       const r = await raceAbort(iterator.next(), signal);
       if (r.done) return { iterator, buffered, ended: true, timer, breaker: b, tryStartedAt };

@@ -3,10 +3,10 @@
  * board answers with, and a typed stub for its one instance.
  */
 import { z } from "zod";
-import type { BreakerBoard } from "../../../durable-objects/breaker-board";
 import type { Env } from "../env";
+import type { Result } from "../errors";
 import type { BreakerState } from "./state-machine";
-import { type RpcOf, stubOf } from "../rpc";
+import { type RpcOf, stubAs } from "../rpc";
 
 export const BOARD_NAME = "default";
 /** Outcomes per report; an isolate sends more in several reports. */
@@ -28,8 +28,17 @@ export interface ComponentState extends BreakerState {
   component: string;
 }
 
-export type BreakerBoardRpc = RpcOf<BreakerBoard>;
+/** The BreakerBoard object's RPC contract; the class in durable-objects/ implements it. */
+export interface BreakerBoardContract {
+  /** Applies outcomes (oldest first) and returns every component's state as of now. */
+  report(outcomes: readonly OutcomeReport[]): Promise<Result<{ states: ComponentState[] }>>;
+  states(): ComponentState[];
+  /** Runs the board's due work now (the cron tick calls it). */
+  tick(): Promise<{ sent: number }>;
+}
+
+export type BreakerBoardRpc = RpcOf<BreakerBoardContract>;
 
 export function breakerBoard(env: Pick<Env, "BREAKERS">): BreakerBoardRpc {
-  return stubOf(env.BREAKERS, BOARD_NAME);
+  return stubAs<BreakerBoardContract>(env.BREAKERS, BOARD_NAME);
 }

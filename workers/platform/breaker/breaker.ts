@@ -82,6 +82,7 @@ export interface Breaker {
 
 function messageOf(error: unknown): string | undefined {
   if (error === undefined) return undefined;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a thrown non-Error shows as JS prints it
   const text = error instanceof Error ? error.message : String(error);
   return text.slice(0, MAX_ERROR_CHARS);
 }

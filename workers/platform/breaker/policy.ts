@@ -8,6 +8,7 @@
 import { z } from "zod";
 import { AppError } from "../errors";
 import { createLogger } from "../logger";
+import { type ConfigProblem, DURATION_HINT, logProblemsOnce, parseDurationMs } from "../var-parsers";
 
 export interface BreakerPolicy {
   failureThreshold: number;
@@ -31,26 +32,15 @@ export const SEED_OVERRIDES: Readonly<Record<string, PartialPolicy>> = {
   memgraph: { failureThreshold: 10, timeoutMs: 15_000 },
 };
 
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-
-/** `500ms`, `30s`, `1.5m`, `1h` → milliseconds; null when it is not such a duration. */
-export function parseDuration(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)\s*$/.exec(text);
-  if (!m?.[1] || !m[2]) return null;
-  const ms = Math.round(Number(m[1]) * (UNIT_MS[m[2]] ?? Number.NaN));
-  return Number.isFinite(ms) && ms > 0 ? ms : null;
-}
-
-// A bare number is refused rather than guessed at: `30` could mean seconds (seed style) or milliseconds.
 const durationSchema = z
-  .string({ error: "must be a duration with a unit, e.g. 500ms, 30s, 1m" })
+  .string({ error: `must be a duration with a unit (${DURATION_HINT})` })
   .transform((value, ctx) => {
-    const ms = parseDuration(value);
-    if (ms === null) {
-      ctx.addIssue({ code: "custom", message: `"${value}" is not a duration (use e.g. 500ms, 30s, 1m)` });
+    const ms = parseDurationMs(value);
+    if (!ms.ok) {
+      ctx.addIssue({ code: "custom", message: ms.message });
       return z.NEVER;
     }
-    return ms;
+    return ms.value;
   });
 
 const overrideSchema = z
@@ -119,9 +109,8 @@ export function policyTable(vars: BreakerVars): PolicyTable {
     table = { overrides: merged, error: null };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    createLogger("circuit_breaker", vars.LOG_LEVEL).error("invalid circuit breaker config; seed policies in force", {
-      error: message,
-    });
+    const log = createLogger("config", vars.LOG_LEVEL);
+    logProblemsOnce([breakerProblem(raw, message)], (m, fields) => log.error(m, fields));
     table = { overrides: SEED_OVERRIDES, error: message };
   }
   tables.set(raw, table);
@@ -131,6 +120,21 @@ export function policyTable(vars: BreakerVars): PolicyTable {
 /** The config error to show on a health check, or null when the var is fine or absent. */
 export function breakerConfigError(vars: BreakerVars): string | null {
   return policyTable(vars).error;
+}
+
+function breakerProblem(raw: string, message: string): ConfigProblem {
+  return {
+    name: "CIRCUIT_BREAKER_OVERRIDES",
+    value: raw,
+    message: message.replace(/^CIRCUIT_BREAKER_OVERRIDES: /, ""),
+    fallback: "the seed's policies (no extra overrides)",
+  };
+}
+
+/** The var's problem in config's shape, or null: readConfig lists it with every other var's. */
+export function breakerConfigProblem(vars: BreakerVars): ConfigProblem | null {
+  const error = policyTable(vars).error;
+  return error === null ? null : breakerProblem(vars.CIRCUIT_BREAKER_OVERRIDES ?? "", error);
 }
 
 /** The policy for a component: its own override, else its longest dotted prefix's, over the defaults. */

@@ -66,7 +66,7 @@ export function liveForm(event: BusEvent): BusEvent {
 /** The whole event behind a claim check, or null when R2 no longer has it. */
 export async function checkOut(env: Pick<Env, "EVENT_BLOBS">, eventId: string): Promise<BusEvent | null> {
   const object = await env.EVENT_BLOBS.get(blobKey(eventId));
-  return object ? ((await object.json()) as BusEvent) : null;
+  return object ? object.json<BusEvent>() : null;
 }
 
 export async function deleteBlobs(env: Pick<Env, "EVENT_BLOBS">, eventIds: readonly string[]): Promise<void> {

@@ -1,6 +1,8 @@
 /**
  * Failures are events too: seed 002's ErrorEvent (severity, affected_components, suggested_action) on the
- * `errors.<component>` subject (EventType ERROR), built here so every producer shapes them alike.
+ * `errors.botplane.<component>` subject, built here so every producer shapes them alike. Still EventType
+ * ERROR (`errors.>`), but apart from the `errors.<source>` that clients publish, and reserved to botplane
+ * (platform/bus/reserved-subjects.ts) so no client can forge one.
  */
 import { createEvent, type BusEvent } from "./envelope";
 
@@ -26,7 +28,7 @@ export function errorEvent(input: ErrorEventInput): BusEvent {
   const errorId = crypto.randomUUID();
   const component = input.sourceComponent.toLowerCase().replace(/[^a-z0-9_-]+/g, "_");
   return createEvent({
-    type: `errors.${component}`,
+    type: `errors.botplane.${component}`,
     source: input.sourceComponent,
     correlationId: input.correlationId,
     traceparent: input.traceparent,

@@ -6,7 +6,9 @@
 import type { Env } from "../env";
 import type { Result } from "../errors";
 import type { BusEvent } from "./envelope";
-import { DEFAULT_PARTITIONS, MAX_PARTITIONS, partitionName } from "./partitions";
+import { readConfig } from "../config";
+import { stubAs } from "../rpc";
+import { partitionName } from "./partitions";
 
 /** One `append` outcome: the event's cursor in its partition, and whether the partition had it already. */
 export interface AppendResult {
@@ -46,18 +48,17 @@ export interface BusPartitionRpc {
   fetch(request: Request): Promise<Response>;
 }
 
-/** EVENT_BUS_PARTITIONS, 1–64, default 8. */
-export function partitionCount(env: Pick<Env, "EVENT_BUS_PARTITIONS">): number {
-  const n = Number(env.EVENT_BUS_PARTITIONS ?? "");
-  return Number.isInteger(n) && n >= 1 && n <= MAX_PARTITIONS ? n : DEFAULT_PARTITIONS;
+/** EVENT_BUS_PARTITIONS (platform/config.ts: 1–64, default 8). */
+export function partitionCount(env: Env): number {
+  return readConfig(env).eventBusPartitions;
 }
 
 export function busPartition(env: Pick<Env, "EVENT_STREAM">, index: number): BusPartitionRpc {
-  return env.EVENT_STREAM.getByName(partitionName(index)) as unknown as BusPartitionRpc;
+  return stubAs<BusPartitionRpc>(env.EVENT_STREAM, partitionName(index));
 }
 
 /** Every partition's overdue re-sends, now (the cron tick: a lost alarm must not strand undelivered events). */
-export async function tickPartitions(env: Pick<Env, "EVENT_STREAM" | "EVENT_BUS_PARTITIONS">): Promise<number> {
+export async function tickPartitions(env: Env): Promise<number> {
   const ticks = Array.from({ length: partitionCount(env) }, (_, i) => busPartition(env, i).tick());
   return (await Promise.all(ticks)).reduce((sum, t) => sum + t.resent, 0);
 }

@@ -4,10 +4,7 @@
  * the queue. A subject always lands in the same partition, so one subject's events keep their order; a
  * subscriber is fed by every partition its patterns can match.
  */
-import { literalPrefix } from "./subject-pattern";
-
-export const DEFAULT_PARTITIONS = 8;
-export const MAX_PARTITIONS = 64;
+import { literalPrefix } from "./subjects";
 
 /** FNV-1a over the subject's UTF-16 units: stable across isolates and deploys, cheap, well spread. */
 function hash(text: string): number {

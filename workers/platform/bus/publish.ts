@@ -16,7 +16,8 @@ import { partitionOf } from "./partitions";
 /** Events per append call: keeps each call's structured-clone payload modest. */
 const APPEND_CHUNK = 100;
 
-export type PublishEnv = Pick<Env, "EVENT_STREAM" | "EVENT_BLOBS" | "EVENT_BUS_PARTITIONS">;
+/** What publishing needs: the partitions, R2 for the claim check, and the config (partition count). */
+export type PublishEnv = Env;
 
 /** Some events were not accepted; `failed` holds their indexes and why. */
 export class PublishError extends Error {

@@ -12,7 +12,7 @@ export class Settlements {
   private readonly byPartition = new Map<number, Settlement>();
   private readonly count: number;
 
-  constructor(private readonly env: Pick<Env, "EVENT_STREAM" | "EVENT_BUS_PARTITIONS">) {
+  constructor(private readonly env: Env) {
     this.count = partitionCount(env);
   }
 

@@ -6,6 +6,7 @@
 import type { Env } from "../env";
 import type { MetricFamily } from "./catalog";
 import { seriesKey, type Labels } from "./series";
+import { metricsShard } from "./shard";
 
 export const METRIC_SHARDS = 4;
 const FLUSH_DELAY_MS = 250;
@@ -61,7 +62,7 @@ function restore(delta: [string, number][]): void {
 
 function shardFor(env: Env) {
   const shard = Math.floor(Math.random() * METRIC_SHARDS);
-  return env.METRICS.getByName(`shard-${shard}`);
+  return metricsShard(env, shard);
 }
 
 async function sendDelta(env: Env): Promise<void> {

@@ -9,11 +9,12 @@ import { bearerSecurity, errorResponses } from "../openapi";
 import { createRouter } from "../validation";
 import { renderExposition, type GaugeSample } from "./exposition";
 import { flushNow, METRIC_SHARDS } from "./recorder";
+import { metricsShard } from "./shard";
 
 export type GaugeCollector = (env: Env) => Promise<GaugeSample[]>;
 
 async function readShards(env: Env): Promise<Map<string, number>> {
-  const shards = Array.from({ length: METRIC_SHARDS }, (_, i) => env.METRICS.getByName(`shard-${i}`).read());
+  const shards = Array.from({ length: METRIC_SHARDS }, (_, i) => metricsShard(env, i).read());
   const summed = new Map<string, number>();
   for (const rows of await Promise.all(shards)) {
     for (const { key, value } of rows) summed.set(key, (summed.get(key) ?? 0) + value);

@@ -11,21 +11,13 @@
  * the error is logged: a fault in the limiter must not become an outage of the API.
  */
 import type { Context, MiddlewareHandler } from "hono";
-import type { RateLimiter, TakeResult } from "../../../durable-objects/rate-limiter";
 import type { AppEnv } from "../app-env";
-import type { Env } from "../env";
 import { AppError, type Failure } from "../errors";
 import { logFor } from "../logger";
 import { rateLimited } from "../metrics/catalog";
 import { increment } from "../metrics/recorder";
+import { rateLimiter, type TakeResult } from "./limiter";
 import { limitsFor } from "./limits";
-import { type RpcOf, stubOf } from "../rpc";
-
-export type RateLimiterRpc = RpcOf<RateLimiter>;
-
-export function rateLimiter(env: Env, key: string): RateLimiterRpc {
-  return stubOf(env.RATE_LIMITER, key);
-}
 
 export interface RateLimitOptions {
   /** The limit's name: the `limit` label on `botplane_rate_limited_total` and in the 429's details. */

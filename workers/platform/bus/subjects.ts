@@ -1,7 +1,9 @@
 /**
  * Subject patterns as NATS writes them: dotted tokens, `*` for exactly one token, a final `>` for one or more.
- * A bus mechanism every layer needs (subscriptions, history filters, reserved subjects, partition routing).
+ * A platform mechanism: the bus domain, the reserved-subject table, partition routing and Durable Objects all
+ * match subjects.
  */
+
 /** NATS wildcard matching: `*` matches exactly one token, a final `>` one or more tokens. */
 export function subjectMatches(pattern: string, subject: string): boolean {
   const p = pattern.split(".");

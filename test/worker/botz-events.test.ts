@@ -4,10 +4,9 @@
  * complete, each with its exact payload and an envelope that continues the request's trace.
  */
 import { env } from "cloudflare:workers";
-import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, it, type ExpectStatic } from "vitest";
-import type { BotzRegistry } from "../../durable-objects/botz-registry";
 import { ADMIN, call, createItems, json, token, uniqueId } from "./helpers";
+import { stopClock } from "./support/clock";
 
 const stub = () => env.BOTZ_REGISTRY.getByName("default");
 
@@ -49,9 +48,7 @@ function traceparent(): { header: string; traceId: string } {
 
 describe("BoTZ events", () => {
   afterEach(async () => {
-    await runInDurableObject(stub(), (registry: BotzRegistry) => {
-      registry.clock = () => Date.now();
-    });
+    await stopClock(stub(), null);
   });
 
   it("should announce botz.registered.v1 with its payload on register and on re-register", async ({ expect }) => {
@@ -101,10 +98,7 @@ describe("BoTZ events", () => {
 
     // The registry's clock stands still, so the duration each event reports is exactly the step taken here.
     const T = Date.now();
-    const clockAt = (at: number) =>
-      runInDurableObject(stub(), (registry: BotzRegistry) => {
-        registry.clock = () => at;
-      });
+    const clockAt = (at: number) => stopClock(stub(), at);
     await clockAt(T);
     const claim = async (id: string) => {
       const res = await call("/v1/workitems/claim", { token: auth, body: { botz_id: botzId, work_item_id: id } });

@@ -10,15 +10,12 @@ import type { RateLimiter } from "../../durable-objects/rate-limiter";
 import { forgetLimits } from "../../workers/platform/rate-limit/limits";
 import { flushNow } from "../../workers/platform/metrics/recorder";
 import { ADMIN, call, json, token, uniqueId } from "./helpers";
+import { stopClock } from "./support/clock";
 
 const limiter = (key: string) => env.RATE_LIMITER.getByName(key);
 
 /** Stops (or, with null, restarts) a key's limiter clock, so no token refills however slow the machine is. */
-async function limiterClock(key: string, at: number | null): Promise<void> {
-  await runInDurableObject(limiter(key), (instance: RateLimiter) => {
-    instance.clock = at === null ? () => Date.now() : () => at;
-  });
-}
+const limiterClock = (key: string, at: number | null) => stopClock(limiter(key), at);
 
 function publish(auth: string, source: string, n: number): Promise<Response> {
   return call("/api/v1/events", { token: auth, body: { type: "test.ratelimit.v1", source, payload: { n } } });

@@ -4,11 +4,11 @@
  * file made: the whole answer is known, and a miscount of one fails.
  */
 import { env } from "cloudflare:workers";
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, describe, it } from "vitest";
-import type { BotzRegistry } from "../../durable-objects/botz-registry";
 import { flushNow } from "../../workers/platform/metrics/recorder";
 import { ADMIN, call, createItems, json, registerBot, token, type Skill } from "./helpers";
+import { stopClock } from "./support/clock";
 
 const stub = () => env.BOTZ_REGISTRY.getByName("default");
 
@@ -19,11 +19,7 @@ const stub = () => env.BOTZ_REGISTRY.getByName("default");
 const T0 = Date.now() + 24 * 3600_000;
 const HOUR = 3600_000;
 
-async function clockAt(at: number): Promise<void> {
-  await runInDurableObject(stub(), (registry: BotzRegistry) => {
-    registry.clock = () => at;
-  });
-}
+const clockAt = (at: number) => stopClock(stub(), at);
 
 async function heartbeat(auth: string, botzId: string, status: string): Promise<void> {
   const res = await call("/v1/botz/heartbeat", { token: auth, body: { botz_id: botzId, status } });
@@ -82,9 +78,7 @@ const pairOrder = (a: { status: string; skill_level: string }, b: { status: stri
 
 describe("GET /v1/stats and the BoTZ gauges", () => {
   afterEach(async () => {
-    await runInDurableObject(stub(), (registry: BotzRegistry) => {
-      registry.clock = () => Date.now();
-    });
+    await stopClock(stub(), null);
   });
 
   it("should answer zeros and a null mean for an empty registry", async ({ expect }) => {

@@ -115,20 +115,29 @@ describe("dead letters", () => {
   });
 
   it("should replay in bulk by filter and skip what is already replayed", async ({ expect }) => {
-    const subject = "botz.heartbeat.v1";
-    const beats = await Promise.all(
-      [1, 2, 3].map(async () =>
-        createEvent({ type: subject, source: "crush", payload: { botz_id: await botzIdFor(uniqueId("bulk")) } }),
-      ),
-    );
+    // A subject of this test's own: earlier tests leave unreplayed letters, and the bulk replay must pick
+    // exactly these three (a `from` bound cannot separate them: created_at is stored in whole seconds).
+    const subject = `test.${uniqueId("bulk")}.v1`;
+    const beats = [1, 2, 3].map((n) => createEvent({ type: subject, source: "crush", payload: { n } }));
     for (const b of beats) await run("botplane-bus-dlq", b, 1);
+    const read = await token(["events:read"]);
+    const letterOf = async (eventId: string) =>
+      (
+        await json<{ dead_letters: DeadLetter[] }>(
+          await call(`/api/v1/dead-letters?event_id=${eventId}`, { token: read }),
+        )
+      ).dead_letters;
+    const ours = (await Promise.all(beats.map((b) => letterOf(b.event_id)))).flat();
+    expect(ours.map((l) => [l.event_id, l.replayed_at])).toEqual(beats.map((b) => [b.event_id, null]));
     const res = await call("/api/v1/dead-letters/replay", {
       token: await token(["events:replay"]),
       body: { subject, limit: 500 },
     });
     expect(res.status).toBe(200);
-    const body = await json<{ replayed: string[] }>(res);
-    expect(body.replayed.length).toBeGreaterThanOrEqual(3);
+    const body = await json<{ replayed: string[]; skipped: unknown[] }>(res);
+    expect([...body.replayed].sort()).toEqual(ours.map((l) => l.id).sort());
+    expect(body.skipped).toEqual([]);
+    for (const b of beats) expect((await letterOf(b.event_id)).map((l) => l.replay_count)).toEqual([1]);
     const again = await json<{ replayed: string[] }>(
       await call("/api/v1/dead-letters/replay", { token: await token(["events:replay"]), body: { subject } }),
     );

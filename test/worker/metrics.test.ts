@@ -1,6 +1,7 @@
 /**
  * `/metrics` and `/v1/stats`: Prometheus text that follows the exposition rules promtool checks, counts that
- * add up across shards and survive their eviction, and the BoTZ gauges matching the stats.
+ * add up across shards and survive their eviction, and the BoTZ gauges matching the stats. Exact stats and
+ * gauge figures on storage of their own are in stats-exact.test.ts.
  */
 import { env } from "cloudflare:workers";
 import { evictDurableObject } from "cloudflare:test";
@@ -165,31 +166,5 @@ describe("GET /metrics", () => {
     expect(gauge("botz_work_items", { status: "claimed" })).toBe(stats.work_items.by_status.claimed);
     expect(gauge("botz_instances", { skill_level: "agentic" })).toBe(stats.instances.by_skill_level.agentic);
     expect(gauge("botz_claims_last_hour")).toBe(stats.claims_last_hour);
-    expect(gauge("botz_workitem_claims_total", { outcome: "claimed" })).toBeGreaterThanOrEqual(1);
-  });
-});
-
-describe("GET /v1/stats", () => {
-  it("should count instances, work items, recent claims and the mean claim-to-complete time", async ({ expect }) => {
-    const auth = await ADMIN();
-    const bot = await registerBot("basic", auth);
-    const [id] = await createItems(auth, [{}]);
-    const claim = await json<{ fencing_token: number }>(
-      await call("/v1/workitems/claim", { token: auth, body: { botz_id: bot, work_item_id: id } }),
-    );
-    await call("/v1/workitems/complete", {
-      token: auth,
-      body: { work_item_id: id, botz_id: bot, fencing_token: claim.fencing_token, status: "completed" },
-    });
-    const stats = await json<{
-      instances: { total: number };
-      work_items: { by_status: Record<string, number> };
-      claims_last_hour: number;
-      mean_claim_to_complete_seconds: number | null;
-    }>(await call("/v1/stats", { token: auth }));
-    expect(stats.instances.total).toBeGreaterThanOrEqual(1);
-    expect(stats.work_items.by_status.completed).toBeGreaterThanOrEqual(1);
-    expect(stats.claims_last_hour).toBeGreaterThanOrEqual(1);
-    expect(stats.mean_claim_to_complete_seconds).toBeTypeOf("number");
   });
 });

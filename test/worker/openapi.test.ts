@@ -12,9 +12,41 @@ interface Operation {
 }
 interface Doc {
   openapi: string;
+  security?: Record<string, string[]>[];
   info: { title: string; description: string };
   paths: Record<string, Record<string, Operation>>;
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+}
+
+const PUBLIC_PATHS = ["/healthz", "/health"];
+
+/**
+ * Why each operation's declared security would not make a client send credentials (or, for a public path,
+ * would demand them); [] when every operation is right. `security: []` and `[{}]` both mean "no credentials
+ * needed" in OpenAPI, so presence alone proves nothing.
+ */
+function securityProblems(doc: Doc, open: readonly string[]): string[] {
+  const declared = new Set(Object.keys(doc.components.securitySchemes));
+  const problems: string[] = [];
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    for (const [method, op] of Object.entries(ops)) {
+      const where = `${method.toUpperCase()} ${path}`;
+      const security = op.security ?? doc.security ?? [];
+      const named = [...new Set(security.flatMap((req) => Object.keys(req)))].sort();
+      if (open.includes(path)) {
+        if (named.length > 0) problems.push(`${where}: public, yet requires ${named.join(", ")}`);
+        continue;
+      }
+      if (security.length === 0) problems.push(`${where}: no security requirement`);
+      else if (security.some((req) => Object.keys(req).length === 0))
+        problems.push(`${where}: an empty requirement makes credentials optional`);
+      const undeclared = named.filter((n) => !declared.has(n));
+      if (undeclared.length > 0) problems.push(`${where}: names undeclared scheme ${undeclared.join(", ")}`);
+      if (named.join() !== "apiKey,bearer")
+        problems.push(`${where}: offers [${named.join(", ")}], not apiKey and bearer`);
+    }
+  }
+  return problems;
 }
 
 describe("GET /openapi.json", () => {
@@ -33,14 +65,61 @@ describe("GET /openapi.json", () => {
 
   it("should mark every operation but the public ones as secured and document 401/403", async ({ expect }) => {
     const doc = await json<Doc>(await call("/openapi.json"));
-    const open = ["/healthz", "/health"];
+    const open = PUBLIC_PATHS;
+    expect(securityProblems(doc, open)).toEqual([]);
+    expect(doc.paths["/v1/stats"]?.get?.security).toEqual([{ bearer: [] }, { apiKey: [] }]);
     for (const [path, ops] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(ops)) {
         if (open.includes(path)) continue;
-        expect(op.security, `${method} ${path}`).toBeDefined();
         expect(Object.keys(op.responses), `${method} ${path}`).toEqual(expect.arrayContaining(["401", "403"]));
       }
     }
+  });
+});
+
+describe("securityProblems", () => {
+  it("should reject a protected operation whose security is empty, optional, partial or undeclared", ({ expect }) => {
+    const ok = { responses: {} };
+    const doc: Doc = {
+      openapi: "3.1.0",
+      info: { title: "t", description: "" },
+      components: { securitySchemes: { bearer: {}, apiKey: {} }, schemas: {} },
+      paths: {
+        "/healthz": { get: ok },
+        "/health": { get: { ...ok, security: [{ bearer: [] }] } },
+        "/good": { get: { ...ok, security: [{ bearer: [] }, { apiKey: [] }] } },
+        "/empty": { get: { ...ok, security: [] } },
+        "/missing": { post: ok },
+        "/optional": { get: { ...ok, security: [{ bearer: [] }, { apiKey: [] }, {}] } },
+        "/bearer-only": { get: { ...ok, security: [{ bearer: [] }] } },
+        "/basic": { get: { ...ok, security: [{ bearer: [] }, { apiKey: [] }, { basic: [] }] } },
+      },
+    };
+    expect(securityProblems(doc, PUBLIC_PATHS)).toEqual([
+      "GET /health: public, yet requires bearer",
+      "GET /empty: no security requirement",
+      "GET /empty: offers [], not apiKey and bearer",
+      "POST /missing: no security requirement",
+      "POST /missing: offers [], not apiKey and bearer",
+      "GET /optional: an empty requirement makes credentials optional",
+      "GET /bearer-only: offers [bearer], not apiKey and bearer",
+      "GET /basic: names undeclared scheme basic",
+      "GET /basic: offers [apiKey, basic, bearer], not apiKey and bearer",
+    ]);
+  });
+
+  it("should let a document-wide requirement stand in for an operation's own", ({ expect }) => {
+    const doc: Doc = {
+      openapi: "3.1.0",
+      info: { title: "t", description: "" },
+      security: [{ bearer: [] }, { apiKey: [] }],
+      components: { securitySchemes: { bearer: {}, apiKey: {} }, schemas: {} },
+      paths: { "/inherits": { get: { responses: {} } }, "/opts-out": { get: { responses: {}, security: [] } } },
+    };
+    expect(securityProblems(doc, PUBLIC_PATHS)).toEqual([
+      "GET /opts-out: no security requirement",
+      "GET /opts-out: offers [], not apiKey and bearer",
+    ]);
   });
 });
 

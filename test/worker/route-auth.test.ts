@@ -1,15 +1,23 @@
 /**
  * Every protected route, table-driven: no credentials → 401, a credential without the route's scope → 403,
- * bad input → 400 naming the field. A last test fails if a route in /openapi.json is missing from the table.
+ * the route's own scope (and admin) → the route's own answer, bad input → 400 naming the field. A last test
+ * fails if a route in /openapi.json is missing from the table.
  */
 import { describe, it } from "vitest";
 import { ADMIN, call, json, registerBot, token } from "./helpers";
+
+/** What a route answers once past auth: a status, or a status with the error code its handler gives. */
+type Answer = number | [status: number, code: string];
 
 interface RouteCase {
   method: string;
   path: string;
   scope: string;
   body?: unknown;
+  /** The answer to the route's own scope (the table's ids name nothing that exists, hence the 404s). */
+  through: Answer;
+  /** The answer to admin, called second, when it differs (e.g. a second register is an update). */
+  throughAdmin?: Answer;
   bad?: { path?: string; body?: unknown; query?: string; field: string; code?: string };
 }
 
@@ -20,6 +28,8 @@ const ROUTES: RouteCase[] = [
   {
     method: "POST",
     path: "/v1/botz/register",
+    through: 201,
+    throughAdmin: 200,
     scope: "botz:write",
     body: { botz_name: "b", instance_id: "x", skill_level: "basic" },
     bad: { body: { botz_name: "b", instance_id: "x", skill_level: "wizard" }, field: "body.skill_level" },
@@ -27,20 +37,29 @@ const ROUTES: RouteCase[] = [
   {
     method: "POST",
     path: "/v1/botz/heartbeat",
+    through: [404, "botz_not_found"],
     scope: "botz:write",
     body: { botz_id: BOT },
     bad: { body: { botz_id: BOT, status: "stale" }, field: "body.status" },
   },
-  { method: "GET", path: "/v1/botz/instances", scope: "botz:read", bad: { query: "?limit=0", field: "query.limit" } },
+  {
+    method: "GET",
+    path: "/v1/botz/instances",
+    through: 200,
+    scope: "botz:read",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
   {
     method: "GET",
     path: `/v1/botz/${BOT}`,
+    through: [404, "botz_not_found"],
     scope: "botz:read",
     bad: { path: `/v1/botz/${"x".repeat(300)}`, field: "param.botz_id" },
   },
   {
     method: "POST",
     path: "/v1/workitems",
+    through: 201,
     scope: "workitems:write",
     body: { title: "t" },
     bad: { body: { items: [{ title: "" }] }, field: "body.items.0.title" },
@@ -48,6 +67,7 @@ const ROUTES: RouteCase[] = [
   {
     method: "POST",
     path: "/v1/workitems/list",
+    through: 200,
     scope: "workitems:read",
     body: {},
     bad: { body: { limit: 100000 }, field: "body.limit" },
@@ -55,6 +75,7 @@ const ROUTES: RouteCase[] = [
   {
     method: "POST",
     path: "/v1/workitems/claim",
+    through: [404, "botz_not_found"],
     scope: "workitems:claim",
     body: { botz_id: BOT },
     bad: { body: { work_item_id: ITEM }, field: "body.botz_id" },
@@ -62,6 +83,7 @@ const ROUTES: RouteCase[] = [
   {
     method: "POST",
     path: "/v1/workitems/complete",
+    through: [404, "work_item_not_found"],
     scope: "workitems:claim",
     body: { work_item_id: ITEM, botz_id: BOT, fencing_token: 1 },
     bad: { body: { work_item_id: ITEM, botz_id: BOT, fencing_token: "one" }, field: "body.fencing_token" },
@@ -69,28 +91,32 @@ const ROUTES: RouteCase[] = [
   {
     method: "GET",
     path: `/v1/workitems/${ITEM}`,
+    through: [404, "work_item_not_found"],
     scope: "workitems:read",
     bad: { path: `/v1/workitems/${"y".repeat(300)}`, field: "param.work_item_id" },
   },
-  { method: "GET", path: "/v1/stats", scope: "botz:read" },
-  { method: "GET", path: "/metrics", scope: "metrics:read" },
+  { method: "GET", path: "/v1/stats", through: 200, scope: "botz:read" },
+  { method: "GET", path: "/metrics", through: 200, scope: "metrics:read" },
   {
     method: "POST",
     path: "/v1/admin/api-keys",
+    through: 201,
     scope: "admin",
     body: { name: "k", scopes: ["botz:read"] },
     bad: { body: { name: "k", scopes: ["root"] }, field: "body.scopes.0" },
   },
-  { method: "GET", path: "/v1/admin/api-keys", scope: "admin" },
+  { method: "GET", path: "/v1/admin/api-keys", through: 200, scope: "admin" },
   {
     method: "DELETE",
     path: `/v1/admin/api-keys/${ITEM}`,
+    through: [404, "api_key_not_found"],
     scope: "admin",
     bad: { path: "/v1/admin/api-keys/not-a-uuid", field: "param.id" },
   },
   {
     method: "PUT",
     path: "/api/v1/config/rate_limits",
+    through: 200,
     scope: "admin",
     body: { limits: [{ key: "route-auth:*", capacity: 100, refill_rate: "100/hour", burst_capacity: 10 }] },
     bad: {
@@ -98,10 +124,11 @@ const ROUTES: RouteCase[] = [
       field: "body.limits.0.refill_rate",
     },
   },
-  { method: "GET", path: "/api/v1/config/rate_limits", scope: "admin" },
+  { method: "GET", path: "/api/v1/config/rate_limits", through: 200, scope: "admin" },
   {
     method: "POST",
     path: "/api/v1/resources/request",
+    through: 200,
     scope: "resources:request",
     body: { component: "auth", type: "GPU_COMPUTE", amount: 1, duration_ms: 1000 },
     bad: { body: { component: "auth", type: "GPU_COMPUTE", amount: 0, duration_ms: 1000 }, field: "body.amount" },
@@ -109,32 +136,37 @@ const ROUTES: RouteCase[] = [
   {
     method: "POST",
     path: "/api/v1/resources/release",
+    through: [404, "grant_not_found"],
     scope: "resources:request",
     body: { grant_id: ITEM },
     bad: { body: { grant_id: "" }, field: "body.grant_id" },
   },
-  { method: "GET", path: "/api/v1/resources/status", scope: "resources:read" },
+  { method: "GET", path: "/api/v1/resources/status", through: 200, scope: "resources:read" },
   {
     method: "GET",
     path: `/api/v1/resources/requests/${ITEM}`,
+    through: [404, "request_not_found"],
     scope: "resources:read",
     bad: { path: "/api/v1/resources/requests/not-a-uuid", field: "param.request_id" },
   },
   {
     method: "DELETE",
     path: `/api/v1/resources/requests/${ITEM}`,
+    through: [404, "request_not_found"],
     scope: "resources:request",
     bad: { path: "/api/v1/resources/requests/not-a-uuid", field: "param.request_id" },
   },
   {
     method: "GET",
     path: "/api/v1/events/stream",
+    through: 200,
     scope: "events:read",
     bad: { query: "?since=-1", field: "query.since" },
   },
   {
     method: "POST",
     path: "/api/v1/events",
+    through: 202,
     scope: "events:publish",
     body: { type: "route.auth.v1", source: "route-auth", payload: {} },
     bad: {
@@ -143,28 +175,38 @@ const ROUTES: RouteCase[] = [
       code: "invalid_payload",
     },
   },
-  { method: "GET", path: "/api/v1/events", scope: "events:read", bad: { query: "?limit=0", field: "query.limit" } },
+  {
+    method: "GET",
+    path: "/api/v1/events",
+    through: 200,
+    scope: "events:read",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
   {
     method: "GET",
     path: `/api/v1/events/${ITEM}`,
+    through: [404, "event_not_found"],
     scope: "events:read",
     bad: { path: "/api/v1/events/not-a-uuid", field: "param.event_id" },
   },
   {
     method: "GET",
     path: "/api/v1/dead-letters",
+    through: 200,
     scope: "events:read",
     bad: { query: "?limit=0", field: "query.limit" },
   },
   {
     method: "POST",
     path: `/api/v1/dead-letters/${ITEM}/replay`,
+    through: [404, "dead_letter_not_found"],
     scope: "events:replay",
     bad: { path: "/api/v1/dead-letters/not-a-uuid/replay", field: "param.id" },
   },
   {
     method: "POST",
     path: "/api/v1/dead-letters/replay",
+    through: 200,
     scope: "events:replay",
     body: {},
     bad: { body: { limit: 0 }, field: "body.limit" },
@@ -173,15 +215,23 @@ const ROUTES: RouteCase[] = [
   {
     method: "GET",
     path: "/api/v1/edge/tester/connect",
+    through: [426, "upgrade_required"],
     scope: "edge:device",
     bad: { path: "/api/v1/edge/Not_A_Device/connect", field: "param.device_id" },
   },
   // No `body`: this route also takes text/plain TOML, so the shared "non-JSON body → 415" case does not apply.
-  { method: "PUT", path: "/api/v1/models/config", scope: "admin", bad: { body: { toml: 5 }, field: "body.toml" } },
-  { method: "GET", path: "/api/v1/models/config", scope: "models:read" },
+  {
+    method: "PUT",
+    path: "/api/v1/models/config",
+    through: [400, "invalid_input"],
+    scope: "admin",
+    bad: { body: { toml: 5 }, field: "body.toml" },
+  },
+  { method: "GET", path: "/api/v1/models/config", through: 200, scope: "models:read" },
   {
     method: "POST",
     path: "/inference",
+    through: [404, "unknown_model"],
     scope: "models:infer",
     body: { model_name: "no-such-model", input: { messages: [] } },
     bad: { body: { input: { messages: [] } }, field: "body.function_name" },
@@ -189,6 +239,7 @@ const ROUTES: RouteCase[] = [
   {
     method: "POST",
     path: "/openai/v1/chat/completions",
+    through: [404, "unknown_model"],
     scope: "models:infer",
     body: { model: "no-such-model", messages: [{ role: "user", content: "hi" }] },
     bad: { body: { model: "x", messages: [] }, field: "body.messages" },
@@ -196,28 +247,38 @@ const ROUTES: RouteCase[] = [
   {
     method: "POST",
     path: "/openai/v1/embeddings",
+    through: [404, "unknown_model"],
     scope: "models:infer",
     body: { model: "no-such-model", input: "hi" },
     bad: { body: { model: "x" }, field: "body.input" },
   },
-  { method: "GET", path: "/openai/v1/models", scope: "models:infer" },
+  { method: "GET", path: "/openai/v1/models", through: 200, scope: "models:infer" },
   {
     method: "POST",
     path: "/feedback",
+    through: [400, "invalid_input"],
     scope: "models:feedback",
     body: { metric_name: "m", inference_id: ITEM, value: true },
     bad: { body: { metric_name: "m", value: true }, field: "body.inference_id" },
   },
-  { method: "GET", path: "/inferences", scope: "models:read", bad: { query: "?limit=0", field: "query.limit" } },
+  {
+    method: "GET",
+    path: "/inferences",
+    through: 200,
+    scope: "models:read",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
   {
     method: "GET",
     path: `/inferences/${ITEM}`,
+    through: [404, "inference_not_found"],
     scope: "models:read",
     bad: { path: "/inferences/not-a-uuid", field: "param.inference_id" },
   },
   {
     method: "GET",
     path: `/episodes/${ITEM}`,
+    through: [404, "episode_not_found"],
     scope: "models:read",
     bad: { path: "/episodes/not-a-uuid", field: "param.episode_id" },
   },
@@ -257,10 +318,18 @@ describe("protected routes", () => {
         expect(body.error.details.required).toBe(route.scope);
       });
 
-      it("should let the route's own scope and admin through auth", async ({ expect }) => {
-        for (const auth of [await token([route.scope]), await ADMIN()]) {
+      it("should let the route's own scope and admin through auth to the route's own answer", async ({ expect }) => {
+        const cases: [string, string, Answer][] = [
+          [route.scope, await token([route.scope]), route.through],
+          ["admin", await ADMIN(), route.throughAdmin ?? route.through],
+        ];
+        for (const [who, auth, answer] of cases) {
           const res = await call(route.path, { method: route.method, body: route.body, token: auth });
-          expect([401, 403]).not.toContain(res.status);
+          const [status, code] = typeof answer === "number" ? [answer, undefined] : answer;
+          // Exact, not "neither 401 nor 403": a 500 (or any other surprise) past auth must fail here.
+          expect(res.status, `${who}: ${res.status}`).toBe(status);
+          if (code === undefined) await res.body?.cancel();
+          else expect((await json<{ error: { code: string } }>(res)).error.code, who).toBe(code);
         }
       });
 
@@ -310,6 +379,14 @@ describe("protected routes", () => {
       ),
     ]);
     expect(documented.filter((op) => !tested.has(op))).toEqual([]);
+  });
+
+  it("should expect no auth refusal and no 5xx from any route past auth", ({ expect }) => {
+    const statusOf = (a: Answer) => (typeof a === "number" ? a : a[0]);
+    const wrong = ROUTES.flatMap((r) => [r.through, r.throughAdmin ?? r.through].map(statusOf)).filter(
+      (s) => s === 401 || s === 403 || s >= 500,
+    );
+    expect(wrong).toEqual([]);
   });
 
   it("should accept a bot registered with a scoped token end to end", async ({ expect }) => {

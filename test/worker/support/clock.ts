@@ -40,3 +40,16 @@ export async function setClockLead<O extends Rpc.DurableObjectBranded & Clocked>
     instance.clock = lead === 0 ? () => Date.now() : () => Date.now() + lead;
   });
 }
+
+/**
+ * Stops an object's clock at `at` (epoch ms), or with null puts the real clock back. A stopped clock makes
+ * durations and refills exact however slowly the machine runs the steps between two calls.
+ */
+export async function stopClock<O extends Rpc.DurableObjectBranded & Clocked>(
+  stub: DurableObjectStub<O>,
+  at: number | null,
+): Promise<void> {
+  await runInDurableObject(stub, (instance: O) => {
+    instance.clock = at === null ? () => Date.now() : () => at;
+  });
+}

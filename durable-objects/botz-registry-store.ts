@@ -2,8 +2,8 @@
  * BotzRegistry's SQLite layer: the schema, and reads that turn rows into the domain model. Everything here
  * is synchronous, so callers compose it inside one transaction without an await in between.
  */
-import type { Instance, Json, SkillLevel, WorkItem, WorkItemFilter } from "../workers/botz/model";
-import { skillRank } from "../workers/botz/model";
+import type { Instance, Json, SkillLevel, WorkItem, WorkItemFilter } from "./botz-registry-model";
+import { skillRank } from "./botz-registry-model";
 
 export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS instances (

@@ -18,8 +18,8 @@ import type {
   Stats,
   WorkItem,
   WorkItemFilter,
-} from "../workers/botz/model";
-import { skillRank, type SkillLevel } from "../workers/botz/model";
+} from "./botz-registry-model";
+import { skillRank, type SkillLevel } from "./botz-registry-model";
 import { createEvent } from "../workers/platform/bus/envelope";
 import { Outbox } from "../workers/platform/bus/outbox";
 import { publish } from "../workers/platform/bus/publish";

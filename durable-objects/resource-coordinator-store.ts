@@ -3,8 +3,8 @@
  * FIFO), capacity sums, and rows turned into the domain model. All synchronous, so the object composes it
  * inside one transaction with no await in between.
  */
-import type { Grant, Priority, RequestStatus, RequestView, ResourceType, Waiter } from "../workers/bus/resources/model";
-import { MAX_RANK, priorityAt } from "../workers/bus/resources/model";
+import type { Grant, Priority, RequestStatus, RequestView, ResourceType, Waiter } from "./resource-coordinator-model";
+import { MAX_RANK, priorityAt } from "./resource-coordinator-model";
 
 export const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS grants (

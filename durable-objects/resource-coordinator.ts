@@ -15,8 +15,8 @@ import type {
   ResourceStatus,
   ResourceType,
   Waiter,
-} from "../workers/bus/resources/model";
-import { priorityRank, RESOURCE_TYPES } from "../workers/bus/resources/model";
+} from "./resource-coordinator-model";
+import { priorityRank, RESOURCE_TYPES } from "./resource-coordinator-model";
 import { createEvent } from "../workers/platform/bus/envelope";
 import { Outbox } from "../workers/platform/bus/outbox";
 import { publish } from "../workers/platform/bus/publish";

@@ -2,7 +2,7 @@
  * The Cron Trigger's tick (every minute): periodic work that must not depend on a single alarm surviving.
  */
 import { registry } from "./botz/registry";
-import { coordinator } from "./bus/resources/coordinator";
+import { coordinator } from "./resources/coordinator";
 import { sweepRetention } from "./bus/retention";
 import { pruneInferenceCache } from "./models/api/cache";
 import { breakerBoard } from "./platform/breaker/board";

@@ -7,7 +7,7 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, it } from "vitest";
 import type { ResourceCoordinator } from "../../durable-objects/resource-coordinator";
-import { readResourceSettings } from "../../workers/bus/resources/config";
+import { readResourceSettings } from "../../workers/resources/config";
 import { readConfig } from "../../workers/platform/config";
 import { call, json, token } from "./helpers";
 

@@ -4,7 +4,7 @@
  */
 import type { z } from "@hono/zod-openapi";
 import { botzIdFor } from "./botz-id";
-import type { Json, RegisterInput } from "./model";
+import type { Json, RegisterInput } from "../../durable-objects/botz-registry-model";
 import type { RegisterBodySchema } from "./schemas";
 
 // The object's one accessor (durable-objects/botz-registry-client.ts), under the name this domain uses.

@@ -4,7 +4,13 @@
  */
 import { z } from "@hono/zod-openapi";
 import { boundedJson, depthMessage, MAX_JSON_DEPTH, pathTooDeep } from "../platform/json-depth";
-import { INSTANCE_STATUSES, REPORTED_STATUSES, SKILL_LEVELS, WORK_ITEM_STATUSES, type Json } from "./model";
+import {
+  INSTANCE_STATUSES,
+  REPORTED_STATUSES,
+  SKILL_LEVELS,
+  WORK_ITEM_STATUSES,
+  type Json,
+} from "../../durable-objects/botz-registry-model";
 
 const id = z.string().min(1).max(200);
 // Bodies arrive as parsed JSON already, so any value in them is JSON. z.json() is recursive and overflows

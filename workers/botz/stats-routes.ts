@@ -8,7 +8,7 @@ import { botzClaimsLastHour, botzClaimToComplete, botzInstances, botzWorkItems }
 import type { GaugeSample } from "../platform/metrics/exposition";
 import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { createRouter } from "../platform/validation";
-import { WORK_ITEM_STATUSES } from "./model";
+import { WORK_ITEM_STATUSES } from "../../durable-objects/botz-registry-model";
 import { registry } from "./registry";
 import { StatsSchema } from "./schemas";
 

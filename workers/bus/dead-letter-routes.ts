@@ -9,7 +9,7 @@ import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi
 import { createRouter } from "../platform/validation";
 import { listDeadLetters, replayDeadLetter, replayMatching, type DeadLetterRow } from "../platform/bus/dead-letters";
 import { InstantSchema } from "./normalize";
-import { decodeCursor, encodeCursor } from "./presenter";
+import { decodeCursor, encodeCursor } from "../platform/cursor";
 
 const tags = ["dead-letters"];
 

@@ -24,7 +24,8 @@ import {
   PublishResultSchema,
 } from "./event-schemas";
 import { fromRow, getHistoryRow, queryHistory } from "./history-store";
-import { decodeCursor, encodeCursor, presentEvent } from "./presenter";
+import { decodeCursor, encodeCursor } from "../platform/cursor";
+import { presentEvent } from "./presenter";
 import { publishEvents } from "./publish-service";
 import { patternsFor } from "./subjects";
 import { decodeEventProto } from "./protobuf";

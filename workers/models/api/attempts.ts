@@ -77,11 +77,7 @@ export function toExecutionAttempts(plan: Plan, env: Env): ExecutionAttempt[] {
  * in their place as `skipped`, so an answer or a 502 tells every variant's fate — a plan whose every variant
  * is disabled reports each one instead of an empty list. Past the variant that served, nothing was reached.
  */
-export function withPlanSkips(
-  plan: Plan,
-  executed: readonly AttemptRecord[],
-  servedVariant?: string,
-): AttemptRecord[] {
+export function withPlanSkips(plan: Plan, executed: readonly AttemptRecord[], servedVariant?: string): AttemptRecord[] {
   const position = (variant: string) => plan.order.indexOf(variant);
   const horizon = servedVariant === undefined ? Infinity : position(servedVariant);
   const skips: AttemptRecord[] = plan.skipped

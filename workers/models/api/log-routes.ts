@@ -10,7 +10,7 @@ import { feedback, inferences } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../../platform/openapi";
 import { createRouter } from "../../platform/validation";
-import { decodeCursor, encodeCursor } from "../../bus/presenter";
+import { decodeCursor, encodeCursor } from "../../platform/cursor";
 import { loadGatewayConfig } from "../config/source";
 import { uuidv7 } from "./ids";
 

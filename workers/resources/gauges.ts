@@ -2,11 +2,11 @@
  * `jimbot_resource_usage_ratio{resource_type, component}` for `/metrics`: each component's granted share of
  * each resource type's capacity, read from the coordinator at scrape time.
  */
-import type { Env } from "../../platform/env";
-import { resourceUsage } from "../../platform/metrics/catalog";
-import type { GaugeSample } from "../../platform/metrics/exposition";
+import type { Env } from "../platform/env";
+import { resourceUsage } from "../platform/metrics/catalog";
+import type { GaugeSample } from "../platform/metrics/exposition";
 import { coordinator } from "./coordinator";
-import type { ResourceType } from "./model";
+import type { ResourceType } from "../../durable-objects/resource-coordinator-model";
 
 export async function resourceGauges(env: Env): Promise<GaugeSample[]> {
   const status = await coordinator(env).status();

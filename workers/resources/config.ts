@@ -4,7 +4,7 @@
  * waiting requests age, and how long a request may wait in the queue at all. Parsed, with every other var,
  * by platform/config.ts: a bad var takes its default and shows on /health.
  */
-import { type ConfigVars, readConfig, type ResourceSettings } from "../../platform/config";
+import { type ConfigVars, readConfig, type ResourceSettings } from "../platform/config";
 
 export type { ResourceSettings };
 

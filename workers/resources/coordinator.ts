@@ -5,4 +5,4 @@ export {
   ECOSYSTEM,
   resourceCoordinator as coordinator,
   type ResourceCoordinatorRpc,
-} from "../../../durable-objects/resource-coordinator-client";
+} from "../../durable-objects/resource-coordinator-client";

@@ -3,11 +3,11 @@
  * the coordinator's status and one request's state, withdraw a waiting request.
  */
 import { createRoute } from "@hono/zod-openapi";
-import { requireScope } from "../../platform/auth/middleware";
-import { AppError, unwrap } from "../../platform/errors";
-import { bearerSecurity, ErrorSchema, errorResponses, jsonContent } from "../../platform/openapi";
-import { formatTraceparent } from "../../platform/trace";
-import { createRouter } from "../../platform/validation";
+import { requireScope } from "../platform/auth/middleware";
+import { AppError, unwrap } from "../platform/errors";
+import { bearerSecurity, ErrorSchema, errorResponses, jsonContent } from "../platform/openapi";
+import { formatTraceparent } from "../platform/trace";
+import { createRouter } from "../platform/validation";
 import { readResourceSettings } from "./config";
 import { coordinator } from "./coordinator";
 import {

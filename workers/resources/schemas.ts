@@ -3,7 +3,7 @@
  * validate input and generate the OpenAPI document.
  */
 import { z } from "@hono/zod-openapi";
-import { PRIORITIES, REQUEST_STATUSES, RESOURCE_TYPES } from "./model";
+import { PRIORITIES, REQUEST_STATUSES, RESOURCE_TYPES } from "../../durable-objects/resource-coordinator-model";
 
 const DAY_MS = 24 * 3600_000;
 

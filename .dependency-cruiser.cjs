@@ -1,8 +1,7 @@
 /**
  * dependency-cruiser: no import cycles, and imports point one way (domains → workers/platform/, domains →
- * durable-objects/, durable-objects/ → workers/platform/). `npm run lint` runs it with --ignore-known, so only
- * violations missing from .dependency-cruiser-known-violations.json fail (shrink that file as they are fixed:
- * `npx depcruise-baseline workers durable-objects test edge-agent scripts`).
+ * durable-objects/, durable-objects/ → workers/platform/), and a domain never imports another. `npm run lint`
+ * runs it; any violation fails CI.
  */
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -5,7 +5,7 @@
  */
 import { errorEvent } from "../../platform/bus/error-event";
 import { publish } from "../../platform/bus/publish";
-import { inferences } from "../../platform/db/schema";
+import type { inferences } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
 import { boundedList, createIsolateBuffer } from "../../platform/isolate-buffer";
 import { errorRate } from "../../platform/metrics/catalog";

@@ -5,7 +5,7 @@
  * a real alarm mid-test and the announcements can be counted where they are written.
  */
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, beforeEach, describe, it } from "vitest";
 import type { BotzRegistry } from "../../durable-objects/botz-registry";
 import { botzIdFor } from "../../workers/botz/botz-id";
@@ -13,8 +13,8 @@ import { botzBusHandlers } from "../../workers/botz/bus-handlers";
 import { handlerContext } from "../../workers/platform/bus/handlers";
 import { createEvent, type BusEvent } from "../../workers/platform/bus/envelope";
 import { createLogger } from "../../workers/platform/logger";
-import worker from "../../workers/index";
 import { ADMIN, call, json, uniqueId } from "./helpers";
+import { deliverToBus } from "./support/queue";
 
 const DAY = 24 * 3600_000;
 const stub = () => env.BOTZ_REGISTRY.getByName("default");
@@ -54,12 +54,7 @@ async function registeredAnnouncements(instanceId: string): Promise<unknown[]> {
 }
 
 async function deliver(event: BusEvent) {
-  const batch = createMessageBatch("botplane-bus", [
-    { id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body: event },
-  ]);
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
+  return (await deliverToBus([event])).result;
 }
 
 /** Runs the subject's handler as the consumer would, with the idempotency key of the event and handler. */

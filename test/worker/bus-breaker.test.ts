@@ -3,11 +3,11 @@
  * again with a delay under the same event_id — no attempt spent, nothing pushed toward the dead letters.
  */
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, it, vi } from "vitest";
 import { busConsumerHooks } from "../../workers/bus/consumer-hooks";
 import { createQueueHandler } from "../../workers/platform/bus/consumer";
 import { createEvent } from "../../workers/platform/bus/envelope";
+import { deliver } from "./support/queue";
 
 describe("bus handler breaker", () => {
   it("should park messages while a handler's breaker is open instead of retrying them", async ({ expect }) => {
@@ -26,20 +26,16 @@ describe("bus handler breaker", () => {
         ],
       },
     });
-    const deliver = async (attempts: number) => {
+    const deliverOne = async (attempts: number) => {
       const event = createEvent({ type: "outage.test.v1", source: "t", payload: {} });
-      const batch = createMessageBatch("botplane-bus", [
-        { id: crypto.randomUUID(), timestamp: new Date(), attempts, body: event },
-      ]);
-      const ctx = createExecutionContext();
-      await consumer(batch, env, ctx);
-      return { event, result: await getQueueResult(batch, ctx) };
+      const { result } = await deliver("botplane-bus", [{ body: event, attempts }], consumer);
+      return { event, result };
     };
-    for (let i = 0; i < 5; i++) expect((await deliver(1)).result.retryMessages).toHaveLength(1);
+    for (let i = 0; i < 5; i++) expect((await deliverOne(1)).result.retryMessages).toHaveLength(1);
     expect(calls).toBe(5);
 
     const send = vi.spyOn(env.BUS, "send");
-    const { event, result } = await deliver(1);
+    const { event, result } = await deliverOne(1);
     expect(calls).toBe(5);
     expect(result.retryMessages).toEqual([]);
     expect(result.explicitAcks).toHaveLength(1);

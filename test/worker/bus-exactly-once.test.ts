@@ -4,7 +4,7 @@
  * handler's effect is a D1 counter written through `ctx.once` (effect and ledger row in one batch).
  */
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import { deliver } from "./support/queue";
 import { beforeAll, describe, it } from "vitest";
 import { createQueueHandler, type BusHandler } from "../../workers/platform/bus/consumer";
 import { createEvent, type BusEvent } from "../../workers/platform/bus/envelope";
@@ -31,15 +31,16 @@ const consumer = createQueueHandler({
   handlers: { [SUBJECT]: [counter("once.atomic", "once"), counter("once.plain", "plain")] },
 });
 
-async function deliver(bodies: BusEvent[], attempts = 1) {
-  const batch = createMessageBatch(
+async function deliverOnce(bodies: BusEvent[], attempts = 1) {
+  const { outcomes } = await deliver(
     "botplane-bus",
-    bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts, body })),
+    bodies.map((body) => ({ body, attempts })),
+    consumer,
   );
-  const ctx = createExecutionContext();
-  await consumer(batch, env, ctx);
-  const result = await getQueueResult(batch, ctx);
-  return { acked: result.explicitAcks.length, retried: result.retryMessages.length };
+  return {
+    acked: outcomes.filter((o) => o === "acked").length,
+    retried: outcomes.filter((o) => o === "retried").length,
+  };
 }
 
 async function applied(eventId: string, handler: string): Promise<number> {
@@ -59,7 +60,7 @@ describe("bus consumer exactly-once effects", () => {
   it("should run each handler once for two copies of one event in the same batch, acking both", async ({ expect }) => {
     const event = createEvent({ type: SUBJECT, source: "t", payload: {} });
     const other = createEvent({ type: SUBJECT, source: "t", payload: {} });
-    expect(await deliver([event, other, event])).toEqual({ acked: 3, retried: 0 });
+    expect(await deliverOnce([event, other, event])).toEqual({ acked: 3, retried: 0 });
     expect(await applied(event.event_id, "once.atomic")).toBe(1);
     // The plain write has no key of its own: only the batch's de-duplication keeps it at one.
     expect(await applied(event.event_id, "once.plain")).toBe(1);
@@ -68,8 +69,8 @@ describe("bus consumer exactly-once effects", () => {
 
   it("should not apply an effect again for a copy in a later batch", async ({ expect }) => {
     const event = createEvent({ type: SUBJECT, source: "t", payload: {} });
-    await deliver([event]);
-    expect(await deliver([event], 2)).toEqual({ acked: 1, retried: 0 });
+    await deliverOnce([event]);
+    expect(await deliverOnce([event], 2)).toEqual({ acked: 1, retried: 0 });
     expect(await applied(event.event_id, "once.atomic")).toBe(1);
     expect(await applied(event.event_id, "once.plain")).toBe(1);
   });
@@ -80,10 +81,10 @@ describe("bus consumer exactly-once effects", () => {
     const event = createEvent({ type: SUBJECT, source: "t", payload: {} });
     crashAfterEffect.add(event.event_id);
     try {
-      expect(await deliver([event])).toEqual({ acked: 0, retried: 1 });
+      expect(await deliverOnce([event])).toEqual({ acked: 0, retried: 1 });
       expect(await applied(event.event_id, "once.atomic")).toBe(1);
       // The redelivery finds the ledger row the effect committed with, so it neither re-applies nor fails.
-      expect(await deliver([event], 2)).toEqual({ acked: 1, retried: 0 });
+      expect(await deliverOnce([event], 2)).toEqual({ acked: 1, retried: 0 });
       expect(await applied(event.event_id, "once.atomic")).toBe(1);
     } finally {
       crashAfterEffect.delete(event.event_id);
@@ -104,10 +105,8 @@ describe("bus consumer exactly-once effects", () => {
         ],
       },
     });
-    const batch = createMessageBatch("botplane-bus", [{ id: "m1", timestamp: new Date(), attempts: 1, body: event }]);
-    const ctx = createExecutionContext();
-    await failing(batch, env, ctx);
-    expect((await getQueueResult(batch, ctx)).retryMessages.length).toBe(1);
+    const { outcomes } = await deliver("botplane-bus", [{ body: event }], failing);
+    expect(outcomes).toEqual(["retried"]);
     const mark = await env.DB.prepare("SELECT COUNT(*) AS n FROM handler_ledger WHERE event_id = ?")
       .bind(event.event_id)
       .first<{ n: number }>();

@@ -6,11 +6,11 @@
  * handler's breaker a threshold the chaos cannot reach: random failures are not an outage.
  */
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, it } from "vitest";
 import { busConsumerHooks } from "../../workers/bus/consumer-hooks";
 import { createQueueHandler } from "../../workers/platform/bus/consumer";
 import { createEvent, type BusEvent } from "../../workers/platform/bus/envelope";
+import { deliver } from "./support/queue";
 
 const EVENTS = 1200;
 const MAX_RETRIES = 5; // wrangler.toml's max_retries for the bus queue
@@ -56,16 +56,9 @@ interface Delivery {
   attempts: number;
 }
 
-async function deliver(queue: string, deliveries: Delivery[]) {
-  const batch = createMessageBatch(
-    queue,
-    deliveries.map((d) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: d.attempts, body: d.body })),
-  );
-  const ctx = createExecutionContext();
-  await flaky(batch, env, ctx);
-  const result = await getQueueResult(batch, ctx);
-  const retried = new Set(result.retryMessages.map((m) => m.msgId));
-  return batch.messages.map((m, i) => ({ delivery: deliveries[i] as Delivery, retried: retried.has(m.id) }));
+async function deliverAll(queue: string, deliveries: Delivery[]) {
+  const { outcomes } = await deliver(queue, deliveries, flaky);
+  return deliveries.map((delivery, i) => ({ delivery, retried: outcomes[i] === "retried" }));
 }
 
 describe("bus consumer under a 30% failing handler", () => {
@@ -85,7 +78,7 @@ describe("bus consumer under a 30% failing handler", () => {
       while (queue.length > 0 && rounds++ < 200) {
         const next: Delivery[] = [];
         for (let i = 0; i < queue.length; i += 100) {
-          for (const { delivery, retried } of await deliver("botplane-bus", queue.slice(i, i + 100))) {
+          for (const { delivery, retried } of await deliverAll("botplane-bus", queue.slice(i, i + 100))) {
             if (retried) {
               if (delivery.attempts > MAX_RETRIES) toDlq.push(delivery);
               else next.push({ body: delivery.body, attempts: delivery.attempts + 1 });
@@ -96,7 +89,7 @@ describe("bus consumer under a 30% failing handler", () => {
         }
         queue = next;
       }
-      for (let i = 0; i < toDlq.length; i += 100) await deliver("botplane-bus-dlq", toDlq.slice(i, i + 100));
+      for (let i = 0; i < toDlq.length; i += 100) await deliverAll("botplane-bus-dlq", toDlq.slice(i, i + 100));
 
       const ids = events.map((e) => e.event_id);
       const history = await env.DB.prepare(

@@ -4,27 +4,20 @@
  * HTTP calls do.
  */
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import type { BotzRegistry } from "../../durable-objects/botz-registry";
 import { botzIdFor } from "../../workers/botz/botz-id";
 import { createEvent, type BusEvent } from "../../workers/platform/bus/envelope";
 import { Outbox } from "../../workers/platform/bus/outbox";
-import worker from "../../workers/index";
 import { ADMIN, call, json, uniqueId } from "./helpers";
+import { deliver } from "./support/queue";
 
-function message(body: unknown, attempts = 1) {
-  return { id: crypto.randomUUID(), timestamp: new Date(), attempts, body };
-}
-
-async function runBatch(queue: string, bodies: unknown[]) {
-  const batch = createMessageBatch(
+function runBatch(queue: string, bodies: unknown[]) {
+  return deliver(
     queue,
-    bodies.map((b) => message(b)),
+    bodies.map((body) => ({ body })),
   );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return { batch, result: await getQueueResult(batch, ctx) };
 }
 
 const registerEvent = (instanceId: string, extra: Record<string, unknown> = {}) =>

@@ -4,12 +4,11 @@
  * replay (same event_id) applies it. Failures are also published as ERROR events.
  */
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { describe, it } from "vitest";
 import { botzIdFor } from "../../workers/botz/botz-id";
 import { createEvent, type BusEvent } from "../../workers/platform/bus/envelope";
-import worker from "../../workers/index";
 import { ADMIN, call, json, token, uniqueId } from "./helpers";
+import { deliver } from "./support/queue";
 
 interface DeadLetter {
   id: string;
@@ -23,10 +22,7 @@ interface DeadLetter {
 }
 
 async function run(queue: string, body: unknown, attempts: number) {
-  const batch = createMessageBatch(queue, [{ id: crypto.randomUUID(), timestamp: new Date(), attempts, body }]);
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
+  return (await deliver(queue, [{ body, attempts }])).result;
 }
 
 describe("dead letters", () => {

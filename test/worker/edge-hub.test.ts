@@ -31,14 +31,6 @@ type Answer = (job: Job) => Record<string, unknown>[] | null;
 const deviceId = () => uniqueId("pi").toLowerCase();
 const hubStub = (id: string) => env.EDGE_HUB.getByName(id);
 
-async function until(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 3000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** The fake device. `answer` (when given) acks each job and replies with its chunks, then `done`. */
 async function connect(id: string, answer?: Answer) {
   const res = await call(`/api/v1/edge/${id}/connect`, {
@@ -126,7 +118,7 @@ describe("EdgeHub through the ollama provider", () => {
     const device = await connect(id);
     const chunks = provider(id).chatStream(chatRequest())[Symbol.asyncIterator]();
     const first = chunks.next();
-    await until(() => device.jobs().length === 1, "the job frame");
+    await expect.poll(() => device.jobs().length === 1, { message: "the job frame", timeout: 3000 }).toBe(true);
     const job = device.jobs()[0] as Job;
     expect(job).toMatchObject({
       kind: "llm.chat",
@@ -195,7 +187,9 @@ describe("EdgeHub through the ollama provider", () => {
     const device = await connect(gone);
     expect(await edgeHub(env, gone).isOnline()).toBe(true);
     device.close();
-    await until(async () => !(await edgeHub(env, gone).isOnline()), "the hub to see the close");
+    await expect
+      .poll(async () => !(await edgeHub(env, gone).isOnline()), { message: "the hub to see the close", timeout: 3000 })
+      .toBe(true);
     expect((await failure(provider(gone).chat(chatRequest()))).kind).toBe("unavailable");
   });
 
@@ -209,7 +203,9 @@ describe("EdgeHub through the ollama provider", () => {
     expect(elapsed).toBeGreaterThanOrEqual(350);
     expect(elapsed).toBeLessThan(3000);
     const job = device.jobs()[0] as Job;
-    await until(() => device.frames.some((f) => f.type === "cancel"), "the cancel frame");
+    await expect
+      .poll(() => device.frames.some((f) => f.type === "cancel"), { message: "the cancel frame", timeout: 3000 })
+      .toBe(true);
     expect(device.frames.find((f) => f.type === "cancel")).toEqual({
       type: "cancel",
       job_id: job.job_id,
@@ -228,7 +224,9 @@ describe("EdgeHub through the ollama provider", () => {
     const device = await connect(id, () => null);
     const error = await failure(provider(id).chat(chatRequest({ signal: AbortSignal.timeout(200) })));
     expect(error.kind).toBe("timeout");
-    await until(() => device.frames.some((f) => f.type === "cancel"), "the cancel frame");
+    await expect
+      .poll(() => device.frames.some((f) => f.type === "cancel"), { message: "the cancel frame", timeout: 3000 })
+      .toBe(true);
     expect(device.frames.find((f) => f.type === "cancel")?.reason).toContain("caller gave up");
     expect((await edgeHub(env, id).status()).open_jobs).toBe(0);
     device.close();
@@ -263,13 +261,15 @@ describe("EdgeHub device connection", () => {
     const b = await hub.submitJob({ kind: "llm.chat", request: { model, messages: [] }, deadlineMs: 30_000 });
     if (!a.ok || !b.ok) throw new Error("submit failed");
     expect(b.seq).toBeGreaterThan(a.seq);
-    await until(() => first.jobs().length === 2, "both jobs");
+    await expect.poll(() => first.jobs().length === 2, { message: "both jobs", timeout: 3000 }).toBe(true);
     first.send({ type: "ack", seq: a.seq });
-    await until(async () => (await hub.status()).open_jobs === 2, "the ack");
+    await expect
+      .poll(async () => (await hub.status()).open_jobs === 2, { message: "the ack", timeout: 3000 })
+      .toBe(true);
     first.close();
 
     const second = await connect(id);
-    await until(() => second.jobs().length >= 1, "the resent job");
+    await expect.poll(() => second.jobs().length >= 1, { message: "the resent job", timeout: 3000 }).toBe(true);
     expect(second.jobs().map((j) => [j.job_id, j.seq])).toEqual([[b.job_id, b.seq]]);
     // Sent again (a device that replays its answer): the stored copy of each index wins.
     const job = second.jobs()[0] as Job;
@@ -338,7 +338,12 @@ describe("EdgeHub device connection", () => {
     device.send({ type: "teleport" });
     device.send({ type: "done", job_id: "no-such-job" });
     device.ws.send(new Uint8Array([1, 2, 3]));
-    await until(() => device.frames.filter((f) => f.type === "error").length === 5, "five error frames");
+    await expect
+      .poll(() => device.frames.filter((f) => f.type === "error").length === 5, {
+        message: "five error frames",
+        timeout: 3000,
+      })
+      .toBe(true);
     const errors = device.frames.filter((f) => f.type === "error").map((f) => f.error);
     expect(errors.map((e) => e?.code)).toEqual([
       "invalid_json",
@@ -357,7 +362,12 @@ describe("EdgeHub device connection", () => {
   it("should refuse a hello for another device and record the agent version of the right one", async ({ expect }) => {
     const id = deviceId();
     const device = await connect(id);
-    await until(async () => (await edgeHub(env, id).status()).agent_version !== null, "the hello");
+    await expect
+      .poll(async () => (await edgeHub(env, id).status()).agent_version !== null, {
+        message: "the hello",
+        timeout: 3000,
+      })
+      .toBe(true);
     expect(await edgeHub(env, id).status()).toMatchObject({
       device_id: id,
       online: true,
@@ -373,14 +383,19 @@ describe("EdgeHub device connection", () => {
   it("should count a device silent past the heartbeat window as offline until it beats again", async ({ expect }) => {
     const id = deviceId();
     const device = await connect(id, hello);
-    await until(async () => (await edgeHub(env, id).status()).agent_version !== null, "the hello");
+    await expect
+      .poll(async () => (await edgeHub(env, id).status()).agent_version !== null, {
+        message: "the hello",
+        timeout: 3000,
+      })
+      .toBe(true);
     await runInDurableObject(hubStub(id), (hub: EdgeHub) => {
       hub.clock = () => Date.now() + 120_000;
     });
     expect(await edgeHub(env, id).isOnline()).toBe(false);
     expect((await failure(provider(id).chat(chatRequest()))).kind).toBe("unavailable");
     device.send({ type: "heartbeat" });
-    await until(() => edgeHub(env, id).isOnline(), "the heartbeat");
+    await expect.poll(() => edgeHub(env, id).isOnline(), { message: "the heartbeat", timeout: 3000 }).toBe(true);
     expect((await provider(id).chat(chatRequest())).content).toEqual([{ type: "text", text: "Hello" }]);
     device.close();
   });
@@ -388,12 +403,19 @@ describe("EdgeHub device connection", () => {
   it("should keep the device connected across hibernation", async ({ expect }) => {
     const id = deviceId();
     const device = await connect(id, hello);
-    await until(async () => (await edgeHub(env, id).status()).agent_version !== null, "the hello");
+    await expect
+      .poll(async () => (await edgeHub(env, id).status()).agent_version !== null, {
+        message: "the hello",
+        timeout: 3000,
+      })
+      .toBe(true);
     await evictDurableObject(hubStub(id), { webSockets: "hibernate" });
     expect(await edgeHub(env, id).isOnline()).toBe(true);
     expect((await provider(id).chat(chatRequest())).content).toEqual([{ type: "text", text: "Hello" }]);
     device.ws.send('{"type":"ping"}');
-    await until(() => device.frames.some((f) => f.type === "pong"), "the pong");
+    await expect
+      .poll(() => device.frames.some((f) => f.type === "pong"), { message: "the pong", timeout: 3000 })
+      .toBe(true);
     device.close();
   });
 });

@@ -52,14 +52,6 @@ async function append(events: BusEvent[]) {
   return result.results;
 }
 
-async function until(check: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** A WebSocket subscriber through the Worker entry, collecting every message it gets. */
 async function openSocket(query: string, opts: { token?: string; headers?: Record<string, string> } = {}) {
   const auth = opts.token ?? (await token(["events:read"]));
@@ -162,15 +154,19 @@ describe("GET /api/v1/events/stream over WebSocket", () => {
     const wanted = [event(`${ns}.botz.workitem.claimed.v1`), event(`${ns}.metrics.cpu`)];
     const unwanted = [event(`${ns}.metrics.cpu.load`), event(`${ns}.other`)];
     await publish([wanted[0] as BusEvent, ...unwanted, wanted[1] as BusEvent]);
-    await until(() => sub.frames().length >= 2, "two frames");
+    await expect.poll(() => sub.frames().length >= 2, { message: "two frames", timeout: 5000 }).toBe(true);
 
     for (const partition of everyPartition()) await evictDurableObject(partition, { webSockets: "hibernate" });
     const afterWake = [event(`${ns}.botz.heartbeat.v1`), event(`${ns}.nope`)];
     await publish(afterWake);
-    await until(() => sub.frames().length >= 3, "a frame after hibernation");
+    await expect
+      .poll(() => sub.frames().length >= 3, { message: "a frame after hibernation", timeout: 5000 })
+      .toBe(true);
     sub.ws.send('{"type":"ping"}');
     sub.ws.send('{ "type": "ping" }');
-    await until(() => sub.messages.filter((m) => m.type === "pong").length === 2, "two pongs");
+    await expect
+      .poll(() => sub.messages.filter((m) => m.type === "pong").length === 2, { message: "two pongs", timeout: 5000 })
+      .toBe(true);
 
     expect(ids(sub.frames()).sort()).toEqual(
       ids([...wanted, afterWake[0] as BusEvent].map((e) => ({ event: e }))).sort(),
@@ -188,9 +184,9 @@ describe("GET /api/v1/events/stream over WebSocket", () => {
     const sub = await openSocket(`?subject=GAME_STATE&correlation_id=${correlation}`);
     const state = event("game.state", { ante: 1 }, correlation);
     await publish([event("game.other", {}, correlation), state]);
-    await until(() => sub.frames().length >= 1, "the game.state frame");
+    await expect.poll(() => sub.frames().length >= 1, { message: "the game.state frame", timeout: 5000 }).toBe(true);
     await publish([event("game.state", {}, correlation)]);
-    await until(() => sub.frames().length >= 2, "a second frame");
+    await expect.poll(() => sub.frames().length >= 2, { message: "a second frame", timeout: 5000 }).toBe(true);
     expect(sub.frames()[0]?.event).toMatchObject({
       event_id: state.event_id,
       type: "game.state",
@@ -206,12 +202,14 @@ describe("GET /api/v1/events/stream over WebSocket", () => {
     const sub = await openSocket(`?subject=${uniqueId("err")}.>`);
     sub.ws.send('{"type":"subscribe"}');
     sub.ws.send("not json");
-    await until(() => sub.messages.length >= 2, "two error frames");
+    await expect.poll(() => sub.messages.length >= 2, { message: "two error frames", timeout: 5000 }).toBe(true);
     expect(sub.messages[0]).toMatchObject({ type: "error", error: { code: "invalid_message" } });
     expect(JSON.stringify(sub.messages[0])).toContain("message.type");
     expect(sub.messages[1]).toMatchObject({ type: "error", error: { code: "invalid_json" } });
     sub.ws.send('{ "type": "ping" }');
-    await until(() => sub.messages.some((m) => m.type === "pong"), "a pong after the errors");
+    await expect
+      .poll(() => sub.messages.some((m) => m.type === "pong"), { message: "a pong after the errors", timeout: 5000 })
+      .toBe(true);
     sub.close();
   });
 
@@ -224,9 +222,9 @@ describe("GET /api/v1/events/stream over WebSocket", () => {
       event(`${ns}.y`, { n: 3 }, `${ns}-b`),
       event(`${ns}.y`, { n: 4 }, `${ns}-a`),
     ]);
-    await until(() => sub.frames().length >= 2, "two frames");
+    await expect.poll(() => sub.frames().length >= 2, { message: "two frames", timeout: 5000 }).toBe(true);
     await publish([event(`${ns}.z`, { n: 5 }, `${ns}-a`)]);
-    await until(() => sub.frames().length >= 3, "a third frame");
+    await expect.poll(() => sub.frames().length >= 3, { message: "a third frame", timeout: 5000 }).toBe(true);
     expect(
       sub
         .frames()
@@ -252,7 +250,7 @@ describe("EventStream append", () => {
       { event_id: a.event_id, seq: first[0]?.seq, duplicate: true },
     ]);
     expect(second[2]?.duplicate).toBe(false);
-    await until(() => sub.frames().length >= 3, "the third event");
+    await expect.poll(() => sub.frames().length >= 3, { message: "the third event", timeout: 5000 }).toBe(true);
     expect(sub.frames().map((f) => payloadN(f.event))).toEqual([1, 2, 3]);
     expect(sub.frames().map((f) => f.seq)).toEqual([first[0]?.seq, first[1]?.seq, second[2]?.seq]);
     sub.close();
@@ -271,7 +269,7 @@ describe("EventStream append", () => {
     const small = event(`${ns}.small`, { blob: "z".repeat(1000) });
     const slim = { ...event(`${ns}.slim`), payload: null, payload_ref: "/api/v1/events/slim" };
     await publish([big, refd, small, slim]);
-    await until(() => sub.frames().length >= 4, "four frames");
+    await expect.poll(() => sub.frames().length >= 4, { message: "four frames", timeout: 5000 }).toBe(true);
     const byType = new Map(sub.frames().map((f) => [f.event.type, f.event]));
     const [f1, f2, f3, f4] = [big, refd, small, slim].map((e) => byType.get(e.type));
     expect(f4).not.toHaveProperty("payload");
@@ -305,7 +303,7 @@ describe("GET /api/v1/events/stream over SSE", () => {
     const e1 = event(subject, { n: 1 });
     const [r1] = await append([e1]);
     await append([event(subject, { n: 2 })]);
-    await until(() => sub.frames().length >= 2, "two SSE frames");
+    await expect.poll(() => sub.frames().length >= 2, { message: "two SSE frames", timeout: 5000 }).toBe(true);
     const [first, second] = sub.frames();
     const p = partitionOfSubject(subject);
     expect(first?.id).toBe(`${p}:${r1?.seq}`);
@@ -320,7 +318,12 @@ describe("GET /api/v1/events/stream over SSE", () => {
     sseKeepAlive.ms = 30;
     try {
       const sub = await openSse(`?subject=${uniqueId("idle")}`);
-      await until(() => sub.messages.some((m) => m.comment === "keep-alive"), "a keep-alive comment");
+      await expect
+        .poll(() => sub.messages.some((m) => m.comment === "keep-alive"), {
+          message: "a keep-alive comment",
+          timeout: 5000,
+        })
+        .toBe(true);
       expect(sub.frames()).toEqual([]);
       await sub.close();
     } finally {
@@ -343,7 +346,7 @@ describe("resuming GET /api/v1/events/stream", () => {
     const p = partitionOfSubject(subject);
     const sub = await openSocket(`?subject=${subject}&since=${p}:${seqs[1]}`);
     const [sixth] = await append([event(subject, { n: 6 })]);
-    await until(() => sub.frames().length >= 4, "3 replayed + 1 live");
+    await expect.poll(() => sub.frames().length >= 4, { message: "3 replayed + 1 live", timeout: 5000 }).toBe(true);
     expect(sub.frames().map((f) => payloadN(f.event))).toEqual([3, 4, 5, 6]);
     expect(sub.frames().map((f) => f.seq)).toEqual([seqs[2], seqs[3], seqs[4], sixth?.seq]);
     sub.close();
@@ -354,12 +357,12 @@ describe("resuming GET /api/v1/events/stream", () => {
     const subjects = Array.from({ length: 6 }, (_, i) => `${ns}.s${i}`);
     const first = await openSocket(`?subject=${ns}.>`);
     await publish(subjects.map((s, n) => event(s, { n })));
-    await until(() => first.frames().length >= 6, "six frames");
+    await expect.poll(() => first.frames().length >= 6, { message: "six frames", timeout: 5000 }).toBe(true);
     const cursor = first.frames()[2]?.cursor ?? "";
     first.close();
     await publish(subjects.map((s, n) => event(s, { n: n + 6 })));
     const resumed = await openSocket(`?subject=${ns}.>&since=${encodeURIComponent(cursor)}`);
-    await until(() => resumed.frames().length >= 9, "the rest, replayed");
+    await expect.poll(() => resumed.frames().length >= 9, { message: "the rest, replayed", timeout: 5000 }).toBe(true);
     const seen = [...first.frames().slice(0, 3), ...resumed.frames()]
       .map((f) => payloadN(f.event))
       .sort((a, b) => a - b);
@@ -372,9 +375,9 @@ describe("resuming GET /api/v1/events/stream", () => {
     const seqs = await fiveLogged(subject);
     const p = partitionOfSubject(subject);
     const sub = await openSse(`?subject=${subject}`, { "last-event-id": `${p}:${seqs[1]}` });
-    await until(() => sub.frames().length >= 3, "3 replayed");
+    await expect.poll(() => sub.frames().length >= 3, { message: "3 replayed", timeout: 5000 }).toBe(true);
     const [sixth] = await append([event(subject, { n: 6 })]);
-    await until(() => sub.frames().length >= 4, "1 live");
+    await expect.poll(() => sub.frames().length >= 4, { message: "1 live", timeout: 5000 }).toBe(true);
     expect(sub.frames().map((f) => f.id)).toEqual([seqs[2], seqs[3], seqs[4], sixth?.seq].map((s) => `${p}:${s}`));
     await sub.close();
   });
@@ -398,10 +401,12 @@ describe("resuming GET /api/v1/events/stream", () => {
         openSse(`?subject=${subject}&since=${p}:${base}`),
         trickle(),
       ]);
-      await until(
-        () => ws.frames().length >= wanted.length && sse.frames().length >= wanted.length,
-        "every frame on both",
-      );
+      await expect
+        .poll(() => ws.frames().length >= wanted.length && sse.frames().length >= wanted.length, {
+          message: "every frame on both",
+          timeout: 5000,
+        })
+        .toBe(true);
       await new Promise((r) => setTimeout(r, 50));
       expect(ws.frames().map((f) => payloadN(f.event))).toEqual(wanted);
       expect(sse.frames().map((f) => payloadN(f.frame.event))).toEqual(wanted);

@@ -3,11 +3,10 @@
  * the consumer storing a redelivered event once.
  */
 import { env } from "cloudflare:workers";
-import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
 import { beforeAll, describe, it } from "vitest";
 import { createEvent, type BusEvent } from "../../workers/platform/bus/envelope";
-import worker from "../../workers/index";
 import { call, json, token } from "./helpers";
+import { deliverToBus } from "./support/queue";
 
 interface Page {
   events: { event_id: string; type: string; source: string; timestamp: string }[];
@@ -37,13 +36,7 @@ const seeded: BusEvent[] = [
 ];
 
 async function deliver(events: BusEvent[]) {
-  const batch = createMessageBatch(
-    "botplane-bus",
-    events.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
-  return getQueueResult(batch, ctx);
+  return (await deliverToBus(events)).result;
 }
 
 async function history(query: string): Promise<Page> {

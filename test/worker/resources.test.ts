@@ -90,14 +90,6 @@ async function state(requestId: string): Promise<RequestState> {
   return json<RequestState>(await call(`/api/v1/resources/requests/${requestId}`, { token: await reader() }));
 }
 
-async function until(check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 3_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error("condition not reached in 3 s");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 async function outboxEvents(): Promise<{ type: string; correlation_id: string; payload: Grant }[]> {
   return runInDurableObject(stub(), (_: ResourceCoordinator, s) =>
     s.storage.sql
@@ -134,7 +126,7 @@ describe("POST /api/v1/resources/request", () => {
   }) => {
     const holder = await grant({ amount: 80 });
     const waiting = request({ component: "waiter", amount: 50, timeout_ms: 3_000 });
-    await until(async () => (await status()).waiters.length === 1);
+    await expect.poll(async () => (await status()).waiters.length === 1, { timeout: 5000 }).toBe(true);
     const releasedAt = Date.now();
     expect((await release(holder.grant_id)).status).toBe(200);
     const res = await waiting;
@@ -295,7 +287,7 @@ describe("/api/v1/resources/requests/{request_id}", () => {
   it("should cancel a waiting request, answering its in-flight caller with 409", async ({ expect }) => {
     await grant({ amount: 100 });
     const inFlight = request({ component: "patient", amount: 10, timeout_ms: 3_000 });
-    await until(async () => (await status()).waiters.length === 1);
+    await expect.poll(async () => (await status()).waiters.length === 1, { timeout: 5000 }).toBe(true);
     const [waiter] = (await status()).waiters;
     const cancelled = await call(`/api/v1/resources/requests/${waiter?.request_id ?? ""}`, {
       method: "DELETE",

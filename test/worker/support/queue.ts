@@ -1,6 +1,6 @@
 /**
  * Delivering a batch to a queue consumer as the Queues runtime would (createMessageBatch + getQueueResult):
- * the one way the tests hand messages to `worker.queue` or a consumer built for a test.
+ * the one way the tests hand messages to `worker.queue` or to a consumer built for a test.
  */
 import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
@@ -14,33 +14,36 @@ export interface Delivery {
   attempts?: number;
 }
 
-export interface Delivered {
-  /** Message ids in delivery order. */
-  ids: string[];
-  acked: Set<string>;
-  /** Retried message ids and the delay each asked for. */
-  retried: Map<string, number | undefined>;
-  /** Per delivery, in order: what became of it. */
-  outcomes: ("acked" | "retried" | "none")[];
-}
-
 /** Delivers the bodies as one batch on `queue` to `consumer` (the Worker's own by default). */
 export async function deliver(
   queue: string,
   deliveries: readonly Delivery[],
   consumer: QueueConsumer = (b, e, c) => worker.queue(b, e, c),
-): Promise<Delivered> {
-  const ids = deliveries.map(() => crypto.randomUUID());
+) {
   const batch = createMessageBatch(
     queue,
-    deliveries.map((d, i) => ({ id: ids[i] ?? "", timestamp: new Date(), attempts: d.attempts ?? 1, body: d.body })),
+    deliveries.map((d) => ({
+      id: crypto.randomUUID(),
+      timestamp: new Date(),
+      attempts: d.attempts ?? 1,
+      body: d.body,
+    })),
   );
   const ctx = createExecutionContext();
   await consumer(batch, env, ctx);
   const result = await getQueueResult(batch, ctx);
-  const acked = new Set(result.explicitAcks);
-  if (result.ackAll) for (const id of ids) acked.add(id);
-  const retried = new Map(result.retryMessages.map((m) => [m.msgId, m.delaySeconds]));
-  const outcomes = ids.map((id) => (retried.has(id) ? "retried" : acked.has(id) ? "acked" : "none"));
-  return { ids, acked, retried, outcomes };
+  const retried = new Set(result.retryMessages.map((m) => m.msgId));
+  const acked = new Set(result.ackAll ? batch.messages.map((m) => m.id) : result.explicitAcks);
+  /** Per delivery, in order: what became of it. */
+  const outcomes = batch.messages.map((m) => (retried.has(m.id) ? "retried" : acked.has(m.id) ? "acked" : "none"));
+  return { batch, result, outcomes };
+}
+
+/** The bodies, each delivered for the first time, as one batch to the Worker's bus consumer. */
+export function deliverToBus(bodies: readonly unknown[], consumer?: QueueConsumer) {
+  return deliver(
+    "botplane-bus",
+    bodies.map((body) => ({ body })),
+    consumer,
+  );
 }

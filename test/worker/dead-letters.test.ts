@@ -19,6 +19,8 @@ interface DeadLetter {
   queue: string;
   replayed_at: string | null;
   replay_count: number;
+  created_at: string;
+  message: unknown;
 }
 
 async function run(queue: string, body: unknown, attempts: number) {
@@ -144,6 +146,22 @@ describe("dead letters", () => {
     });
     expect(badTime.status).toBe(400);
     expect((await json<{ error: { message: string } }>(badTime)).error.message).toContain("body.from");
+  });
+
+  it("should stamp dead letters in milliseconds, so a from filter in ms finds one stored just after it", async ({
+    expect,
+  }) => {
+    const marker = uniqueId("stamp");
+    const from = Date.now();
+    await run("botplane-bus", { not: "an envelope", marker }, 1);
+    const list = await json<{ dead_letters: DeadLetter[] }>(
+      await call(`/api/v1/dead-letters?queue=botplane-bus&from=${from}&limit=500`, {
+        token: await token(["events:read"]),
+      }),
+    );
+    const mine = list.dead_letters.filter((d) => JSON.stringify(d.message).includes(marker));
+    expect(mine).toHaveLength(1);
+    expect(Date.parse(mine[0]?.created_at ?? "")).toBeGreaterThanOrEqual(from);
   });
 
   it("should refuse to replay a malformed message and 404 an unknown id", async ({ expect }) => {

@@ -94,6 +94,9 @@ function toTuple(r: InferenceRow): string {
 
 const pending = boundedList<InferenceRow>(MAX_BUFFERED);
 
+/** Rows serialized between yields: a flush is many short slices of work, not one long pause. */
+const ROWS_PER_SLICE = 100;
+
 async function insertRows(rows: readonly InferenceRow[], env: Env): Promise<void> {
   const statements: D1PreparedStatement[] = [];
   let chunk: string[] = [];
@@ -103,7 +106,11 @@ async function insertRows(rows: readonly InferenceRow[], env: Env): Promise<void
     chunk = [];
     size = 0;
   };
-  for (const row of rows) {
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (!row) continue;
+    // The flush shares the isolate with requests in flight: let them run between slices.
+    if (i > 0 && i % ROWS_PER_SLICE === 0) await scheduler.wait(0);
     const tuple = toTuple(row);
     if (size + tuple.length > MAX_STATEMENT_JSON) close();
     chunk.push(tuple);

@@ -37,11 +37,13 @@ export async function storeDeadLetters(env: Pick<Env, "DB">, letters: readonly D
       error: l.error,
       handler: l.handler ?? null,
       attempts: l.attempts,
+      // The column default is unixepoch() * 1000: whole seconds, which the ms from/to filters would misread.
+      createdAt: Date.now(),
     };
   });
-  // 9 columns a row: chunks of 10 stay under D1's 100 bound parameters per statement.
+  // 10 columns a row: chunks of 9 stay under D1's 100 bound parameters per statement.
   const inserts = [];
-  for (let i = 0; i < rows.length; i += 10) inserts.push(db.insert(deadLetters).values(rows.slice(i, i + 10)));
+  for (let i = 0; i < rows.length; i += 9) inserts.push(db.insert(deadLetters).values(rows.slice(i, i + 9)));
   const [first, ...rest] = inserts;
   if (first) await db.batch([first, ...rest]);
 }

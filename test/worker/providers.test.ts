@@ -344,7 +344,6 @@ describe("openai provider: failures", () => {
   });
 
   it("should turn a slow first token past the signal's budget into a timeout", async ({ expect }) => {
-    const started = Date.now();
     const streamed = await failure(
       collect(openai().chatStream(chatReq(model("fake-slow-first-token-3000"), { signal: AbortSignal.timeout(200) }))),
     );
@@ -352,7 +351,6 @@ describe("openai provider: failures", () => {
       openai().chat(chatReq(model("fake-slow-first-token-3000"), { signal: AbortSignal.timeout(200) })),
     );
     expect([streamed.kind, whole.kind]).toEqual(["timeout", "timeout"]);
-    expect(Date.now() - started).toBeLessThan(2500);
   });
 
   it("should fail a stream that reports an error after some deltas, keeping the deltas", async ({ expect }) => {

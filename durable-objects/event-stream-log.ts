@@ -129,28 +129,32 @@ export class StreamLog {
     });
   }
 
-  /** Records that these rows went to the queue: each is re-sent at its `resendAt` unless confirmed first. */
-  markSent(seqs: readonly number[], resendAt: (sends: number) => number): void {
-    for (const seq of seqs) {
-      const row = this.sql.exec<{ sends: number }>("SELECT sends FROM events WHERE seq = ?", seq).toArray()[0];
-      if (!row) continue;
-      this.sql.exec(
-        "UPDATE events SET sends = sends + 1, resend_at = ? WHERE seq = ? AND resend_at IS NOT NULL",
-        resendAt(row.sends + 1),
-        seq,
-      );
-    }
+  /**
+   * Records that these rows went to the queue, in one statement: each is re-sent at `now + wait` unless
+   * confirmed first, the wait doubling with every send (`firstWaitMs` after the first, at most `maxWaitMs`).
+   */
+  markSent(seqs: readonly number[], now: number, firstWaitMs: number, maxWaitMs: number): void {
+    if (seqs.length === 0) return;
+    this.sql.exec(
+      `UPDATE events SET resend_at = ?1 + MIN(?3, ?2 * (1 << MIN(sends, 30))), sends = sends + 1
+       WHERE seq IN (SELECT value FROM json_each(?4)) AND resend_at IS NOT NULL`,
+      now,
+      firstWaitMs,
+      maxWaitMs,
+      JSON.stringify(seqs),
+    );
   }
 
   /** Stops re-sending these events (the consumer has handled them); returns how many were still pending. */
   confirm(eventIds: readonly string[]): number {
-    let n = 0;
-    for (const id of eventIds) {
-      n += this.sql
-        .exec("UPDATE events SET resend_at = NULL WHERE event_id = ? AND resend_at IS NOT NULL RETURNING 1", id)
-        .toArray().length;
-    }
-    return n;
+    if (eventIds.length === 0) return 0;
+    return this.sql
+      .exec(
+        `UPDATE events SET resend_at = NULL
+         WHERE event_id IN (SELECT value FROM json_each(?)) AND resend_at IS NOT NULL RETURNING 1`,
+        JSON.stringify(eventIds),
+      )
+      .toArray().length;
   }
 
   /** Holds these events back until `at` (the queue is retrying them itself); returns how many moved. */

@@ -223,7 +223,9 @@ export class EventStream extends DurableObject<Env> implements BusPartitionRpc {
       const now = this.clock();
       this.log.markSent(
         pending.slice(0, sent).map((p) => p.seq),
-        (sends) => now + this.backoff(sends),
+        now,
+        this.redeliverAfterMs,
+        MAX_REDELIVERY_MS,
       );
     }
     if (error !== undefined) {
@@ -232,10 +234,6 @@ export class EventStream extends DurableObject<Env> implements BusPartitionRpc {
         pending: pending.length - sent,
       });
     }
-  }
-
-  private backoff(sends: number): number {
-    return Math.min(MAX_REDELIVERY_MS, this.redeliverAfterMs * 2 ** Math.max(0, sends - 1));
   }
 
   /** Re-sends every unconfirmed event that is due, in seq order (DueWork never runs two at once). */
@@ -251,7 +249,9 @@ export class EventStream extends DurableObject<Env> implements BusPartitionRpc {
         const now = this.clock();
         this.log.markSent(
           items.slice(0, sent).map((i) => i.seq),
-          (sends) => now + this.backoff(sends),
+          now,
+          this.redeliverAfterMs,
+          MAX_REDELIVERY_MS,
         );
         resent += sent;
         if (sent < items.length || resent === before) return resent;

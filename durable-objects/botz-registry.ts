@@ -26,7 +26,7 @@ import { publish } from "../workers/platform/bus/publish";
 import { readConfig, type BotzSettings } from "../workers/platform/config";
 import { AppliedKeys } from "../workers/platform/durable/applied-keys";
 import { DueWork } from "../workers/platform/durable/due-work";
-import { flushNow } from "../workers/platform/metrics/recorder";
+import { metricsFlushWork } from "../workers/platform/metrics/recorder";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
 import {
@@ -70,7 +70,7 @@ export class BotzRegistry extends DurableObject<Env> {
         outbox: this.outbox,
         appliedKeys: this.applied,
         // The flush counted bus messages in this isolate; a Durable Object has no request to ride along with.
-        metrics: { nextDueAt: () => null, run: () => flushNow(this.env) },
+        metrics: metricsFlushWork(env),
       },
     });
   }

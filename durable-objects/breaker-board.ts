@@ -28,7 +28,7 @@ import { DueWork } from "../workers/platform/durable/due-work";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
 import { errorRate } from "../workers/platform/metrics/catalog";
-import { flushNow, increment } from "../workers/platform/metrics/recorder";
+import { increment, metricsFlushWork } from "../workers/platform/metrics/recorder";
 
 const SOURCE = "circuit_breaker";
 /** Outcomes stamped further ahead than this are clamped: a skewed clock must not hold a breaker open. */
@@ -104,7 +104,7 @@ export class BreakerBoard extends DurableObject<Env> implements BreakerBoardCont
           },
         },
         // The error-rate counts sit in this isolate's buffer; a Durable Object has no request to flush them.
-        metrics: { nextDueAt: () => null, run: () => flushNow(this.env) },
+        metrics: metricsFlushWork(env),
       },
     });
   }

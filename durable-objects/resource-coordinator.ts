@@ -23,7 +23,7 @@ import { publish } from "../workers/platform/bus/publish";
 import { DueWork } from "../workers/platform/durable/due-work";
 import type { Env } from "../workers/platform/env";
 import { fail, type Result } from "../workers/platform/errors";
-import { flushNow } from "../workers/platform/metrics/recorder";
+import { metricsFlushWork } from "../workers/platform/metrics/recorder";
 import type { WaitingRow } from "./resource-coordinator-store";
 import {
   grantedAmount,
@@ -75,7 +75,7 @@ export class ResourceCoordinator extends DurableObject<Env> {
         },
         outbox: this.outbox,
         // The flush counted bus messages in this isolate; a Durable Object has no request to ride along with.
-        metrics: { nextDueAt: () => null, run: () => flushNow(this.env) },
+        metrics: metricsFlushWork(env),
       },
     });
   }

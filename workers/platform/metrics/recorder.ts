@@ -3,6 +3,7 @@
  * MetricsShard Durable Object from `waitUntil`, at most once a second, so no storage write ever sits
  * on a request's critical path. A failed flush puts its deltas back.
  */
+import type { TimedWork } from "../durable/due-work";
 import type { Env } from "../env";
 import { createIsolateBuffer, summedMap, type BufferStore } from "../isolate-buffer";
 import type { MetricFamily } from "./catalog";
@@ -93,4 +94,12 @@ export async function flushNow(env: Env): Promise<void> {
 /** Arranges one delayed flush per isolate; requests arriving meanwhile ride along with it. */
 export function scheduleFlush(env: Env, waitUntil: (p: Promise<unknown>) => void): void {
   buffer.schedule(env, waitUntil);
+}
+
+/**
+ * A Durable Object's share of the metrics: what it counted in this isolate goes out on each of its ticks
+ * (an object has no request to ride along with). Declared as one of the object's timed works.
+ */
+export function metricsFlushWork(env: Env): TimedWork<void> {
+  return { nextDueAt: () => null, run: () => flushNow(env) };
 }

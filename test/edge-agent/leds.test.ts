@@ -1,6 +1,12 @@
 import { describe, it } from "vitest";
 import type { IntervalTimer, LedEvent } from "../../edge-agent/src/gpio/leds";
-import { LedDriver, initialSituation, ledOutputs, reduceLedSituation } from "../../edge-agent/src/gpio/leds";
+import {
+  LedController,
+  LedDriver,
+  initialSituation,
+  ledOutputs,
+  reduceLedSituation,
+} from "../../edge-agent/src/gpio/leds";
 import { createMemoryGpio } from "../../edge-agent/src/gpio/memory";
 
 const temp = (celsius: number): LedEvent => ({ type: "temperature", celsius, alertC: 80, clearC: 75 });
@@ -125,5 +131,32 @@ describe("edge-agent LedDriver", () => {
     expect(memory.history).toEqual([{ pin: 23, value: 0 }]);
     await driver.apply({ status: "on", error: "off" });
     expect(memory.value(18)).toBe(1);
+  });
+});
+
+describe("edge-agent LedController", () => {
+  it("should drive the pins through a connect, a hot spell and a reconnect", async ({ expect }) => {
+    const gpio = createMemoryGpio();
+    const timer = manualTimer();
+    const leds = new LedController(new LedDriver({ gpio, statusPin: 18, errorPin: 23, timer }));
+    await leds.dispatch({ type: "connection", state: "connected" });
+    await leds.dispatch({ type: "ollama", reachable: true });
+    await leds.dispatch(temp(81));
+    await leds.dispatch(temp(76));
+    await leds.dispatch(temp(74));
+    await leds.dispatch({ type: "connection", state: "reconnecting" });
+    timer.tick();
+    await leds.dispatch({ type: "connection", state: "connected" });
+    expect(gpio.history).toEqual([
+      { pin: 18, value: 1 },
+      { pin: 23, value: 0 },
+      { pin: 23, value: 1 },
+      { pin: 23, value: 0 },
+      { pin: 18, value: 0 },
+      { pin: 18, value: 1 },
+    ]);
+    expect(leds.situation).toEqual({ connection: "connected", overTemperature: false, ollamaReachable: true });
+    await leds.close();
+    expect([gpio.value(18), gpio.value(23)]).toEqual([0, 0]);
   });
 });

@@ -133,3 +133,27 @@ export class LedDriver {
       });
   }
 }
+
+/** The reducer and the driver together: feed it events, it keeps the situation and the LEDs in step. */
+export class LedController {
+  #situation: LedSituation = initialSituation;
+  readonly #driver: LedDriver;
+
+  constructor(driver: LedDriver) {
+    this.#driver = driver;
+  }
+
+  get situation(): LedSituation {
+    return this.#situation;
+  }
+
+  /** Applies one event; resolves once the LED writes it caused are done. */
+  dispatch(event: LedEvent): Promise<void> {
+    this.#situation = reduceLedSituation(this.#situation, event);
+    return this.#driver.apply(ledOutputs(this.#situation));
+  }
+
+  close(): Promise<void> {
+    return this.#driver.close();
+  }
+}

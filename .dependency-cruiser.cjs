@@ -44,7 +44,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: "node_modules" },
-    exclude: { path: "^(node_modules|\\.wrangler)/" },
+    exclude: { path: "^(node_modules|\\.wrangler|edge-agent/dist)/" },
     // Type-only imports count: a type import of a class is still an arrow between the two layers.
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },

@@ -5,6 +5,7 @@ import type { Socket } from "node:net";
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { OllamaRequestError, forwardJob, listModels, loadedModels } from "../../edge-agent/src/llm/ollama-forwarder.js";
 import type { ForwardJob } from "../../edge-agent/src/llm/ollama-forwarder.js";
+import { splitEmbedAnswer } from "../../edge-agent/src/llm/split-embed-answer.js";
 import { startFakeOllama } from "../fakes/fake-ollama.js";
 import type { FakeOllama } from "../fakes/fake-ollama.js";
 
@@ -225,5 +226,56 @@ describe("listModels and loadedModels", () => {
     const error = await loadedModels(ollama.url).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(OllamaRequestError);
     expect(error).toMatchObject({ status: 404, message: "api/ps: 404 page not found" });
+  });
+});
+
+describe("splitEmbedAnswer", () => {
+  const answer = {
+    model: "nomic-embed-text",
+    embeddings: [
+      [0.1, 0.2],
+      [0.3, 0.4],
+      [0.5, 0.6],
+    ],
+    total_duration: 1000,
+    prompt_eval_count: 9,
+  };
+
+  it("should leave an answer that fits as it is", ({ expect }) => {
+    expect(splitEmbedAnswer(answer, 1024)).toEqual([answer]);
+  });
+
+  it("should split embeddings in order, under the budget, with the counts on the first piece only", ({ expect }) => {
+    // Room for the first piece with one row, not two; the slimmer second piece then takes both remaining rows.
+    const budget = JSON.stringify({ ...answer, embeddings: [[0.1, 0.2]] }).length + 5;
+    const pieces = splitEmbedAnswer(answer, budget);
+    expect(pieces).toEqual([
+      { model: "nomic-embed-text", embeddings: [[0.1, 0.2]], total_duration: 1000, prompt_eval_count: 9 },
+      {
+        model: "nomic-embed-text",
+        embeddings: [
+          [0.3, 0.4],
+          [0.5, 0.6],
+        ],
+      },
+    ]);
+  });
+
+  it("should send a split embed answer as consecutive chunks through forwardJob", async ({ expect }) => {
+    const chunks: { index: number; data: Record<string, unknown> }[] = [];
+    const result = await forwardJob(
+      ollama.url,
+      { kind: "llm.embed", request: { model: "nomic-embed-text", input: ["a", "bb", "ccc"] } },
+      new AbortController().signal,
+      (index, data) => {
+        chunks.push({ index, data });
+      },
+      // Smaller than one row: every embedding goes in its own chunk.
+      { maxEmbedChunkBytes: 10 },
+    );
+    expect(result).toEqual({ ok: true, chunks: 3 });
+    expect(chunks.map((c) => c.index)).toEqual([0, 1, 2]);
+    expect(chunks.map((c) => (c.data.embeddings as number[][]).length)).toEqual([1, 1, 1]);
+    expect(chunks.map((c) => c.data.prompt_eval_count)).toEqual([9, undefined, undefined]);
   });
 });

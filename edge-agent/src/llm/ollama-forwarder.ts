@@ -8,6 +8,7 @@
  * Also reads the pulled (`/api/tags`) and loaded (`/api/ps`) models for telemetry and `llm.models`.
  */
 import { z } from "zod";
+import { splitEmbedAnswer } from "./split-embed-answer.js";
 
 export type ForwardJobKind = "llm.chat" | "llm.embed";
 
@@ -20,6 +21,14 @@ export interface ForwardJob {
 /** How a forwarded job ended: `done`, or the device error to report (`status` when Ollama answered with one). */
 export type ForwardResult =
   { ok: true; chunks: number } | { ok: false; cancelled: boolean; message: string; status?: number; chunks: number };
+
+export interface ForwardOptions {
+  /**
+   * An embed answer larger than this is split into several chunks (see split-embed-answer.ts); default
+   * 512 KiB, half the hub's WebSocket message limit, leaving room for the frame around it.
+   */
+  maxEmbedChunkBytes?: number;
+}
 
 export type ChunkCallback = (index: number, data: Record<string, unknown>) => void | Promise<void>;
 
@@ -59,7 +68,9 @@ export async function forwardJob(
   job: ForwardJob,
   signal: AbortSignal,
   onChunk: ChunkCallback,
+  options: ForwardOptions = {},
 ): Promise<ForwardResult> {
+  const maxEmbedChunkBytes = options.maxEmbedChunkBytes ?? 512 * 1024;
   const path = job.kind === "llm.chat" ? "api/chat" : "api/embed";
   // The agent always streams chat: a buffered answer sends no headers until it is done, and Node's fetch gives
   // up on headers after 5 minutes.
@@ -108,12 +119,15 @@ export async function forwardJob(
       if (!isRecord(parsed)) return `Ollama sent a line that is not a JSON object: ${line.slice(0, 200)}`;
       // Mid-stream failures keep the 200 status already sent; only the line says so.
       if (typeof parsed.error === "string") return parsed.error;
-      try {
-        await onChunk(chunks, parsed);
-      } catch (err) {
-        throw new ChunkCallbackError(err);
+      const pieces = job.kind === "llm.embed" ? splitEmbedAnswer(parsed, maxEmbedChunkBytes) : [parsed];
+      for (const piece of pieces) {
+        try {
+          await onChunk(chunks, piece);
+        } catch (err) {
+          throw new ChunkCallbackError(err);
+        }
+        chunks += 1;
       }
-      chunks += 1;
       return undefined;
     };
     try {

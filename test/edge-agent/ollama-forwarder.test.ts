@@ -94,6 +94,23 @@ describe("forwardJob", () => {
     expect(chunks.map((c) => c.data.message)).toEqual([{ role: "assistant", content: "Once" }]);
   });
 
+  it("should report a chat stream cut off before its final object", async ({ expect }) => {
+    await script("cut", {
+      lines: [
+        { model: "cut", message: { role: "assistant", content: "Half" }, done: false },
+        { model: "cut", message: { role: "assistant", content: " an" }, done: false },
+      ],
+    });
+    const { chunks, result } = await collect(ollama.url, chat("cut", "hi"));
+    expect(result).toEqual({
+      ok: false,
+      cancelled: false,
+      message: "Ollama's chat stream ended before its final object",
+      chunks: 2,
+    });
+    expect(chunks.length).toBe(2);
+  });
+
   it("should report a non-2xx answer with Ollama's error text and status", async ({ expect }) => {
     const { chunks, result } = await collect(ollama.url, chat("not-pulled", "hi"));
     expect(result).toEqual({
@@ -176,6 +193,19 @@ describe("forwardJob", () => {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
     }
+  });
+
+  it("should pass on nothing after a cancel, even lines that arrived in the same read", async ({ expect }) => {
+    const lines = [0, 1, 2].map((i) => JSON.stringify({ model: "burst", message: { content: `${i}` }, done: i === 2 }));
+    await script("burst", { body: `${lines.join("\n")}\n` });
+    const controller = new AbortController();
+    const seen: number[] = [];
+    const result = await forwardJob(ollama.url, chat("burst", "go"), controller.signal, (index) => {
+      seen.push(index);
+      controller.abort();
+    });
+    expect(result).toEqual({ ok: false, cancelled: true, message: "cancelled", chunks: 1 });
+    expect(seen).toEqual([0]);
   });
 
   it("should rethrow the callback's own error and stop the upstream", async ({ expect }) => {

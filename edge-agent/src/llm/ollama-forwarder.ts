@@ -107,6 +107,7 @@ export async function forwardJob(
     const reader = response.body.getReader();
     const decoder = new TextDecoder("utf-8", { fatal: false });
     let buffered = "";
+    let finished = false;
     // Returns an error message for a line that ends the job, or undefined to go on.
     const take = async (line: string): Promise<string | undefined> => {
       if (line.trim() === "") return undefined;
@@ -119,6 +120,7 @@ export async function forwardJob(
       if (!isRecord(parsed)) return `Ollama sent a line that is not a JSON object: ${line.slice(0, 200)}`;
       // Mid-stream failures keep the 200 status already sent; only the line says so.
       if (typeof parsed.error === "string") return parsed.error;
+      finished = parsed.done === true;
       const pieces = job.kind === "llm.embed" ? splitEmbedAnswer(parsed, maxEmbedChunkBytes) : [parsed];
       for (const piece of pieces) {
         try {
@@ -138,7 +140,8 @@ export async function forwardJob(
         // The last piece is an incomplete line until the next read (or the end) completes it.
         buffered = done ? "" : (lines.pop() ?? "");
         for (const line of lines) {
-          const problem = await take(line);
+          // Cancelled mid-batch: the rest of this read must not reach the hub either.
+          const problem = signal.aborted ? "cancelled" : await take(line);
           if (problem !== undefined) {
             await reader.cancel().catch(() => undefined);
             return failed(problem);
@@ -152,6 +155,8 @@ export async function forwardJob(
       return failed(`Ollama stream broke: ${describe(err)}`);
     }
     if (chunks === 0) return failed("Ollama answered with an empty body");
+    // A chat stream ends with a `done: true` object carrying the counts; without it the answer was cut off.
+    if (job.kind === "llm.chat" && !finished) return failed("Ollama's chat stream ended before its final object");
     return { ok: true, chunks };
   } catch (err) {
     if (!(err instanceof ChunkCallbackError)) throw err;

@@ -104,7 +104,8 @@ export async function forwardJob(
       return failed(errorText(text), response.status);
     }
     if (!response.body) return failed("Ollama sent no body");
-    const reader = response.body.getReader();
+    // Node types the fetch body loosely; its chunks are bytes.
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder("utf-8", { fatal: false });
     let buffered = "";
     let finished = false;

@@ -33,6 +33,7 @@ import {
   touch,
 } from "./edge-hub-socket";
 import { commandFrame, commandIsOpen, CommandStore, type CommandRow } from "./edge-hub-commands";
+import { PollChannel, Waiters } from "./edge-hub-poll";
 import { isOpen, JobStore, type JobRow } from "./edge-hub-store";
 import { chunkLine, DONE_LINE, errorLine, JobStreams } from "./edge-hub-streams";
 import {
@@ -72,9 +73,6 @@ const pollSchema = z.object({
 });
 /** A polling device re-polls as soon as it is answered (at most 25 s later): silent past this, it is gone. */
 const POLL_WINDOW_MS = 60_000;
-/** A frame handed to a poll and not yet acked or answered is handed out again after this long. */
-const POLL_REDELIVER_MS = 30_000;
-const POLL_OUTBOX_MAX = 100;
 
 export interface HubStatus {
   device_id: string | null;
@@ -102,14 +100,9 @@ export class EdgeHub extends DurableObject<Env> {
   private readonly streams = new JobStreams();
   private readonly commands: CommandStore;
   private readonly due;
-  /** Wakes waiting polls when something is queued for the device. */
-  private readonly pollWaiters = new Set<() => void>();
-  /** Wakes `awaitCommand` callers when their command finishes. */
-  private readonly commandWaiters = new Set<() => void>();
-  /** Frames with no table of their own (cancels) kept for the next poll. */
-  private pollOutbox: string[] = [];
-  /** When each job/command was last handed to a poll; memory only: after eviction a poll gets them again. */
-  private readonly polledAt = new Map<string, number>();
+  private readonly polls = new PollChannel();
+  /** Woken when a command finishes, for `awaitCommand` callers. */
+  private readonly commandWaiters = new Waiters();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -166,7 +159,7 @@ export class EdgeHub extends DurableObject<Env> {
     const jobId = crypto.randomUUID();
     const seq = this.store.insert(jobId, kind, JSON.stringify(request), now, now + deadlineMs);
     const job = this.store.get(jobId);
-    if (polling) this.wakePolls();
+    if (polling) this.polls.waiters.wake();
     else if (!job || !ws || !send(ws, jobFrame(job, now))) {
       // The socket closed under us: fail now, like an offline device, rather than wait out the budget.
       this.finishJob(jobId, { reason: "offline", message: "the device disconnected" });
@@ -209,7 +202,7 @@ export class EdgeHub extends DurableObject<Env> {
     const command = this.commands.insert(crypto.randomUUID(), name, args, now, now + expiresInMs);
     const ws = liveSocket(this.ctx, now);
     if (ws) this.deliver(ws, command, now);
-    this.wakePolls();
+    this.polls.waiters.wake();
     await this.due.armBy(command.expires_at);
     return { ok: true, command: this.commands.get(command.id) ?? command };
   }
@@ -224,7 +217,7 @@ export class EdgeHub extends DurableObject<Env> {
       if (!command) return fail(404, "command_not_found", `no command '${parsed.data.id}' for this device`);
       const left = until - Date.now();
       if (!commandIsOpen(command) || left <= 0) return { ok: true, command };
-      await this.waitOn(this.commandWaiters, left);
+      await this.commandWaiters.wait(left);
     }
   }
 
@@ -255,7 +248,7 @@ export class EdgeHub extends DurableObject<Env> {
       );
     frames.push(...this.pollFrames(now));
     if (frames.length === 0 && waitMs > 0) {
-      await this.waitOn(this.pollWaiters, waitMs);
+      await this.polls.waiters.wait(waitMs);
       const later = this.clock();
       this.commands.polled(later);
       frames.push(...this.pollFrames(later));
@@ -339,12 +332,12 @@ export class EdgeHub extends DurableObject<Env> {
   }
 
   private expireCommands(now: number): void {
-    if (this.commands.expire(now) > 0) this.wake(this.commandWaiters);
+    if (this.commands.expire(now) > 0) this.commandWaiters.wake();
   }
 
   private pollOnline(now: number): boolean {
     const polled = this.commands.lastPolled();
-    return this.pollWaiters.size > 0 || (polled !== null && now - polled <= POLL_WINDOW_MS);
+    return this.polls.waiters.size > 0 || (polled !== null && now - polled <= POLL_WINDOW_MS);
   }
 
   private deliver(ws: WebSocket, command: CommandRow, now: number): void {
@@ -353,42 +346,15 @@ export class EdgeHub extends DurableObject<Env> {
 
   /** What a poll hands out: queued cancels, then jobs and commands not handed out within the redelivery window. */
   private pollFrames(now: number): string[] {
-    const frames = this.pollOutbox;
-    this.pollOutbox = [];
-    const due = (key: string) => {
-      const at = this.polledAt.get(key);
-      if (at !== undefined && now - at < POLL_REDELIVER_MS) return false;
-      this.polledAt.set(key, now);
-      return true;
-    };
-    for (const job of this.store.unacked(now)) if (due(`job:${job.job_id}`)) frames.push(jobFrame(job, now));
+    const frames = this.polls.drain();
+    for (const job of this.store.unacked(now))
+      if (this.polls.hand(`job:${job.job_id}`, now)) frames.push(jobFrame(job, now));
     for (const command of this.commands.open(now)) {
-      if (!due(`command:${command.id}`)) continue;
+      if (!this.polls.hand(`command:${command.id}`, now)) continue;
       frames.push(commandFrame(command));
       this.commands.delivered(command.id, now);
     }
     return frames;
-  }
-
-  private wakePolls(): void {
-    this.wake(this.pollWaiters);
-  }
-
-  private wake(waiters: Set<() => void>): void {
-    for (const resolve of [...waiters]) resolve();
-  }
-
-  /** Resolves when `waiters` is woken or after `ms`, whichever is first. */
-  private waitOn(waiters: Set<() => void>, ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        waiters.delete(done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      waiters.add(done);
-    });
   }
 
   private expireJobs(now: number): void {
@@ -450,8 +416,8 @@ export class EdgeHub extends DurableObject<Env> {
       case "command_result":
         // Unknown or already finished ids are ignored: the device may repeat a result after a reconnect.
         if (this.commands.finish(msg.id, msg.status, msg.result, msg.error ?? null, this.clock())) {
-          this.polledAt.delete(`command:${msg.id}`);
-          this.wake(this.commandWaiters);
+          this.polls.forget(`command:${msg.id}`);
+          this.commandWaiters.wake();
         }
         return;
     }
@@ -479,8 +445,7 @@ export class EdgeHub extends DurableObject<Env> {
   private broadcast(frame: string): void {
     for (const ws of this.ctx.getWebSockets(DEVICE_TAG)) send(ws, frame);
     if (this.pollOnline(this.clock())) {
-      this.pollOutbox = [...this.pollOutbox, frame].slice(-POLL_OUTBOX_MAX);
-      this.wakePolls();
+      this.polls.push(frame);
     }
   }
 }

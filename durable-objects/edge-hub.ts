@@ -5,14 +5,20 @@
  * a job past its time budget is cancelled on the device (alarm) and its stream ends with `timeout`. An
  * offline device fails a submit at once, so the caller moves on to the next tier instead of waiting.
  *
+ * Commands (gpio.write, telemetry.read, …) sit beside jobs in their own table: sent at once to a connected
+ * device, resent on every reconnect (and to a polling device) until a `command_result` arrives, marked
+ * `expired` by the alarm past their expiry. A device without WebSockets long-polls instead: `poll()` applies
+ * its messages exactly as the socket would and answers what is waiting for it.
+ *
  * RPC: isOnline(), status(), submitJob({kind, request, deadlineMs}), streamJob(job_id, sinceIndex),
- * cancelJob(job_id, reason). Device protocol: durable-objects/protocol.ts.
+ * cancelJob(job_id, reason), enqueueCommand, awaitCommand, listCommands, poll. Device protocol:
+ * durable-objects/protocol.ts.
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { DueWork } from "../workers/platform/durable/due-work";
 import type { Env } from "../workers/platform/env";
-import { errorBody, fail, type Result } from "../workers/platform/errors";
+import { errorBody, fail, type Failure, type Result } from "../workers/platform/errors";
 import {
   attachmentOf,
   cancelFrame,
@@ -26,9 +32,12 @@ import {
   SUPERSEDED_CLOSE,
   touch,
 } from "./edge-hub-socket";
+import { commandFrame, commandIsOpen, CommandStore, type CommandRow } from "./edge-hub-commands";
+import { PollChannel, Waiters } from "./edge-hub-poll";
 import { isOpen, JobStore, type JobRow } from "./edge-hub-store";
 import { chunkLine, DONE_LINE, errorLine, JobStreams } from "./edge-hub-streams";
 import {
+  commandSpecSchema,
   deviceIdSchema,
   deviceMessageSchema,
   PING,
@@ -44,6 +53,26 @@ const RETAIN_MS = 60_000;
 const jobIdSchema = z.string().min(1).max(128);
 const streamArgsSchema = z.object({ jobId: jobIdSchema, sinceIndex: z.number().int().nonnegative() });
 const cancelArgsSchema = z.object({ jobId: jobIdSchema, reason: z.string().transform((r) => r.slice(0, 500)) });
+export const DEFAULT_COMMAND_TTL_MS = 5 * 60_000;
+const enqueueSchema = z.intersection(
+  commandSpecSchema,
+  z.object({
+    expiresInMs: z
+      .number()
+      .int()
+      .min(1000)
+      .max(24 * 3600_000)
+      .default(DEFAULT_COMMAND_TTL_MS),
+  }),
+);
+const waitSchema = z.object({ id: z.string().min(1).max(128), waitMs: z.number().int().min(0).max(30_000) });
+const pollSchema = z.object({
+  deviceId: deviceIdSchema,
+  messages: z.array(deviceMessageSchema).max(1000),
+  waitMs: z.number().int().min(0).max(25_000),
+});
+/** A polling device re-polls as soon as it is answered (at most 25 s later): silent past this, it is gone. */
+const POLL_WINDOW_MS = 60_000;
 
 export interface HubStatus {
   device_id: string | null;
@@ -59,21 +88,33 @@ function finalLine(job: JobRow): string {
   return errorLine(job.failure ?? "device_error", job.message ?? "job failed", job.error_status);
 }
 
+function invalid(error: z.ZodError): Failure {
+  const issues = error.issues.map((i) => ({ field: i.path.map(String).join("."), message: i.message }));
+  return fail(400, "invalid_input", `${issues[0]?.field ?? "input"}: ${issues[0]?.message ?? "invalid"}`, { issues });
+}
+
 export class EdgeHub extends DurableObject<Env> {
   /** The hub's clock; tests replace it to age heartbeats instead of waiting. */
   clock: () => number = () => Date.now();
   private readonly store: JobStore;
   private readonly streams = new JobStreams();
+  private readonly commands: CommandStore;
   private readonly due;
+  private readonly polls = new PollChannel();
+  /** Woken when a command finishes, for `awaitCommand` callers. */
+  private readonly commandWaiters = new Waiters();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new JobStore(ctx.storage.sql);
+    this.commands = new CommandStore(ctx.storage.sql);
     this.due = new DueWork(ctx, {
       clock: () => this.clock(),
       work: {
         // Jobs past their budget are cancelled; finished ones are dropped once no late reader needs them.
         deadlines: { nextDueAt: () => this.store.nextDue(RETAIN_MS), run: (now: number) => this.expireJobs(now) },
+        // Commands past their expiry are marked `expired` (never dropped), and anyone waiting is answered.
+        commands: { nextDueAt: () => this.commands.nextExpiry(), run: (now: number) => this.expireCommands(now) },
       },
     });
     // Keep-alive pings are answered by the runtime: a device pinging every 30 s never wakes the hub.
@@ -81,12 +122,15 @@ export class EdgeHub extends DurableObject<Env> {
   }
 
   isOnline(): boolean {
-    return liveSocket(this.ctx, this.clock()) !== null;
+    const now = this.clock();
+    return liveSocket(this.ctx, now) !== null || this.pollOnline(now);
   }
 
   status(): HubStatus {
     const device = this.store.device();
     const seen = this.ctx.getWebSockets(DEVICE_TAG).map((ws) => lastSeen(this.ctx, ws));
+    const polled = this.commands.lastPolled();
+    if (polled !== null) seen.push(polled);
     return {
       device_id: device?.device_id ?? null,
       online: this.isOnline(),
@@ -108,13 +152,15 @@ export class EdgeHub extends DurableObject<Env> {
     }
     const now = this.clock();
     const ws = liveSocket(this.ctx, now);
-    if (!ws)
+    const polling = !ws && this.pollOnline(now);
+    if (!ws && !polling)
       return fail(503, "device_offline", `edge device '${this.store.device()?.device_id ?? "?"}' is not connected`);
     const { kind, request, deadlineMs } = parsed.data;
     const jobId = crypto.randomUUID();
     const seq = this.store.insert(jobId, kind, JSON.stringify(request), now, now + deadlineMs);
     const job = this.store.get(jobId);
-    if (!job || !send(ws, jobFrame(job, now))) {
+    if (polling) this.polls.waiters.wake();
+    else if (!job || !ws || !send(ws, jobFrame(job, now))) {
       // The socket closed under us: fail now, like an offline device, rather than wait out the budget.
       this.finishJob(jobId, { reason: "offline", message: "the device disconnected" });
       return fail(503, "device_offline", "the edge device disconnected");
@@ -147,6 +193,69 @@ export class EdgeHub extends DurableObject<Env> {
     return { ok: true, cancelled };
   }
 
+  /** Queues a command (sent at once when the device is connected, else when it next connects or polls). */
+  async enqueueCommand(input: unknown): Promise<Result<{ command: CommandRow }>> {
+    const parsed = enqueueSchema.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    const now = this.clock();
+    const { name, args, expiresInMs } = parsed.data;
+    const command = this.commands.insert(crypto.randomUUID(), name, args, now, now + expiresInMs);
+    const ws = liveSocket(this.ctx, now);
+    if (ws) this.deliver(ws, command, now);
+    this.polls.waiters.wake();
+    await this.due.armBy(command.expires_at);
+    return { ok: true, command: this.commands.get(command.id) ?? command };
+  }
+
+  /** The command, once it finished or after `waitMs` (0: at once), whichever comes first; 404 when unknown. */
+  async awaitCommand(id: string, waitMs = 0): Promise<Result<{ command: CommandRow }>> {
+    const parsed = waitSchema.safeParse({ id, waitMs });
+    if (!parsed.success) return invalid(parsed.error);
+    const until = Date.now() + parsed.data.waitMs;
+    for (;;) {
+      const command = this.commands.get(parsed.data.id);
+      if (!command) return fail(404, "command_not_found", `no command '${parsed.data.id}' for this device`);
+      const left = until - Date.now();
+      if (!commandIsOpen(command) || left <= 0) return { ok: true, command };
+      await this.commandWaiters.wait(left);
+    }
+  }
+
+  /** Recent first. */
+  listCommands(limit = 50): CommandRow[] {
+    return this.commands.list(Math.min(Math.max(Math.trunc(limit) || 50, 1), 500));
+  }
+
+  /**
+   * One long-poll round: applies the device's messages as the socket would, then answers what waits for it
+   * (error frames for its messages, cancels, unacked jobs, open commands), waiting up to `waitMs` for work.
+   * Answers the response body, `{"messages":[…]}`.
+   */
+  async poll(input: unknown): Promise<Result<{ body: string }>> {
+    const parsed = pollSchema.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    const { deviceId, messages, waitMs } = parsed.data;
+    const now = this.clock();
+    this.commands.polled(now);
+    if (this.store.device()?.device_id !== deviceId) this.store.connected(deviceId, now);
+    const frames: string[] = [];
+    for (const msg of messages)
+      this.handle(
+        msg,
+        deviceId,
+        (frame) => frames.push(frame),
+        () => undefined,
+      );
+    frames.push(...this.pollFrames(now));
+    if (frames.length === 0 && waitMs > 0) {
+      await this.polls.waiters.wait(waitMs);
+      const later = this.clock();
+      this.commands.polled(later);
+      frames.push(...this.pollFrames(later));
+    }
+    return { ok: true, body: `{"messages":[${frames.join(",")}]}` };
+  }
+
   /** The device's connection, forwarded by the Worker once the device token matched the device id. */
   override fetch(request: Request): Response {
     const url = new URL(request.url);
@@ -170,6 +279,7 @@ export class EdgeHub extends DurableObject<Env> {
     this.store.connected(deviceId.data, now);
     // Queued ahead of the 101: whatever the device missed while it was away reaches it first.
     for (const job of this.store.unacked(now)) send(server, jobFrame(job, now));
+    for (const command of this.commands.open(now)) this.deliver(server, command, now);
     return new Response(null, { status: 101, webSocket: client });
   }
 
@@ -200,7 +310,12 @@ export class EdgeHub extends DurableObject<Env> {
       );
       return;
     }
-    this.handle(ws, parsed.data);
+    this.handle(
+      parsed.data,
+      attachmentOf(ws)?.device_id ?? null,
+      (frame) => send(ws, frame),
+      () => closeQuietly(ws, 1008, "device_id mismatch"),
+    );
   }
 
   override webSocketClose(ws: WebSocket, code: number): void {
@@ -214,6 +329,32 @@ export class EdgeHub extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     await this.due.alarm();
+  }
+
+  private expireCommands(now: number): void {
+    if (this.commands.expire(now) > 0) this.commandWaiters.wake();
+  }
+
+  private pollOnline(now: number): boolean {
+    const polled = this.commands.lastPolled();
+    return this.polls.waiters.size > 0 || (polled !== null && now - polled <= POLL_WINDOW_MS);
+  }
+
+  private deliver(ws: WebSocket, command: CommandRow, now: number): void {
+    if (send(ws, commandFrame(command))) this.commands.delivered(command.id, now);
+  }
+
+  /** What a poll hands out: queued cancels, then jobs and commands not handed out within the redelivery window. */
+  private pollFrames(now: number): string[] {
+    const frames = this.polls.drain();
+    for (const job of this.store.unacked(now))
+      if (this.polls.hand(`job:${job.job_id}`, now)) frames.push(jobFrame(job, now));
+    for (const command of this.commands.open(now)) {
+      if (!this.polls.hand(`command:${command.id}`, now)) continue;
+      frames.push(commandFrame(command));
+      this.commands.delivered(command.id, now);
+    }
+    return frames;
   }
 
   private expireJobs(now: number): void {
@@ -230,16 +371,20 @@ export class EdgeHub extends DurableObject<Env> {
     this.store.purgeFinished(now - RETAIN_MS);
   }
 
-  private handle(ws: WebSocket, msg: DeviceMessage): void {
+  /** One device message, from the socket or a poll alike; `reply` answers on the same channel. */
+  private handle(
+    msg: DeviceMessage,
+    expected: string | null,
+    reply: (frame: string) => void,
+    refuse: () => void,
+  ): void {
     switch (msg.type) {
       case "hello": {
-        const expected = attachmentOf(ws)?.device_id;
         if (msg.device_id !== expected) {
-          send(
-            ws,
+          reply(
             errorFrame("device_mismatch", `this connection is for device '${expected ?? "?"}', not '${msg.device_id}'`),
           );
-          closeQuietly(ws, 1008, "device_id mismatch");
+          refuse();
           return;
         }
         this.store.hello(msg.agent_version, this.clock());
@@ -251,7 +396,7 @@ export class EdgeHub extends DurableObject<Env> {
         this.store.ack(msg.seq);
         return;
       case "chunk": {
-        const job = this.openJob(ws, msg.job_id);
+        const job = this.openJob(reply, msg.job_id);
         if (!job) return;
         if (job.status === "sent") this.store.markRunning(job.job_id);
         const data = JSON.stringify(msg.data);
@@ -262,20 +407,27 @@ export class EdgeHub extends DurableObject<Env> {
         return;
       }
       case "done":
-        if (this.openJob(ws, msg.job_id)) this.finishJob(msg.job_id);
+        if (this.openJob(reply, msg.job_id)) this.finishJob(msg.job_id);
         return;
       case "error":
-        if (this.openJob(ws, msg.job_id))
+        if (this.openJob(reply, msg.job_id))
           this.finishJob(msg.job_id, { reason: "device_error", message: msg.message, status: msg.status });
+        return;
+      case "command_result":
+        // Unknown or already finished ids are ignored: the device may repeat a result after a reconnect.
+        if (this.commands.finish(msg.id, msg.status, msg.result, msg.error ?? null, this.clock())) {
+          this.polls.forget(`command:${msg.id}`);
+          this.commandWaiters.wake();
+        }
         return;
     }
   }
 
   /** The job a device message refers to if it is still running; late messages for a finished job are dropped. */
-  private openJob(ws: WebSocket, jobId: string): JobRow | null {
+  private openJob(reply: (frame: string) => void, jobId: string): JobRow | null {
     const job = this.store.get(jobId);
     if (!job) {
-      send(ws, errorFrame("unknown_job", `no job '${jobId}'`));
+      reply(errorFrame("unknown_job", `no job '${jobId}'`));
       return null;
     }
     return isOpen(job) ? job : null;
@@ -292,5 +444,8 @@ export class EdgeHub extends DurableObject<Env> {
 
   private broadcast(frame: string): void {
     for (const ws of this.ctx.getWebSockets(DEVICE_TAG)) send(ws, frame);
+    if (this.pollOnline(this.clock())) {
+      this.polls.push(frame);
+    }
   }
 }

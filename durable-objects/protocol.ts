@@ -50,11 +50,51 @@ export const hubErrorMessageSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
 });
 
+// ---- commands (operator → hub → device) ----
+
+export const COMMAND_NAMES = ["gpio.write", "gpio.read", "telemetry.read", "llm.models", "agent.restart"] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+/** BCM numbering: the Pi's 40-pin header exposes GPIO 0–27; the agent refuses pins outside its configured set. */
+const pinSchema = z.number().int().min(0).max(27);
+const noArgs = z.strictObject({});
+
+/** A command and its arguments, checked by name: what an operator may enqueue and what a device may receive. */
+export const commandSpecSchema = z.discriminatedUnion("name", [
+  z.object({
+    name: z.literal("gpio.write"),
+    args: z.strictObject({ pin: pinSchema, value: z.union([z.literal(0), z.literal(1)]) }),
+  }),
+  z.object({ name: z.literal("gpio.read"), args: z.strictObject({ pin: pinSchema }) }),
+  z.object({ name: z.literal("telemetry.read"), args: noArgs }),
+  z.object({ name: z.literal("llm.models"), args: noArgs }),
+  z.object({ name: z.literal("agent.restart"), args: noArgs }),
+]);
+export type CommandSpec = z.infer<typeof commandSpecSchema>;
+
+export const commandIdSchema = z.string().min(1).max(128);
+export const COMMAND_RESULT_STATUSES = ["succeeded", "failed", "rejected"] as const;
+
+/**
+ * Run command `id` (at most once per id: a command sent again after a reconnect has the same id; answer a
+ * repeat with the same result again). Not to be started after `expires_at` (ISO 8601); the hub marks it
+ * `expired` then. It is resent until a `command_result` for its id arrives.
+ */
+export const commandMessageSchema = z.object({
+  type: z.literal("command"),
+  id: commandIdSchema,
+  seq: z.number().int().positive(),
+  name: z.enum(COMMAND_NAMES),
+  args: z.record(z.string(), z.unknown()),
+  expires_at: z.iso.datetime(),
+});
+
 export const hubMessageSchema = z.discriminatedUnion("type", [
   jobMessageSchema,
   cancelMessageSchema,
   hubErrorMessageSchema,
+  commandMessageSchema,
 ]);
+export type CommandMessage = z.infer<typeof commandMessageSchema>;
 
 export type JobMessage = z.infer<typeof jobMessageSchema>;
 export type CancelMessage = z.infer<typeof cancelMessageSchema>;
@@ -84,6 +124,18 @@ export const deviceMessageSchema = z.discriminatedUnion("type", [
     job_id: jobIdSchema,
     message: z.string().max(2000),
     status: z.number().int().min(100).max(599).optional(),
+  }),
+  /**
+   * A command's outcome: `rejected` when the device refused it (pin not configured, GPIO disabled, expired),
+   * `failed` when it ran and failed. `result` is the command's answer (e.g. `{pin, value}` for gpio.read).
+   * A result for an unknown or finished command is ignored, so repeating one is harmless.
+   */
+  z.object({
+    type: z.literal("command_result"),
+    id: commandIdSchema,
+    status: z.enum(COMMAND_RESULT_STATUSES),
+    result: z.unknown().optional(),
+    error: z.string().max(2000).optional(),
   }),
 ]);
 

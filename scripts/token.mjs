@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // npm run token -- --sub NAME --scopes "a b" [--ttl 24h] [--workspace ID]
 // Mints a development JWT signed with .dev.vars' AUTH_JWT_SECRET and prints only the token, on its last line.
+//   operator:    npm run token -- --sub ops --scopes "edge:read edge:command"
+//   edge device: npm run token -- --sub pi-kitchen --scopes edge:device   (sub = the device id it connects as)
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -23,6 +25,11 @@ if (!secret) {
   process.exit(2);
 }
 const claims = { scopes: values.scopes.split(/\s+/).filter(Boolean) };
+// The hub accepts a device token only for the device named by its sub (durable-objects/protocol.ts' rule).
+if (claims.scopes.includes("edge:device") && !/^[a-z0-9][a-z0-9-]{0,62}$/.test(values.sub)) {
+  console.error(`--sub '${values.sub}' is not a device id (lowercase letters, digits and dashes, at most 63)`);
+  process.exit(2);
+}
 if (values.workspace) claims.workspace_id = values.workspace;
 const token = await new SignJWT(claims)
   .setProtectedHeader({ alg: "HS256" })

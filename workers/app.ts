@@ -12,7 +12,9 @@ import { eventRoutes } from "./bus/event-routes";
 import { resourceGauges } from "./resources/gauges";
 import { resourceRoutes } from "./resources/routes";
 import { streamRoutes } from "./bus/stream-routes";
+import { edgeCommandRoutes } from "./edge/command-routes";
 import { edgeConnectRoutes } from "./edge/connect-routes";
+import { edgePollRoutes } from "./edge/poll-routes";
 import { inferenceRoutes } from "./models/api/inference-routes";
 import { logRoutes } from "./models/api/log-routes";
 import { configuredProviders, providersHealthCheck } from "./models/api/providers-of";
@@ -62,6 +64,8 @@ export function createApp() {
   services.mount(app, "bus", eventRoutes);
   services.mount(app, "bus", deadLetterRoutes);
   services.mount(app, "edge", edgeConnectRoutes);
+  services.mount(app, "edge", edgePollRoutes);
+  services.mount(app, "edge", edgeCommandRoutes);
   services.mount(app, "models", modelConfigRoutes);
   services.mount(app, "models", inferenceRoutes);
   services.mount(app, "models", openAiRoutes);

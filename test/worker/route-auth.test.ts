@@ -219,6 +219,36 @@ const ROUTES: RouteCase[] = [
     scope: "edge:device",
     bad: { path: "/api/v1/edge/Not_A_Device/connect", field: "param.device_id" },
   },
+  {
+    method: "POST",
+    path: "/api/v1/edge/tester/poll?wait=0",
+    through: 200,
+    scope: "edge:device",
+    body: { messages: [] },
+    bad: { body: { messages: [{ type: "ack", seq: 0 }] }, field: "body.messages.0.seq" },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/edge/devices/tester/commands",
+    through: 201,
+    scope: "edge:command",
+    body: { name: "telemetry.read", args: {} },
+    bad: { body: { name: "gpio.write", args: { pin: 99, value: 1 } }, field: "body.args.pin" },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/edge/devices/tester/commands",
+    through: 200,
+    scope: "edge:read",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
+  {
+    method: "GET",
+    path: `/api/v1/edge/devices/tester/commands/${ITEM}`,
+    through: [404, "command_not_found"],
+    scope: "edge:read",
+    bad: { path: `/api/v1/edge/devices/tester/commands/${"x".repeat(300)}`, field: "param.command_id" },
+  },
   // No `body`: this route also takes text/plain TOML, so the shared "non-JSON body → 415" case does not apply.
   {
     method: "PUT",
@@ -375,7 +405,7 @@ describe("protected routes", () => {
       ...PUBLIC,
       ...ROUTES.map(
         (r) =>
-          `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay").replace(`/inferences/${ITEM}`, "/inferences/{inference_id}").replace(`/episodes/${ITEM}`, "/episodes/{episode_id}").replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")}`,
+          `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay").replace(`/inferences/${ITEM}`, "/inferences/{inference_id}").replace(`/episodes/${ITEM}`, "/episodes/{episode_id}").replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect").replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll").replace(`/commands/${ITEM}`, "/commands/{command_id}").replace("/api/v1/edge/devices/tester/", "/api/v1/edge/devices/{device_id}/")}`,
       ),
     ]);
     expect(documented.filter((op) => !tested.has(op))).toEqual([]);

@@ -23,8 +23,10 @@ const connect = createRoute({
   summary: "Connect an edge device to its hub (WebSocket)",
   description:
     "Send `Upgrade: websocket` with `Authorization: Bearer <device token>` (scope `edge:device`, `sub` = the device id). " +
-    "The hub sends `job` and `cancel` frames; the device sends `hello`, `heartbeat`, `ack`, `chunk`, `done` and `error` frames " +
-    '(schemas in durable-objects/protocol.ts). `{"type":"ping"}` is answered `{"type":"pong"}`. Unacked jobs are resent on reconnect.',
+    "The hub sends `job`, `cancel` and `command` frames; the device sends `hello`, `heartbeat`, `ack`, `chunk`, `done`, `error` " +
+    "and `command_result` frames " +
+    '(schemas in durable-objects/protocol.ts). `{"type":"ping"}` is answered `{"type":"pong"}`. Unacked jobs and unanswered ' +
+    "commands are resent on reconnect. Without WebSockets, use `POST /api/v1/edge/{device_id}/poll`.",
   security: bearerSecurity,
   middleware: [requireScope("edge:device")] as const,
   request: { params: ParamsSchema },

@@ -18,7 +18,9 @@ export const SCOPES = {
   "models:infer": "Run inferences and embeddings through the model gateway",
   "models:feedback": "Send feedback on inferences and episodes",
   "models:read": "Read the inference log, episodes and gateway config",
-  "edge:device": "Act as an edge device (the Pi's edge-agent)",
+  "edge:device": "Act as an edge device (the Pi's edge-agent): connect or long-poll as the token's `sub`",
+  "edge:read": "Read edge devices and the commands sent to them",
+  "edge:command": "Send commands (GPIO, telemetry, models, restart) to edge devices",
 } as const;
 
 export type Scope = keyof typeof SCOPES;

@@ -7,6 +7,7 @@
 import { queueForm } from "../workers/platform/bus/claim-check";
 import type { BusEvent } from "../workers/platform/bus/envelope";
 import type { AppendResult } from "../workers/platform/bus/partition-client";
+import type { QueuedEvent } from "../workers/platform/bus/queue-send";
 import { eventFrame } from "./event-stream-protocol";
 
 const SCHEMA = [
@@ -25,6 +26,9 @@ const SCHEMA = [
   "CREATE INDEX IF NOT EXISTS events_received ON events (received_at)",
   "CREATE INDEX IF NOT EXISTS events_resend ON events (resend_at) WHERE resend_at IS NOT NULL",
 ];
+
+/** A logged event on its way to the queue: its seq in the log, and the message. */
+export type LoggedEvent = QueuedEvent & { seq: number };
 
 export interface LogRow {
   seq: number;
@@ -81,11 +85,11 @@ export class StreamLog {
     now: number,
     dueAt: number,
     redeliver = false,
-  ): { results: AppendResult[]; fresh: LogRow[]; pending: { seq: number; event: BusEvent; json: string }[] } {
+  ): { results: AppendResult[]; fresh: LogRow[]; pending: LoggedEvent[] } {
     return this.storage.transactionSync(() => {
       const results: AppendResult[] = [];
       const fresh: LogRow[] = [];
-      const pending: { seq: number; event: BusEvent; json: string }[] = [];
+      const pending: LoggedEvent[] = [];
       for (const event of events) {
         const seq = this.lastSeq + 1;
         const live = JSON.stringify(event);

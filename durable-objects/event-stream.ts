@@ -24,7 +24,7 @@ import { errorBody, fail, type Result } from "../workers/platform/errors";
 import { createLogger } from "../workers/platform/logger";
 import { readConfig } from "../workers/platform/config";
 import { DueWork, type TimedWork } from "../workers/platform/durable/due-work";
-import { StreamLog, type LogRow } from "./event-stream-log";
+import { StreamLog, type LoggedEvent, type LogRow } from "./event-stream-log";
 import {
   clientMessageSchema,
   errorFrame,
@@ -216,18 +216,9 @@ export class EventStream extends DurableObject<Env> implements BusPartitionRpc {
     this.forget(ws, 1011);
   }
 
-  /** Sends freshly logged events to the queue and records when to re-send them unless confirmed. */
-  private async forward(pending: readonly { seq: number; event: BusEvent; json: string }[]): Promise<void> {
-    const { sent, error } = await sendToQueue(this.queue, pending);
-    if (sent > 0) {
-      const now = this.clock();
-      this.log.markSent(
-        pending.slice(0, sent).map((p) => p.seq),
-        now,
-        this.redeliverAfterMs,
-        MAX_REDELIVERY_MS,
-      );
-    }
+  /** Sends freshly logged events to the queue; a refusal is left to the alarm's re-send. */
+  private async forward(pending: readonly LoggedEvent[]): Promise<void> {
+    const { sent, error } = await this.send(pending);
     if (error !== undefined) {
       createLogger("bus", this.env.LOG_LEVEL).warn("bus queue refused events; the partition will re-send them", {
         error,
@@ -236,26 +227,28 @@ export class EventStream extends DurableObject<Env> implements BusPartitionRpc {
     }
   }
 
+  /** Sends logged events to the queue and records when to re-send each one unless it is settled first. */
+  private async send(items: readonly LoggedEvent[]): Promise<{ sent: number; error?: string }> {
+    const result = await sendToQueue(this.queue, items);
+    this.log.markSent(
+      items.slice(0, result.sent).map((i) => i.seq),
+      this.clock(),
+      this.redeliverAfterMs,
+      MAX_REDELIVERY_MS,
+    );
+    return result;
+  }
+
   /** Re-sends every unconfirmed event that is due, in seq order (DueWork never runs two at once). */
   private async resendDue(): Promise<number> {
-    {
-      let resent = 0;
-      for (;;) {
-        const due = this.log.due(this.clock(), RESEND_BATCH);
-        if (due.length === 0) return resent;
-        const items = due.map((d) => ({ seq: d.seq, event: JSON.parse(d.message) as BusEvent, json: d.message }));
-        const before = resent;
-        const { sent } = await sendToQueue(this.queue, items);
-        const now = this.clock();
-        this.log.markSent(
-          items.slice(0, sent).map((i) => i.seq),
-          now,
-          this.redeliverAfterMs,
-          MAX_REDELIVERY_MS,
-        );
-        resent += sent;
-        if (sent < items.length || resent === before) return resent;
-      }
+    let resent = 0;
+    for (;;) {
+      const due = this.log.due(this.clock(), RESEND_BATCH);
+      if (due.length === 0) return resent;
+      const items = due.map((d) => ({ seq: d.seq, event: JSON.parse(d.message) as BusEvent, json: d.message }));
+      const { sent } = await this.send(items);
+      resent += sent;
+      if (sent < items.length) return resent;
     }
   }
 

@@ -8,38 +8,24 @@ import { env } from "cloudflare:workers";
 import { runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import type { EventStream } from "../../durable-objects/event-stream";
-import { createEvent, type BusEvent } from "../../workers/platform/bus/envelope";
+import { createEvent } from "../../workers/platform/bus/envelope";
 import { busPartition, partitionCount } from "../../workers/platform/bus/partition-client";
 import { partitionName, partitionOf } from "../../workers/platform/bus/partitions";
 import { ADMIN, call, token, uniqueId } from "./helpers";
+import { withClock } from "./support/clock";
+import { fakeBusQueue } from "./support/queue";
 
 const REDELIVERY_MS = 5 * 60_000; // BUS_REDELIVERY_AFTER's default
 const COUNT = partitionCount(env);
 
-function fakeQueue(mode: { refuse: boolean }) {
-  const sent: BusEvent[] = [];
-  const queue = {
-    async sendBatch(messages: Iterable<MessageSendRequest<BusEvent>>) {
-      if (mode.refuse) throw new Error("queue unavailable");
-      for (const m of messages) sent.push(m.body);
-    },
-  } as unknown as Queue<BusEvent>;
-  return { queue, sent };
-}
-
 /** Runs `fn` against a subject's partition with a fake queue and a movable clock, restoring both after. */
 async function withPartition<T>(subject: string, fn: (p: EventStream, move: (ms: number) => void) => Promise<T>) {
   const stub = env.EVENT_STREAM.getByName(partitionName(partitionOf(subject, COUNT)));
-  return runInDurableObject(stub, async (instance: EventStream) => {
-    let lead = 0;
+  return withClock(stub, async (instance: EventStream, move) => {
     const realQueue = instance.queue;
-    instance.clock = () => Date.now() + lead;
     try {
-      return await fn(instance, (ms) => {
-        lead += ms;
-      });
+      return await fn(instance, move);
     } finally {
-      instance.clock = () => Date.now();
       instance.queue = realQueue;
     }
   });
@@ -50,7 +36,7 @@ describe("bus partition redelivery", () => {
     const subject = `${uniqueId("lost")}.e`;
     const event = createEvent({ type: subject, source: "t", payload: { n: 1 } });
     await withPartition(subject, async (p, move) => {
-      const lossy = fakeQueue({ refuse: false });
+      const lossy = fakeBusQueue({ refuse: false });
       p.queue = lossy.queue;
       expect((await p.append([event])).ok).toBe(true);
       await expect.poll(() => lossy.sent.length).toBe(1);
@@ -79,7 +65,7 @@ describe("bus partition redelivery", () => {
     const events = [1, 2, 3].map((n) => createEvent({ type: subject, source: "t", payload: { n } }));
     await withPartition(subject, async (p, move) => {
       const mode = { refuse: true };
-      const queue = fakeQueue(mode);
+      const queue = fakeBusQueue(mode);
       p.queue = queue.queue;
       expect((await p.append(events)).ok).toBe(true);
       expect((await p.stats()).undelivered).toBeGreaterThanOrEqual(3);
@@ -98,7 +84,7 @@ describe("bus partition redelivery", () => {
     const subject = `${uniqueId("deferred")}.e`;
     const event = createEvent({ type: subject, source: "t", payload: {} });
     await withPartition(subject, async (p, move) => {
-      const lossy = fakeQueue({ refuse: false });
+      const lossy = fakeBusQueue({ refuse: false });
       p.queue = lossy.queue;
       await p.append([event]);
       await expect.poll(() => lossy.sent.length).toBe(1);
@@ -114,7 +100,7 @@ describe("bus partition redelivery", () => {
     const subject = `${uniqueId("replayed")}.e`;
     const event = createEvent({ type: subject, source: "t", payload: {} });
     await withPartition(subject, async (p) => {
-      const queue = fakeQueue({ refuse: false });
+      const queue = fakeBusQueue({ refuse: false });
       p.queue = queue.queue;
       await p.append([event]);
       await expect.poll(() => queue.sent.length).toBe(1);

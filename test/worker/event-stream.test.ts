@@ -19,6 +19,7 @@ import { busPartition, partitionCount } from "../../workers/platform/bus/partiti
 import { partitionName, partitionOf } from "../../workers/platform/bus/partitions";
 import { appendToBus } from "../../workers/platform/bus/publish";
 import { ADMIN, call, json, token, uniqueId } from "./helpers";
+import { fakeBusQueue } from "./support/queue";
 
 const PATH = "/api/v1/events/stream";
 const COUNT = partitionCount(env);
@@ -544,7 +545,7 @@ describe("EventStream prune and stats", () => {
     const subject = `${uniqueId("old")}.e`;
     const old = Date.now() - 30 * 24 * 3600_000;
     // A queue that drops everything: only this test's settle confirms events, so the counts are exact.
-    const lossy = { sendBatch: async () => undefined, send: async () => undefined } as unknown as Queue<BusEvent>;
+    const lossy = fakeBusQueue().queue;
     await runInDurableObject(stub(subject), (instance: EventStream) => {
       instance.clock = () => old;
       instance.queue = lossy;

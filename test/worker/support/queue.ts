@@ -4,6 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { createExecutionContext, createMessageBatch, getQueueResult } from "cloudflare:test";
+import type { BusEvent } from "../../../workers/platform/bus/envelope";
 import worker from "../../../workers/index";
 
 export type QueueConsumer = (batch: MessageBatch<unknown>, e: typeof env, ctx: ExecutionContext) => Promise<void>;
@@ -46,4 +47,20 @@ export function deliverToBus(bodies: readonly unknown[], consumer?: QueueConsume
     bodies.map((body) => ({ body })),
     consumer,
   );
+}
+
+/**
+ * A stand-in for the bus queue a partition forwards to: it records what it takes, or refuses everything while
+ * `mode.refuse` is set. One that takes and keeps messages but never delivers them is a queue that loses them.
+ */
+export function fakeBusQueue(mode: { refuse: boolean } = { refuse: false }) {
+  const sent: BusEvent[] = [];
+  const queue = {
+    sendBatch(messages: Iterable<MessageSendRequest<BusEvent>>) {
+      if (mode.refuse) return Promise.reject(new Error("queue unavailable"));
+      for (const m of messages) sent.push(m.body);
+      return Promise.resolve();
+    },
+  } as unknown as Queue<BusEvent>;
+  return { queue, sent };
 }

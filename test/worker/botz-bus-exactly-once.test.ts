@@ -15,15 +15,14 @@ import { createEvent, type BusEvent } from "../../workers/platform/bus/envelope"
 import { createLogger } from "../../workers/platform/logger";
 import { ADMIN, call, json, uniqueId } from "./helpers";
 import { deliverToBus } from "./support/queue";
+import { setClockLead } from "./support/clock";
 
 const DAY = 24 * 3600_000;
 const stub = () => env.BOTZ_REGISTRY.getByName("default");
 const log = createLogger("test", "ERROR");
 
 async function setClock(offsetMs: number): Promise<void> {
-  await runInDurableObject(stub(), (registry: BotzRegistry) => {
-    registry.clock = () => Date.now() + offsetMs;
-  });
+  await setClockLead(stub(), offsetMs);
 }
 
 function handler(subject: "botz.register.v1" | "botz.heartbeat.v1") {

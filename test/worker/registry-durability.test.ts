@@ -8,6 +8,7 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "c
 import { beforeEach, describe, it } from "vitest";
 import type { BotzRegistry } from "../../durable-objects/botz-registry";
 import { ADMIN, call, createItems, json, registerBot } from "./helpers";
+import { setClockLead } from "./support/clock";
 
 const LEASE_MS = 600_000;
 const stub = () => env.BOTZ_REGISTRY.getByName("default");
@@ -20,9 +21,7 @@ const AHEAD_MS = 24 * 3600_000;
 
 /** Moves the registry's clock to a day ahead + offset (eviction resets it, so each test sets it again). */
 async function shiftClock(offsetMs: number): Promise<void> {
-  await runInDurableObject(stub(), (instance: BotzRegistry) => {
-    instance.clock = () => Date.now() + AHEAD_MS + offsetMs;
-  });
+  await setClockLead(stub(), AHEAD_MS + offsetMs);
 }
 
 async function claim(auth: string, botz_id: string, work_item_id: string) {

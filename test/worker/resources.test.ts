@@ -10,6 +10,7 @@ import type { ResourceCoordinator } from "../../durable-objects/resource-coordin
 import { readResourceSettings } from "../../workers/resources/config";
 import { readConfig } from "../../workers/platform/config";
 import { call, json, token } from "./helpers";
+import { setClockLead } from "./support/clock";
 
 const stub = () => env.RESOURCE_COORDINATOR.getByName("default");
 
@@ -21,9 +22,7 @@ const AHEAD_MS = 24 * 3600_000;
 const AGING_MS = 10_000;
 
 async function shiftClock(offsetMs: number): Promise<void> {
-  await runInDurableObject(stub(), (instance: ResourceCoordinator) => {
-    instance.clock = () => Date.now() + AHEAD_MS + offsetMs;
-  });
+  await setClockLead(stub(), AHEAD_MS + offsetMs);
 }
 
 interface Grant {

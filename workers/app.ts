@@ -4,7 +4,7 @@
  */
 import { apiKeyRoutes } from "./admin/api-key-routes";
 import { instanceRoutes } from "./botz/instance-routes";
-import { registry } from "./botz/registry";
+import { botzRegistry } from "../durable-objects/botz-registry-client";
 import { botzGauges, statsRoutes } from "./botz/stats-routes";
 import { workItemRoutes } from "./botz/workitem-routes";
 import { deadLetterRoutes } from "./bus/dead-letter-routes";
@@ -46,7 +46,7 @@ export function createApp() {
     "/",
     healthRoutes({
       d1: (env) => env.DB.prepare("SELECT 1").first(),
-      botz_registry: (env) => registry(env).stats(),
+      botz_registry: (env) => botzRegistry(env).stats(),
       gateway_config: gatewayHealthCheck,
       model_providers: providersHealthCheck,
       config: configHealthCheck,

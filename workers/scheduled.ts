@@ -1,8 +1,8 @@
 /**
  * The Cron Trigger's tick (every minute): periodic work that must not depend on a single alarm surviving.
  */
-import { registry } from "./botz/registry";
-import { coordinator } from "./resources/coordinator";
+import { botzRegistry } from "../durable-objects/botz-registry-client";
+import { resourceCoordinator } from "../durable-objects/resource-coordinator-client";
 import { sweepRetention } from "./bus/retention";
 import { pruneInferenceCache } from "./models/api/cache";
 import { breakerBoard } from "./platform/breaker/board";
@@ -13,8 +13,8 @@ import { flushNow } from "./platform/metrics/recorder";
 
 export async function scheduled(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
   const log = createLogger("cron", env.LOG_LEVEL);
-  const botz = await registry(env).tick();
-  const resources = await coordinator(env).tick();
+  const botz = await botzRegistry(env).tick();
+  const resources = await resourceCoordinator(env).tick();
   const breakers = await breakerBoard(env).tick();
   const bus = { resent: await tickPartitions(env) };
   const retention = await sweepRetention(env, controller.scheduledTime);

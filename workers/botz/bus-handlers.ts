@@ -9,7 +9,8 @@ import { NotReadyError, PermanentError, type BusHandler } from "../platform/bus/
 import type { BusEvent } from "../platform/bus/envelope";
 import type { Env } from "../platform/env";
 import type { Logger } from "../platform/logger";
-import { registry, toRegisterInput } from "./registry";
+import { botzRegistry } from "../../durable-objects/botz-registry-client";
+import { toRegisterInput } from "./registry";
 import { HeartbeatBodySchema, RegisterBodySchema } from "./schemas";
 
 function invalid(subject: string, issues: { path: PropertyKey[]; message: string }[]): PermanentError {
@@ -31,14 +32,18 @@ async function onRegister(event: BusEvent, env: Env, log: Logger): Promise<void>
   const parsed = RegisterBodySchema.safeParse(event.payload);
   if (!parsed.success) throw invalid(event.type, parsed.error.issues);
   const input = await toRegisterInput(parsed.data);
-  const { created } = await registry(env).register(input, event.metadata.traceparent, idempotencyKey(event, REGISTER));
+  const { created } = await botzRegistry(env).register(
+    input,
+    event.metadata.traceparent,
+    idempotencyKey(event, REGISTER),
+  );
   log.info("registered over the bus", { botz_id: input.botz_id, instance_id: input.instance_id, created });
 }
 
 async function onHeartbeat(event: BusEvent, env: Env): Promise<void> {
   const parsed = HeartbeatBodySchema.safeParse(event.payload);
   if (!parsed.success) throw invalid(event.type, parsed.error.issues);
-  const result = await registry(env).heartbeat(parsed.data, idempotencyKey(event, HEARTBEAT));
+  const result = await botzRegistry(env).heartbeat(parsed.data, idempotencyKey(event, HEARTBEAT));
   // Queues do not keep order: a heartbeat may overtake its register, so an unknown instance is retried.
   if (!result.ok) throw new NotReadyError(`${event.type}: ${result.message}`);
 }

@@ -8,7 +8,8 @@ import { unwrap } from "../platform/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { formatTraceparent } from "../platform/trace";
 import { createRouter } from "../platform/validation";
-import { registry, toRegisterInput } from "./registry";
+import { botzRegistry } from "../../durable-objects/botz-registry-client";
+import { toRegisterInput } from "./registry";
 import {
   BotzIdParamSchema,
   HeartbeatBodySchema,
@@ -82,7 +83,7 @@ const get = createRoute({
 export const instanceRoutes = createRouter()
   .openapi(register, async (c) => {
     const input = await toRegisterInput(c.req.valid("json"));
-    const { instance, created } = await registry(c.env).register(input, formatTraceparent(c.get("trace")));
+    const { instance, created } = await botzRegistry(c.env).register(input, formatTraceparent(c.get("trace")));
     const body = {
       botz_id: instance.botz_id,
       created,
@@ -92,7 +93,7 @@ export const instanceRoutes = createRouter()
     return created ? c.json(body, 201) : c.json(body, 200);
   })
   .openapi(heartbeat, async (c) => {
-    const { instance, leases_extended } = unwrap(await registry(c.env).heartbeat(c.req.valid("json")));
+    const { instance, leases_extended } = unwrap(await botzRegistry(c.env).heartbeat(c.req.valid("json")));
     return c.json(
       {
         botz_id: instance.botz_id,
@@ -105,10 +106,10 @@ export const instanceRoutes = createRouter()
     );
   })
   .openapi(list, async (c) => {
-    const instances = await registry(c.env).listInstances(c.req.valid("query"));
+    const instances = await botzRegistry(c.env).listInstances(c.req.valid("query"));
     return c.json({ instances, count: instances.length }, 200);
   })
   .openapi(get, async (c) => {
-    const { instance } = unwrap(await registry(c.env).getInstance(c.req.valid("param").botz_id));
+    const { instance } = unwrap(await botzRegistry(c.env).getInstance(c.req.valid("param").botz_id));
     return c.json(instance, 200);
   });

@@ -1,14 +1,11 @@
 /**
- * How the Worker reaches the BoTZ registry, and the one conversion from a register request (HTTP body or
- * bus payload) to the registry's input, so both paths register a bot identically.
+ * The one conversion from a register request (HTTP body or bus payload) to the registry's input, so both
+ * paths register a bot identically.
  */
 import type { z } from "@hono/zod-openapi";
 import { botzIdFor } from "./botz-id";
 import type { Json, RegisterInput } from "../../durable-objects/botz-registry-model";
 import type { RegisterBodySchema } from "./schemas";
-
-// The object's one accessor (durable-objects/botz-registry-client.ts), under the name this domain uses.
-export { botzRegistry as registry, type BotzRegistryRpc, ECOSYSTEM } from "../../durable-objects/botz-registry-client";
 
 const KNOWN = new Set([
   "botz_name",

@@ -9,7 +9,7 @@ import type { GaugeSample } from "../platform/metrics/exposition";
 import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { createRouter } from "../platform/validation";
 import { WORK_ITEM_STATUSES } from "../../durable-objects/botz-registry-model";
-import { registry } from "./registry";
+import { botzRegistry } from "../../durable-objects/botz-registry-client";
 import { StatsSchema } from "./schemas";
 
 const stats = createRoute({
@@ -22,11 +22,11 @@ const stats = createRoute({
   responses: { 200: { description: "Statistics", ...jsonContent(StatsSchema) }, ...errorResponses(401, 403) },
 });
 
-export const statsRoutes = createRouter().openapi(stats, async (c) => c.json(await registry(c.env).stats(), 200));
+export const statsRoutes = createRouter().openapi(stats, async (c) => c.json(await botzRegistry(c.env).stats(), 200));
 
 /** The registry's figures as gauges; every work item status is present, zero included. */
 export async function botzGauges(env: Env): Promise<GaugeSample[]> {
-  const s = await registry(env).stats();
+  const s = await botzRegistry(env).stats();
   const samples: GaugeSample[] = s.instances_by_status_and_skill.map((p) => ({
     family: botzInstances,
     labels: { status: p.status, skill_level: p.skill_level },

@@ -10,7 +10,7 @@ import { increment } from "../platform/metrics/recorder";
 import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { formatTraceparent } from "../platform/trace";
 import { createRouter } from "../platform/validation";
-import { registry } from "./registry";
+import { botzRegistry } from "../../durable-objects/botz-registry-client";
 import {
   ClaimBodySchema,
   ClaimSchema,
@@ -99,26 +99,26 @@ export const workItemRoutes = createRouter()
   .openapi(create, async (c) => {
     const body = c.req.valid("json");
     const items = "items" in body ? body.items : [body];
-    const ids = await registry(c.env).createWorkItems(items);
+    const ids = await botzRegistry(c.env).createWorkItems(items);
     return c.json("items" in body ? { work_item_ids: ids } : { work_item_id: ids[0], work_item_ids: ids }, 201);
   })
   .openapi(list, async (c) => {
-    const items = await registry(c.env).listWorkItems(c.req.valid("json"));
+    const items = await botzRegistry(c.env).listWorkItems(c.req.valid("json"));
     return c.json({ work_items: items, count: items.length }, 200);
   })
   .openapi(claim, async (c) => {
-    const result = await registry(c.env).claim(c.req.valid("json"), formatTraceparent(c.get("trace")));
+    const result = await botzRegistry(c.env).claim(c.req.valid("json"), formatTraceparent(c.get("trace")));
     increment(botzClaims, { outcome: result.ok ? "claimed" : result.code });
     const { claim: granted } = unwrap(result);
     return c.json(granted, 200);
   })
   .openapi(complete, async (c) => {
     const { work_item } = unwrap(
-      await registry(c.env).complete(c.req.valid("json"), formatTraceparent(c.get("trace"))),
+      await botzRegistry(c.env).complete(c.req.valid("json"), formatTraceparent(c.get("trace"))),
     );
     return c.json(work_item, 200);
   })
   .openapi(get, async (c) => {
-    const { work_item } = unwrap(await registry(c.env).getWorkItem(c.req.valid("param").work_item_id));
+    const { work_item } = unwrap(await botzRegistry(c.env).getWorkItem(c.req.valid("param").work_item_id));
     return c.json(work_item, 200);
   });

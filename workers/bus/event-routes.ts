@@ -19,10 +19,10 @@ import {
   EventSchema,
   HistoryPageSchema,
   HistoryQuerySchema,
-  MAX_BODY_BYTES,
   PublishBodySchema,
   PublishResultSchema,
 } from "./event-schemas";
+import { MAX_BODY_BYTES } from "./event-limits";
 import { fromRow, getHistoryRow, queryHistory } from "./history-store";
 import { decodeCursor, encodeCursor } from "../platform/cursor";
 import { presentEvent } from "./presenter";

@@ -6,10 +6,10 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_BATCH_EVENTS } from "./event-limits";
 import { InstantSchema } from "./normalize";
-import { isEventType, SUBJECT_PATTERN_REGEX } from "./subjects";
+import { SUBJECT_PATTERN_REGEX } from "../platform/bus/subjects";
+import { isEventType } from "./subjects";
 
 // The limits live in event-limits.ts; re-exported so importers of the schemas keep finding them here.
-export { MAX_BATCH_EVENTS, MAX_BODY_BYTES, MAX_EVENT_BYTES } from "./event-limits";
 
 const EventInputDoc = z
   .looseObject({

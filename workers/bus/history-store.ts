@@ -8,7 +8,7 @@ import type { BusEvent } from "../platform/bus/envelope";
 import { createDb } from "../platform/db/client";
 import { events } from "../platform/db/schema";
 import type { Env } from "../platform/env";
-import { literalPrefix, subjectMatches } from "./subjects";
+import { literalPrefix, subjectMatches } from "../platform/bus/subjects";
 
 const COLUMNS = 12;
 const ROWS_PER_STATEMENT = Math.floor(100 / COLUMNS);

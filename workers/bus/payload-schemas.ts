@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { ERROR_SEVERITIES, RECOVERY_ACTIONS } from "../platform/bus/error-event";
-import { subjectMatches } from "./subjects";
+import { subjectMatches } from "../platform/bus/subjects";
 
 const int32 = z.number().int().min(-2147483648).max(2147483647);
 const stringMap = z.record(z.string(), z.string());

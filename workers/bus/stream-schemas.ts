@@ -6,7 +6,7 @@ import { z } from "@hono/zod-openapi";
 import { MAX_PATTERN_LENGTH, MAX_PATTERNS } from "../../durable-objects/event-stream-protocol";
 import { CursorSchema } from "./stream-cursor";
 import { STREAM_SUBPROTOCOL } from "./stream-merge";
-import { SUBJECT_PATTERN_REGEX } from "./subjects";
+import { SUBJECT_PATTERN_REGEX } from "../platform/bus/subjects";
 
 const SubjectFilterSchema = z
   .string()

@@ -69,5 +69,3 @@ export function eventTypeOf(subject: string): EventType | undefined {
 export function patternsFor(filter: string, prefix: string | undefined): readonly string[] {
   return isEventType(filter) ? EVENT_TYPE_SUBJECTS[filter].match : [stripPrefix(filter, prefix)];
 }
-
-export { literalPrefix, SUBJECT_PATTERN_REGEX, subjectMatches } from "../platform/bus/subjects";

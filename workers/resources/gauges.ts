@@ -5,11 +5,11 @@
 import type { Env } from "../platform/env";
 import { resourceUsage } from "../platform/metrics/catalog";
 import type { GaugeSample } from "../platform/metrics/exposition";
-import { coordinator } from "./coordinator";
+import { resourceCoordinator } from "../../durable-objects/resource-coordinator-client";
 import type { ResourceType } from "../../durable-objects/resource-coordinator-model";
 
 export async function resourceGauges(env: Env): Promise<GaugeSample[]> {
-  const status = await coordinator(env).status();
+  const status = await resourceCoordinator(env).status();
   const capacity = new Map(status.resources.map((r) => [r.type, r.capacity]));
   const held = new Map<string, { type: ResourceType; component: string; amount: number }>();
   for (const g of status.grants) {

@@ -9,7 +9,7 @@ import { bearerSecurity, ErrorSchema, errorResponses, jsonContent } from "../pla
 import { formatTraceparent } from "../platform/trace";
 import { createRouter } from "../platform/validation";
 import { readResourceSettings } from "./config";
-import { coordinator } from "./coordinator";
+import { resourceCoordinator } from "../../durable-objects/resource-coordinator-client";
 import {
   GrantSchema,
   ReleaseBodySchema,
@@ -104,7 +104,7 @@ export const resourceRoutes = createRouter()
       });
     }
     const result = unwrap(
-      await coordinator(c.env).request(
+      await resourceCoordinator(c.env).request(
         input,
         timeout_ms ?? settings.requestTimeoutMs,
         formatTraceparent(c.get("trace")),
@@ -115,18 +115,18 @@ export const resourceRoutes = createRouter()
   })
   .openapi(release, async (c) => {
     const { grant } = unwrap(
-      await coordinator(c.env).release(c.req.valid("json").grant_id, formatTraceparent(c.get("trace"))),
+      await resourceCoordinator(c.env).release(c.req.valid("json").grant_id, formatTraceparent(c.get("trace"))),
     );
     return c.json(grant, 200);
   })
-  .openapi(status, async (c) => c.json(await coordinator(c.env).status(), 200))
+  .openapi(status, async (c) => c.json(await resourceCoordinator(c.env).status(), 200))
   .openapi(getRequest, async (c) => {
-    const { request } = unwrap(await coordinator(c.env).getRequest(c.req.valid("param").request_id));
+    const { request } = unwrap(await resourceCoordinator(c.env).getRequest(c.req.valid("param").request_id));
     return c.json(request, 200);
   })
   .openapi(cancel, async (c) => {
     const { request } = unwrap(
-      await coordinator(c.env).cancel(c.req.valid("param").request_id, formatTraceparent(c.get("trace"))),
+      await resourceCoordinator(c.env).cancel(c.req.valid("param").request_id, formatTraceparent(c.get("trace"))),
     );
     return c.json(request, 200);
   });

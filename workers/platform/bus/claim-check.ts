@@ -24,43 +24,32 @@ export function byteLength(text: string): number {
   return new TextEncoder().encode(text).byteLength;
 }
 
-function utf8Length(text: string, limit: number): number {
-  // A UTF-16 unit is at most 3 UTF-8 bytes: only measure exactly when the cheap bound is inconclusive.
-  if (text.length > limit || text.length * 3 <= limit) return text.length;
-  return byteLength(text);
-}
-
 /**
- * Stores a large payload's event in R2 (resolving once it is durable) and marks the event with its
- * `payload_ref`; the payload itself stays on the event for live subscribers. Small events come back as they are.
+ * Places an event's payload for publishing, measuring its JSON once: a payload past INLINE_PAYLOAD_LIMIT is
+ * stored with its event in R2 first (resolving once that is durable) and the event gains `payload_ref`; a
+ * payload past LIVE_PAYLOAD_LIMIT is then left off the event live subscribers get (`payload_ref` points at the
+ * history route, which returns the whole event). An existing `payload_ref` is kept and never re-stored.
  */
-export async function checkIn(env: Pick<Env, "EVENT_BLOBS">, event: BusEvent): Promise<BusEvent> {
-  if (event.payload_ref !== undefined) return event;
-  const size = byteLength(JSON.stringify(event.payload ?? null));
-  if (size <= INLINE_PAYLOAD_LIMIT) return event;
-  await env.EVENT_BLOBS.put(blobKey(event.event_id), JSON.stringify(event), {
-    httpMetadata: { contentType: "application/json" },
-  });
-  return { ...event, payload_ref: payloadRefFor(event.event_id) };
+export async function placePayload(env: Pick<Env, "EVENT_BLOBS">, event: BusEvent): Promise<BusEvent> {
+  // A claim-checked event in queue form carries `payload: null` beside its ref: the ref is the payload.
+  if (event.payload_ref !== undefined && event.payload === null) return { ...event, payload: undefined };
+  if (event.payload === undefined) return event;
+  const size = byteLength(JSON.stringify(event.payload) ?? "");
+  let placed = event;
+  if (event.payload_ref === undefined && size > INLINE_PAYLOAD_LIMIT) {
+    await env.EVENT_BLOBS.put(blobKey(event.event_id), JSON.stringify(event), {
+      httpMetadata: { contentType: "application/json" },
+    });
+    placed = { ...event, payload_ref: payloadRefFor(event.event_id) };
+  }
+  if (size <= LIVE_PAYLOAD_LIMIT) return placed;
+  // `undefined` drops the key from the JSON frame.
+  return { ...placed, payload: undefined, payload_ref: placed.payload_ref ?? payloadRefFor(event.event_id) };
 }
 
 /** The event as the queue and history carry it: a referenced payload is left out (null). */
 export function queueForm(event: BusEvent): BusEvent {
   return event.payload_ref === undefined || event.payload === null ? event : { ...event, payload: null };
-}
-
-/**
- * The event as live subscribers get it: a payload over LIVE_PAYLOAD_LIMIT is left out and `payload_ref`
- * points at the history route, which returns the whole event. An existing `payload_ref` is kept.
- */
-export function liveForm(event: BusEvent): BusEvent {
-  // A claim-checked event in queue form carries `payload: null` beside its ref: the ref is the payload.
-  if (event.payload_ref !== undefined && event.payload === null) return { ...event, payload: undefined };
-  if (event.payload === undefined) return event;
-  const size = utf8Length(JSON.stringify(event.payload) ?? "", LIVE_PAYLOAD_LIMIT);
-  if (size <= LIVE_PAYLOAD_LIMIT) return event;
-  // `undefined` drops the key from the JSON frame.
-  return { ...event, payload: undefined, payload_ref: event.payload_ref ?? payloadRefFor(event.event_id) };
 }
 
 /** The whole event behind a claim check, or null when R2 no longer has it. */

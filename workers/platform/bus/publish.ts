@@ -8,7 +8,7 @@
 import type { Env } from "../env";
 import { busMessages } from "../metrics/catalog";
 import { increment } from "../metrics/recorder";
-import { checkIn, liveForm } from "./claim-check";
+import { placePayload } from "./claim-check";
 import type { BusEvent } from "./envelope";
 import { busPartition, partitionCount, type AppendOptions } from "./partition-client";
 import { partitionOf } from "./partitions";
@@ -59,7 +59,7 @@ export async function appendToBus(
   const failed = new Map<number, string>();
   const count = partitionCount(env);
   const byPartition = new Map<number, { index: number; event: BusEvent }[]>();
-  const checked = await Promise.allSettled(events.map(async (event) => liveForm(await checkIn(env, event))));
+  const checked = await Promise.allSettled(events.map((event) => placePayload(env, event)));
   checked.forEach((c, index) => {
     if (c.status === "rejected") {
       failed.set(index, `payload store unavailable: ${String(c.reason)}`);

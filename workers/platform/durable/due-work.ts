@@ -122,6 +122,10 @@ export class DueWork<W extends Record<string, TimedWork>> {
   }
 
   private toReal(at: number): number {
-    return this.real ? Date.now() + (at - this.clock()) : at;
+    if (!this.real) return at;
+    // The object's clock first, real time after: a millisecond ticking in between then lengthens the delay
+    // rather than cutting it short (the alarm must never fire before the work is due).
+    const delay = at - this.clock();
+    return Date.now() + delay;
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The one table of scopes. Every protected route names exactly one of these in its `requireScope`;
- * `admin` grants all of them. Tokens and API keys carry scopes from this table only.
+ * `admin` grants all of them, and `chainbot:admin` grants every `chainbot:*` scope (seed 004's RBAC).
+ * Tokens and API keys carry scopes from this table only.
  */
 export const SCOPES = {
   admin: "Superscope: everything, including API keys and runtime config",
@@ -21,6 +22,14 @@ export const SCOPES = {
   "edge:device": "Act as an edge device (the Pi's edge-agent): connect or long-poll as the token's `sub`",
   "edge:read": "Read edge devices and the commands sent to them",
   "edge:command": "Send commands (GPIO, telemetry, models, restart) to edge devices",
+  "chainbot:read": "Read access to workflows, agents, entanglements",
+  "chainbot:workflow:execute": "Execute workflows",
+  "chainbot:workflow:create": "Create new workflows",
+  "chainbot:workflow:delete": "Delete workflows",
+  "chainbot:agent:spawn": "Spawn new agents",
+  "chainbot:agent:terminate": "Terminate agents",
+  "chainbot:entanglement:manage": "Manage entanglements",
+  "chainbot:admin": "Full administrative access to ChainBot",
 } as const;
 
 export type Scope = keyof typeof SCOPES;
@@ -28,7 +37,8 @@ export type Scope = keyof typeof SCOPES;
 export const SCOPE_NAMES = Object.keys(SCOPES) as Scope[];
 
 export function grants(scopes: readonly string[], needed: Scope): boolean {
-  return scopes.includes("admin") || scopes.includes(needed);
+  if (scopes.includes("admin") || scopes.includes(needed)) return true;
+  return needed.startsWith("chainbot:") && scopes.includes("chainbot:admin");
 }
 
 /** Accepts `scopes` as an array or an OAuth-style space-separated string (`scope` or `scopes`). */

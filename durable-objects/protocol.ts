@@ -71,6 +71,15 @@ export const commandSpecSchema = z.discriminatedUnion("name", [
 ]);
 export type CommandSpec = z.infer<typeof commandSpecSchema>;
 
+/**
+ * Commands only the hub sends: `alert.set` tells the device that the hub raised (`active: true`) or cleared an
+ * alert, so the agent lights its error LED for it (over temperature, with the hub's configured thresholds).
+ */
+export const HUB_COMMAND_NAMES = [...COMMAND_NAMES, "alert.set"] as const;
+export type HubCommandName = (typeof HUB_COMMAND_NAMES)[number];
+export const ALERT_NAMES = ["over_temperature"] as const;
+export const alertArgsSchema = z.strictObject({ alert: z.enum(ALERT_NAMES), active: z.boolean() });
+
 export const commandIdSchema = z.string().min(1).max(128);
 export const COMMAND_RESULT_STATUSES = ["succeeded", "failed", "rejected"] as const;
 
@@ -83,7 +92,7 @@ export const commandMessageSchema = z.object({
   type: z.literal("command"),
   id: commandIdSchema,
   seq: z.number().int().positive(),
-  name: z.enum(COMMAND_NAMES),
+  name: z.enum(HUB_COMMAND_NAMES),
   args: z.record(z.string(), z.unknown()),
   expires_at: z.iso.datetime(),
 });
@@ -102,9 +111,51 @@ export type HubMessage = z.infer<typeof hubMessageSchema>;
 
 // ---- device → hub ----
 
+const nullableNumber = z.number().finite().nullable();
+
+/** One telemetry reading, as the agent reads it (null: not available on this machine, e.g. no vcgencmd). */
+export const telemetryDataSchema = z.object({
+  cpu_temp_c: z.number().min(-60).max(200).nullable(),
+  load: z.object({ one: z.number().min(0), five: z.number().min(0), fifteen: z.number().min(0) }).nullable(),
+  memory: z.object({ total_bytes: z.number().min(0), available_bytes: z.number().min(0) }).nullable(),
+  disk: z.object({ total_bytes: z.number().min(0), free_bytes: z.number().min(0) }).nullable(),
+  uptime_s: nullableNumber,
+  /** `vcgencmd get_throttled`: the raw bit field and the flags it holds (now, and since boot). */
+  throttled: z
+    .object({
+      raw: z.number().int().min(0),
+      under_voltage: z.boolean(),
+      arm_frequency_capped: z.boolean(),
+      throttled: z.boolean(),
+      soft_temperature_limit: z.boolean(),
+      under_voltage_occurred: z.boolean(),
+      arm_frequency_capped_occurred: z.boolean(),
+      throttled_occurred: z.boolean(),
+      soft_temperature_limit_occurred: z.boolean(),
+    })
+    .nullable(),
+  /** The local Ollama: reachable at all, the models pulled (`/api/tags`) and those loaded now (`/api/ps`). */
+  ollama: z.object({
+    reachable: z.boolean(),
+    models: z.array(z.string().max(256)).max(500),
+    loaded: z.array(z.string().max(256)).max(500),
+  }),
+});
+export type TelemetryData = z.infer<typeof telemetryDataSchema>;
+
 export const deviceMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("hello"), device_id: deviceIdSchema, agent_version: z.string().min(1).max(64) }),
   z.object({ type: z.literal("heartbeat") }),
+  /**
+   * A telemetry reading taken at `at`. `id` is unique per reading: a reading buffered while offline and sent
+   * again after a reconnect is stored once. Readings may arrive late and out of order.
+   */
+  z.object({
+    type: z.literal("telemetry"),
+    id: z.string().min(1).max(128),
+    at: z.iso.datetime(),
+    data: telemetryDataSchema,
+  }),
   z.object({ type: z.literal("ack"), seq: z.number().int().positive() }),
   /**
    * One Ollama NDJSON object of the job's answer, numbered from 0. A resent index is dropped, so a device that

@@ -11,19 +11,25 @@ import { performance } from "node:perf_hooks";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** True when a 200's body is the completion this target should answer with. */
+/**
+ * True when a 200's body is the answer this target should give: botplane's `content`, OpenAI's `choices`, an
+ * edge command that ran (`command`), or an Ollama NDJSON stream that reached its `done` object (`ollama`).
+ */
 function answered(kit, check, text) {
+  if (check === "ollama") return kit.parseJson(text.trimEnd().split("\n").pop())?.done === true;
   const b = kit.parseJson(text);
   if (check === "content") return Array.isArray(b?.content) && typeof b.content[0]?.text === "string";
+  if (check === "command") return b?.command?.status === "succeeded";
   return typeof b?.choices?.[0]?.message?.content === "string";
 }
 
 function requestOf(cfg) {
+  const method = cfg.method ?? "POST";
   return {
-    method: "POST",
+    method,
     path: cfg.path,
-    headers: { ...(cfg.headers ?? {}), "content-type": "application/json" },
-    body: cfg.body,
+    headers: { ...(cfg.headers ?? {}), ...(method === "GET" ? {} : { "content-type": "application/json" }) },
+    body: method === "GET" ? undefined : cfg.body,
     wantBody: true,
   };
 }

@@ -52,6 +52,7 @@ import {
   raisePublishLimits,
   waitForQuiet,
 } from "./bus-bench.mjs";
+import { EDGE_SCENARIOS, edgeFigures, edgePlan, edgeRows, edgeSummary, setUpEdge } from "./edge-bench.mjs";
 import { startFakeUpstream } from "./fake-upstream.mjs";
 import { startProfile, summarizeProfile } from "./profile.mjs";
 import {
@@ -92,6 +93,8 @@ const GATEWAY_OPEN_MS = Number(env.BENCH_GATEWAY_OPEN_MS ?? 5000);
 const GATEWAY_MS = Number(env.BENCH_GATEWAY_MS ?? 5000);
 // Measured time per target in the interleaved tail scenarios (tail@1, tail@50), in 1 s slices.
 const TAIL_MS = Number(env.BENCH_TAIL_MS ?? 8000);
+// Measured time per target in the interleaved edge scenarios (edge-commands@1, edge-inference@1), in 1 s slices.
+const EDGE_MS = Number(env.BENCH_EDGE_MS ?? 5000);
 // EVENT_BUS_PARTITIONS values to run publish→subscriber and single-event publish @8 under, side by side
 // ("" to skip); each value restarts workerd with the binding overridden, same storage.
 const BUS_PARTITIONS = (env.BENCH_BUS_PARTITIONS ?? "1,8")
@@ -377,11 +380,11 @@ async function applyMigrations(mf) {
   return files;
 }
 
-async function mintToken(secret, scopes = ["admin"]) {
+async function mintToken(secret, scopes = ["admin"], sub = "bench") {
   const { SignJWT } = await import("jose");
   return new SignJWT({ scopes })
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject("bench")
+    .setSubject(sub)
     .setIssuedAt()
     .setExpirationTime("1h")
     .sign(new TextEncoder().encode(secret));
@@ -585,6 +588,7 @@ function printTable(report) {
   row("registry read @50", r["registry-read@50"], "rps", r["do-write-floor@50"], "do-write floor @50");
   gatewayRows(row, r, GATEWAY_RATE);
   busRows(row, r);
+  edgeRows(row, r);
   const head = [
     "scenario",
     "req/s",
@@ -669,6 +673,7 @@ function printTable(report) {
   else out.push(`claims scenario skipped: ${report.botplane_skipped ?? "?"}`);
   out.push(...gatewaySummary(r, report.gateway, report.gateway.upstream_chat_calls));
   out.push(...busSummary(r, report.publish_durable_path?.error ? null : report.publish_durable_path));
+  out.push(...edgeSummary(report.edge));
   const saturated = Object.entries(r)
     .filter(([, s]) => s?.generator_cpu_pct > 85)
     .map(([n]) => n);
@@ -761,6 +766,7 @@ async function main() {
 
   const scenarios = {};
   let migrations = [];
+  let edgeSetUp = null;
   try {
     if (botplaneScript !== null) {
       try {
@@ -807,6 +813,7 @@ async function main() {
           { path: "/v1/botz/instances?limit=1", connections: 50, headers: { authorization: `Bearer ${token}` } },
         ],
         ...chatPlan,
+        ...EDGE_SCENARIOS.map((name) => [name, urls.botplane, { edge: true }]),
         ...busPlan(urls.botplane, token, {
           latencyRate: LATENCY_RATE,
           latencyMs: LATENCY_MS,
@@ -839,11 +846,32 @@ async function main() {
         log(failures.at(-1));
       }
     }
+    // The edge scenarios' agents and fake Ollama; their request specs exist only once the devices answer.
+    let edgeScenarios = null;
+    if (selected.some(([, , extra]) => extra.edge)) {
+      try {
+        edgeSetUp = await setUpEdge(urls.botplane, (scopes, sub) => mintToken(secret, scopes, sub), log);
+        edgeScenarios = Object.fromEntries(
+          edgePlan(urls.botplane, edgeSetUp.targets, EDGE_MS).map(([name, , extra]) => [name, extra]),
+        );
+      } catch (err) {
+        failures.push(`edge set-up failed: ${String(err?.message ?? err)}`);
+        log(failures.at(-1));
+      }
+    }
     let partitionsInForce = null;
     // The restart drops the local queue's in-memory messages, so history must hold every accepted event first.
     let drainBeforeRestart = null;
-    for (const [name, planned, extra] of selected) {
+    for (const [name, planned, plannedExtra] of selected) {
       let origin = planned;
+      let extra = plannedExtra;
+      if (extra.edge) {
+        if (!edgeScenarios) {
+          scenarios[name] = { error: "skipped: edge set-up failed" };
+          continue;
+        }
+        extra = edgeScenarios[name];
+      }
       if (extra.partitions !== undefined) {
         if (extra.partitions !== partitionsInForce) {
           const drained = await drainCheck(runtime.mf, scenarios, DRAIN_MS).catch((err) => ({
@@ -1019,6 +1047,7 @@ async function main() {
             }
           : drain,
       publish_durable_path_before_restart: drainBeforeRestart,
+      edge: edgeFigures(scenarios),
       gateway: {
         config: gatewayConfig,
         upstream_chat_calls: upstream.counts.chat,
@@ -1045,6 +1074,7 @@ async function main() {
     log(`wrote ${join("test", "bench", "results", "latest.json")} (${report.wall_seconds} s total)`);
     return report.ok ? 0 : 1;
   } finally {
+    await edgeSetUp?.close();
     await cleanup();
   }
 }

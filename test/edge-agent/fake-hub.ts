@@ -30,6 +30,8 @@ export class FakeHub {
   readonly closes: number[] = [];
   upgrades = 0;
   polls = 0;
+  /** False: `{"type":"ping"}` goes unanswered, like a half-open connection. */
+  answerPings = true;
   /** Answer this many of the next polls with HTTP 500. */
   failPolls = 0;
   #server: Server | undefined;
@@ -108,7 +110,7 @@ export class FakeHub {
       ws.on("message", (data) => {
         const text = String(data);
         if (text === PING) {
-          ws.send(PONG);
+          if (this.answerPings) ws.send(PONG);
           return;
         }
         this.#record("websocket", text);

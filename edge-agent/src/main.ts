@@ -9,7 +9,7 @@ import process from "node:process";
 import { EdgeAgent } from "./agent.js";
 import { loadConfig } from "./config.js";
 import type { EdgeAgentConfig } from "./config.js";
-import { createJsonLogger } from "./log.js";
+import { LOG_LEVELS, createJsonLogger } from "./log.js";
 
 /** EX_TEMPFAIL: not a crash, but non-zero so systemd's Restart=on-failure restarts the agent. */
 export const RESTART_EXIT_CODE = 75;
@@ -25,7 +25,7 @@ try {
 if (config !== undefined) await run(config);
 
 async function run(config: EdgeAgentConfig): Promise<void> {
-  const log = createJsonLogger();
+  const log = createJsonLogger(LOG_LEVELS[config.EDGE_LOG_LEVEL]);
   log.log("INFO", "configured", {
     device: config.EDGE_DEVICE_ID,
     botplane: config.BOTPLANE_URL,

@@ -5,7 +5,6 @@
  * frames sent while the connection is up), the connection closed (1000), LEDs off, files closed.
  */
 import { join } from "node:path";
-import { CommandDispatcher } from "./commands/dispatcher.js";
 import type { CommandExecutors } from "./commands/dispatcher.js";
 import { CommandLedger } from "./commands/ledger.js";
 import type { EdgeAgentConfig } from "./config.js";
@@ -88,8 +87,7 @@ export class EdgeAgent {
         onError: (what, err) => log.log("DEBUG", "telemetry reader failed", { what, error: err }),
       });
 
-    let session: EdgeSession | undefined;
-    const executors: CommandExecutors = {
+    const executors: Omit<CommandExecutors, "scheduleRestart"> = {
       gpioWrite: (pin, value) => gpio.write(pin, value),
       gpioRead: (pin) => gpio.read(pin),
       readTelemetry: read,
@@ -97,22 +95,20 @@ export class EdgeAgent {
         models: await listModels(config.OLLAMA_URL),
         loaded: await loadedModels(config.OLLAMA_URL),
       }),
-      scheduleRestart: async () => session?.requestRestart(),
     };
-    session = new EdgeSession({
+    const session = new EdgeSession({
       deviceId: config.EDGE_DEVICE_ID,
       agentVersion: AGENT_VERSION,
       ollamaUrl: config.OLLAMA_URL,
-      dispatcher: new CommandDispatcher(ledger, executors),
+      executors,
       ledger,
       leds,
       log,
     });
-    const live = session;
     const telemetry = new TelemetrySync({
       buffer,
       read,
-      send: (m) => live.send(m),
+      send: (m) => session.send(m),
       log,
       onReading: async (data) => {
         if (data.cpu_temp_c !== null) {
@@ -133,7 +129,7 @@ export class EdgeAgent {
       baseUrl: config.BOTPLANE_URL,
       deviceId: config.EDGE_DEVICE_ID,
       token: config.EDGE_DEVICE_TOKEN,
-      onMessage: (frame) => live.handle(frame),
+      onMessage: (frame) => session.handle(frame),
       onInvalid: (text, problem) => log.log("WARN", "invalid frame from the hub", { frame: text, problem }),
     };
     const connector = new Connector({
@@ -144,9 +140,9 @@ export class EdgeAgent {
       log,
       onConnected: async (t) => {
         await leds.dispatch({ type: "connection", state: "connected" });
-        await live.attach(t);
+        await session.attach(t);
       },
-      onDisconnected: (t) => live.detach(t),
+      onDisconnected: (t) => session.detach(t),
       onReconnecting: (delayMs) => {
         log.log("INFO", "reconnecting", { delay_ms: delayMs });
         void leds.dispatch({ type: "connection", state: "reconnecting" });

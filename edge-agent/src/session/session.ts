@@ -7,7 +7,8 @@
  */
 import { alertArgsSchema } from "../../../durable-objects/protocol.js";
 import type { CommandMessage, DeviceMessage, HubMessage } from "../../../durable-objects/protocol.js";
-import type { CommandDispatcher } from "../commands/dispatcher.js";
+import { CommandDispatcher } from "../commands/dispatcher.js";
+import type { CommandExecutors } from "../commands/dispatcher.js";
 import type { CommandLedger } from "../commands/ledger.js";
 import type { LedController } from "../gpio/leds.js";
 import type { Logger } from "../log.js";
@@ -19,7 +20,8 @@ export interface SessionOptions {
   deviceId: string;
   agentVersion: string;
   ollamaUrl: string;
-  dispatcher: CommandDispatcher;
+  /** GPIO, telemetry and Ollama for the commands; `agent.restart` is the session's own. */
+  executors: Omit<CommandExecutors, "scheduleRestart">;
   ledger: CommandLedger;
   leds: LedController;
   log: Logger;
@@ -28,6 +30,7 @@ export interface SessionOptions {
 
 export class EdgeSession {
   readonly jobs: JobRunner;
+  readonly #dispatcher: CommandDispatcher;
   #transport: Transport | undefined;
   #telemetry: TelemetrySync | undefined;
   #alertSeq = 0;
@@ -37,6 +40,10 @@ export class EdgeSession {
 
   constructor(private readonly options: SessionOptions) {
     this.jobs = new JobRunner({ ollamaUrl: options.ollamaUrl, send: (m) => this.send(m), log: options.log });
+    this.#dispatcher = new CommandDispatcher(options.ledger, {
+      ...options.executors,
+      scheduleRestart: async () => this.requestRestart(),
+    });
   }
 
   /** Set once by the agent: the sync flushed after each hello. */
@@ -126,7 +133,7 @@ export class EdgeSession {
       });
       return;
     }
-    const ack = await this.options.dispatcher.dispatch(frame);
+    const ack = await this.#dispatcher.dispatch(frame);
     const result: DeviceMessage =
       ack.status === "succeeded"
         ? { type: "command_result", id: ack.id, status: "succeeded", result: ack.result }

@@ -134,8 +134,8 @@ export class EdgeAgent {
     };
     const connector = new Connector({
       mode: config.EDGE_TRANSPORT,
-      openWebSocket: () => openWebSocket({ ...transport, pingIntervalMs: options.pingIntervalMs }),
-      openPoll: () => openPoll({ ...transport, waitSeconds: options.pollWaitSeconds }),
+      openWebSocket: (signal) => openWebSocket({ ...transport, pingIntervalMs: options.pingIntervalMs }, signal),
+      openPoll: (signal) => openPoll({ ...transport, waitSeconds: options.pollWaitSeconds }, signal),
       backoff: new Backoff(options.backoff ?? { baseMs: 1000, maxMs: 60_000 }),
       log,
       onConnected: async (t) => {

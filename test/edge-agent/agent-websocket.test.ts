@@ -113,6 +113,16 @@ describe("edge-agent session over WebSocket", () => {
     expect(hub.messages("done")).toEqual([]);
   });
 
+  it("should stop a job at its time budget even when no cancel arrives", async ({ expect }) => {
+    await connected();
+    hub.send({ ...job("job-budget", "hang", "slow", 3), timeout_ms: 50 } as HubMessage);
+    await until(() => hub.messages("error").length === 1);
+    expect(hub.messages("error")).toEqual([
+      { type: "error", job_id: "job-budget", message: "cancelled: time budget exceeded" },
+    ]);
+    await until(() => ollama.chats[0]?.abandoned === true);
+  });
+
   it("should run a command sent before and after a reconnect once and answer it both times", async ({ expect }) => {
     const { gpio } = await connected();
     const write = command("cmd-1", 5, "gpio.write", { pin: 24, value: 1 });
@@ -169,6 +179,8 @@ describe("edge-agent session over WebSocket", () => {
     const harness = await connected();
     hub.send(command("restart-1", 10, "agent.restart", {}));
     await until(() => harness.restarts === 1);
+    // The hook runs once the result was written to the socket; the hub reads it a moment later.
+    await until(() => hub.messages("command_result").length === 1);
     expect(hub.messages("command_result")).toEqual([
       { type: "command_result", id: "restart-1", status: "succeeded", result: { restarting: true } },
     ]);

@@ -14,8 +14,9 @@ import type { Logger } from "../log.js";
 
 export interface ConnectorOptions {
   mode: TransportKind;
-  openWebSocket(): Promise<Transport>;
-  openPoll(): Promise<Transport>;
+  /** Each opener gives up when `signal` aborts (stop() during a connection attempt). */
+  openWebSocket(signal: AbortSignal): Promise<Transport>;
+  openPoll(signal: AbortSignal): Promise<Transport>;
   backoff: Backoff;
   /** A connection that lasted at least this long resets the backoff; default 5 s. */
   minUptimeMs?: number;
@@ -32,6 +33,7 @@ export class Connector {
   #stopped = false;
   #wake: () => void = () => {};
   #current: Transport | undefined;
+  readonly #abandon = new AbortController();
   #running: Promise<void> | undefined;
 
   constructor(private readonly options: ConnectorOptions) {}
@@ -47,9 +49,10 @@ export class Connector {
     return this.#running;
   }
 
-  /** No further connection attempts; the live connection, if any, is left for the caller to close. */
+  /** No further connection attempts (one under way is abandoned); the live connection is left to the caller. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#abandon.abort();
     this.#wake();
   }
 
@@ -93,13 +96,14 @@ export class Connector {
   }
 
   async #open(): Promise<Transport> {
-    if (this.options.mode === "poll") return this.options.openPoll();
+    const signal = this.#abandon.signal;
+    if (this.options.mode === "poll") return this.options.openPoll(signal);
     try {
-      return await this.options.openWebSocket();
+      return await this.options.openWebSocket(signal);
     } catch (err) {
       if (!(err instanceof UpgradeRefusedError)) throw err;
       this.options.log.log("WARN", "WebSocket upgrade refused; using the long-poll", { status: err.status });
-      return this.options.openPoll();
+      return this.options.openPoll(signal);
     }
   }
 

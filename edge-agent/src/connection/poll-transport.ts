@@ -31,10 +31,20 @@ class PollFailedError extends Error {
 }
 
 /** Checks the token and the route with one short POST, then starts polling. Rejects like a failed poll would. */
-export async function openPoll(options: PollTransportOptions): Promise<Transport> {
+export async function openPoll(options: PollTransportOptions, signal?: AbortSignal): Promise<Transport> {
   const stop = new AbortController();
   const post = createPoster(options, stop.signal);
-  for (const frame of await post([], 0)) deliverFrame(frame, options);
+  // Shutdown during the first POST abandons it at once.
+  const onAbort = () => stop.abort();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  let frames: unknown[];
+  try {
+    signal?.throwIfAborted();
+    frames = await post([], 0);
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+  }
+  for (const frame of frames) deliverFrame(frame, options);
   return new PollTransport(options, post, stop);
 }
 

@@ -23,7 +23,7 @@ export interface WebSocketTransportOptions extends TransportOptions {
  * HTTP answer instead of 101 (a proxy that strips or refuses the upgrade, a 426, a 5xx from a gateway), and the
  * underlying network error otherwise (refused, unreachable, TLS, handshake timeout).
  */
-export function openWebSocket(options: WebSocketTransportOptions): Promise<Transport> {
+export function openWebSocket(options: WebSocketTransportOptions, signal?: AbortSignal): Promise<Transport> {
   const url = edgeUrl(options.baseUrl, options.deviceId, "connect");
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
   const socket = new WebSocket(url, {
@@ -39,7 +39,17 @@ export function openWebSocket(options: WebSocketTransportOptions): Promise<Trans
       reject(status === 401 || status === 403 ? new AuthRejectedError(status) : new UpgradeRefusedError(status));
       socket.terminate();
     });
-    socket.once("open", () => resolve(wrap(socket, options)));
+    // Shutdown during the handshake: give up at once rather than wait out handshakeTimeoutMs.
+    const onAbort = () => {
+      reject(new Error("connection attempt abandoned"));
+      socket.terminate();
+    };
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    socket.once("open", () => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve(wrap(socket, options));
+    });
   });
 }
 

@@ -46,7 +46,10 @@ export class JobRunner {
     }
     const record: JobRecord = { chunks: [], controller: new AbortController(), finished: Promise.resolve() };
     this.#jobs.set(job.job_id, record);
-    record.finished = this.#run(job, record);
+    // The hub cancels a job past its budget, but a cancel sent while the link is down never arrives: stop it here
+    // too, so Ollama is not left generating an answer nobody will read.
+    const budget = setTimeout(() => this.cancel(job.job_id, "time budget exceeded"), job.timeout_ms);
+    record.finished = this.#run(job, record).finally(() => clearTimeout(budget));
     this.#forgetOld();
   }
 

@@ -139,8 +139,8 @@ export class EdgeAgent {
       backoff: new Backoff(options.backoff ?? { baseMs: 1000, maxMs: 60_000 }),
       log,
       onConnected: async (t) => {
-        await leds.dispatch({ type: "connection", state: "connected" });
         await session.attach(t);
+        await leds.dispatch({ type: "connection", state: "connected" });
       },
       onDisconnected: (t) => session.detach(t),
       onReconnecting: (delayMs) => {

@@ -191,6 +191,21 @@ describe("edge-agent session over WebSocket", () => {
   });
 });
 
+describe("edge-agent frames waiting when the device connects", () => {
+  for (const transport of ["websocket", "poll"]) {
+    it(`should say hello before acking a job the hub hands over at once (${transport})`, async ({ expect }) => {
+      const waiting = job("job-early", "llama3.2", "early bird", 12);
+      if (transport === "websocket") hub.greeting = [waiting];
+      else hub.send(waiting);
+      running = await startAgent({ hubUrl: hub.url, ollamaUrl: ollama.url, env: { EDGE_TRANSPORT: transport } });
+      await until(() => hub.messages("done").length === 1);
+      const order = hub.received.map((r) => r.message.type).filter((type) => type !== "telemetry");
+      expect(order).toEqual(["hello", "ack", "chunk", "chunk", "chunk", "done"]);
+      expect(hub.messages("ack")).toEqual([{ type: "ack", seq: 12 }]);
+    });
+  }
+});
+
 describe("edge-agent transport choice", () => {
   it("should fall back to the long-poll when the WebSocket upgrade is answered with plain HTTP", async ({ expect }) => {
     await hub.stop();

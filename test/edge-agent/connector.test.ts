@@ -26,6 +26,7 @@ function fakeTransport(kind: TransportKind): FakeTransport {
     closed,
     end,
     send: async (_message: DeviceMessage) => {},
+    begin: () => {},
     close: async () => end("closed by the agent"),
   };
 }

@@ -32,6 +32,8 @@ export class FakeHub {
   polls = 0;
   /** False: `{"type":"ping"}` goes unanswered, like a half-open connection. */
   answerPings = true;
+  /** Frames sent on each new socket at once, before the device says anything (the hub's resend on connect). */
+  greeting: HubMessage[] = [];
   /** Answer this many of the next polls with HTTP 500. */
   failPolls = 0;
   #server: Server | undefined;
@@ -107,6 +109,7 @@ export class FakeHub {
     if (!this.#authorized(req, "connect")) return refuse(401);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       this.#sockets.add(ws);
+      for (const frame of this.greeting) ws.send(JSON.stringify(frame));
       ws.on("message", (data) => {
         const text = String(data);
         if (text === PING) {

@@ -21,7 +21,7 @@ export interface ConnectorOptions {
   /** A connection that lasted at least this long resets the backoff; default 5 s. */
   minUptimeMs?: number;
   log: Logger;
-  /** Called with each new connection; the connector waits for it before watching the connection end. */
+  /** Called with each new connection (hello goes out here); the hub's frames are handed over only after it. */
   onConnected(transport: Transport): Promise<void>;
   onDisconnected(transport: Transport, reason: string): void;
   /** The delay before the next attempt has begun. */
@@ -85,6 +85,7 @@ export class Connector {
       } catch (err) {
         this.options.log.log("WARN", "session start failed on the new connection", { error: err });
       }
+      transport.begin();
       const reason = await transport.closed;
       this.#current = undefined;
       this.options.onDisconnected(transport, reason);

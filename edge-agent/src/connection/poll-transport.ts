@@ -44,8 +44,7 @@ export async function openPoll(options: PollTransportOptions, signal?: AbortSign
   } finally {
     signal?.removeEventListener("abort", onAbort);
   }
-  for (const frame of frames) deliverFrame(frame, options);
-  return new PollTransport(options, post, stop);
+  return new PollTransport(options, post, stop, frames);
 }
 
 type Poster = (messages: DeviceMessage[], waitSeconds: number) => Promise<unknown[]>;
@@ -89,10 +88,18 @@ class PollTransport implements Transport {
     private readonly options: PollTransportOptions,
     private readonly post: Poster,
     private readonly stop: AbortController,
+    /** The opening POST's frames, then any answered before begin(); undefined once begun. */
+    private held: unknown[] | undefined,
   ) {
     this.closed = new Promise((resolve) => {
       this.#end = resolve;
     });
+  }
+
+  begin(): void {
+    const frames = this.held ?? [];
+    this.held = undefined;
+    for (const frame of frames) deliverFrame(frame, this.options);
     void this.#longPoll();
   }
 
@@ -142,7 +149,8 @@ class PollTransport implements Transport {
       return false;
     }
     for (const pending of batch) pending.resolve();
-    if (this.#open) for (const frame of frames) deliverFrame(frame, this.options);
+    if (this.held) this.held.push(...frames);
+    else if (this.#open) for (const frame of frames) deliverFrame(frame, this.options);
     return this.#open;
   }
 

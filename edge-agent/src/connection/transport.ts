@@ -13,6 +13,11 @@ export interface Transport {
    * carried it was answered 200 — and rejects when the connection ended first.
    */
   send(message: DeviceMessage): Promise<void>;
+  /**
+   * Starts handing the hub's frames to `onMessage`. Frames that arrive before (the hub resends open jobs and
+   * commands the moment a device connects) are held until then, so the session has said hello and can answer.
+   */
+  begin(): void;
   /** Ends the connection (WebSocket close code 1000); resolves once it is closed. */
   close(): Promise<void>;
   /** Resolves when the connection has ended, whoever ended it, with a reason for the log. */

@@ -62,13 +62,16 @@ function wrap(socket: WebSocket, options: WebSocketTransportOptions): Transport 
       resolve(`socket closed (${code}${reason.length > 0 ? ` ${reason.toString("utf8")}` : ""})`);
     });
   });
+  // Frames received before begin(), in order.
+  let held: string[] | undefined = [];
   socket.on("message", (data, isBinary) => {
     silentIntervals = 0;
     if (isBinary) {
       options.onInvalid("(binary frame)", "the hub speaks text frames only");
       return;
     }
-    deliverText(rawText(data), options);
+    if (held) held.push(rawText(data));
+    else deliverText(rawText(data), options);
   });
   socket.on("pong", () => {
     silentIntervals = 0;
@@ -85,6 +88,11 @@ function wrap(socket: WebSocket, options: WebSocketTransportOptions): Transport 
   return {
     kind: "websocket",
     closed,
+    begin() {
+      const frames = held ?? [];
+      held = undefined;
+      for (const text of frames) deliverText(text, options);
+    },
     send(message: DeviceMessage) {
       return new Promise((resolve, reject) => {
         if (socket.readyState !== WebSocket.OPEN) {

@@ -18,6 +18,9 @@ export interface PollTransportOptions extends TransportOptions {
   graceMs?: number;
 }
 
+/** Messages per POST: the route takes up to 1000, and a few embed chunks are already most of a megabyte. */
+const MAX_BATCH = 50;
+
 const answerSchema = z.object({ messages: z.array(z.unknown()) });
 
 interface Pending {
@@ -118,7 +121,8 @@ class PollTransport implements Transport {
 
   async #longPoll(): Promise<void> {
     while (this.#open) {
-      if (!(await this.#exchange(this.options.waitSeconds ?? 20))) return;
+      // The long poll carries nothing: a message in it would wait for the hub's answer, up to `wait`.
+      if (!(await this.#exchange(this.options.waitSeconds ?? 20, 0))) return;
     }
   }
 
@@ -126,16 +130,16 @@ class PollTransport implements Transport {
     this.#flushing = true;
     try {
       while (this.#open && this.#queue.length > 0) {
-        if (!(await this.#exchange(0))) return;
+        if (!(await this.#exchange(0, MAX_BATCH))) return;
       }
     } finally {
       this.#flushing = false;
     }
   }
 
-  /** One POST carrying everything queued; false once the connection has ended. */
-  async #exchange(waitSeconds: number): Promise<boolean> {
-    const batch = this.#queue.splice(0);
+  /** One POST carrying up to `take` queued messages; false once the connection has ended. */
+  async #exchange(waitSeconds: number, take: number): Promise<boolean> {
+    const batch = this.#queue.splice(0, take);
     let frames: unknown[];
     try {
       frames = await this.post(

@@ -14,7 +14,7 @@ import { Connector } from "./connection/connector.js";
 import { openPoll } from "./connection/poll-transport.js";
 import type { TransportOptions } from "./connection/transport.js";
 import { openWebSocket } from "./connection/websocket-transport.js";
-import { guardPins } from "./gpio/backend.js";
+import { GpioError, guardPins } from "./gpio/backend.js";
 import type { GpioBackend } from "./gpio/backend.js";
 import { createGpioBackend } from "./gpio/create-backend.js";
 import { LedController, LedDriver } from "./gpio/leds.js";
@@ -67,9 +67,11 @@ export class EdgeAgent {
   static async create(options: AgentOptions): Promise<EdgeAgent> {
     const { config, log } = options;
     const runner = options.runner ?? createNodeProcessRunner();
-    const gpio = options.gpio
-      ? guardPins(options.gpio, config.GPIO_ALLOWED_PINS)
-      : await createGpioBackend(config, runner);
+    // With GPIO integration off even an injected backend is left alone: no pin is touched at all.
+    const gpio =
+      options.gpio && config.ENABLE_GPIO_INTEGRATION
+        ? guardPins(options.gpio, config.GPIO_ALLOWED_PINS)
+        : await createGpioBackend(config, runner);
     const leds = new LedController(
       new LedDriver({
         gpio,
@@ -88,7 +90,12 @@ export class EdgeAgent {
       });
 
     const executors: Omit<CommandExecutors, "scheduleRestart"> = {
-      gpioWrite: (pin, value) => gpio.write(pin, value),
+      gpioWrite: async (pin, value) => {
+        // The disabled backend accepts writes so the LED driver runs unchanged; a command must hear the truth.
+        if (!gpio.enabled)
+          throw new GpioError("gpio_disabled", `GPIO integration is disabled; pin ${pin} was not written`);
+        await gpio.write(pin, value);
+      },
       gpioRead: (pin) => gpio.read(pin),
       readTelemetry: read,
       listModels: async () => ({

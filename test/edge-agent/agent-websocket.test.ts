@@ -155,6 +155,30 @@ describe("edge-agent session over WebSocket", () => {
     expect(gpio.history.filter((w) => w.pin !== 18 && w.pin !== 23)).toEqual([]);
   });
 
+  it("should reject gpio commands when GPIO integration is disabled", async ({ expect }) => {
+    const { gpio } = await connected({ ENABLE_GPIO_INTEGRATION: "false" });
+    hub.send(command("cmd-off-w", 12, "gpio.write", { pin: 24, value: 1 }));
+    await until(() => hub.messages("command_result").length === 1);
+    hub.send(command("cmd-off-r", 13, "gpio.read", { pin: 24 }));
+    await until(() => hub.messages("command_result").length === 2);
+    expect(hub.messages("command_result")).toEqual([
+      {
+        type: "command_result",
+        id: "cmd-off-w",
+        status: "rejected",
+        error: "gpio_disabled: GPIO integration is disabled; pin 24 was not written",
+      },
+      {
+        type: "command_result",
+        id: "cmd-off-r",
+        status: "rejected",
+        error: "gpio_disabled: GPIO integration is disabled; pin 24 was not read",
+      },
+    ]);
+    // Not even the LEDs: the status LED would be on by now.
+    expect(gpio.history).toEqual([]);
+  });
+
   it("should hold the error LED on while the hub's over-temperature alert is active", async ({ expect }) => {
     const { gpio } = await connected();
     await until(() => gpio.value(18) === 1);

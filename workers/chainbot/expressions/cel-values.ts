@@ -49,12 +49,15 @@ export function fromCel(value: unknown, budget = { nodes: MAX_RESULT_NODES }): J
     return out;
   }
   if (typeof value === "object") {
-    // Library value types (uint, duration, optional) know how to print themselves; plain maps do not.
-    if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null)
-      return String(value);
+    // Library value types (uint, duration) print themselves; plain maps have no toString of their own.
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      const own = (value as { toString?: () => string }).toString;
+      return typeof own === "function" && own !== Object.prototype.toString ? own.call(value) : null;
+    }
     const out: Record<string, Json> = {};
     for (const [k, v] of Object.entries(value)) out[k] = fromCel(v, budget);
     return out;
   }
-  return String(value);
+  return null;
 }

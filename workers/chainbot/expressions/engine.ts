@@ -73,13 +73,15 @@ interface Runner {
 }
 
 // cel-js calls a registered function with the evaluator as `this`: the one way to reach its `run`.
-let evaluator: Runner | null = null;
+const probed: Runner[] = [];
 env.registerFunction("chainbotMeterProbe(): bool", function (this: Runner) {
-  evaluator = this;
+  if (probed.length === 0) probed.push(this);
   return true;
 });
 env.evaluate("chainbotMeterProbe()");
-if (evaluator === null) throw new Error("cel-js evaluator not reachable: the expression budget cannot be enforced");
+const [evaluator] = probed;
+if (evaluator === undefined || typeof evaluator.run !== "function")
+  throw new Error("cel-js evaluator not reachable: the expression budget cannot be enforced");
 installMeter(evaluator);
 
 function installMeter(ev: Runner): void {

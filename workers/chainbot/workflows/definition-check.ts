@@ -98,12 +98,15 @@ export function checkDefinition(def: WorkflowDefinition): DefinitionIssue[] {
   });
 
   let cyclic = false;
+  const onReportedCycle = new Set<string>();
   for (const step of def.steps) {
+    if (onReportedCycle.has(step.id)) continue;
     const seen = [step.id];
     for (let up = parent.get(step.id); up; up = parent.get(def.steps[up.index]?.id ?? "")) {
       const upId = def.steps[up.index]?.id ?? "";
       if (upId === step.id) {
         cyclic = true;
+        for (const id of seen) onReportedCycle.add(id);
         issues.push({ field: up.field, message: `cycle: ${[...seen, step.id].reverse().join(" → ")}` });
         break;
       }

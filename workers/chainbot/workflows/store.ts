@@ -91,15 +91,13 @@ export async function updateWorkflow(
   const now = Date.now();
   try {
     await db.batch([
-      db
-        .insert(chainbotWorkflowVersions)
-        .values({
-          workflowId: id,
-          version,
-          definition: JSON.stringify(definition),
-          createdBy: updatedBy,
-          createdAt: now,
-        }),
+      db.insert(chainbotWorkflowVersions).values({
+        workflowId: id,
+        version,
+        definition: JSON.stringify(definition),
+        createdBy: updatedBy,
+        createdAt: now,
+      }),
       db
         .update(chainbotWorkflows)
         .set({

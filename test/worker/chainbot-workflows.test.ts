@@ -78,6 +78,16 @@ describe("POST /api/chainbot/workflows", () => {
     expect((await json<ErrorBody>(expr)).error.message).toMatch(/^steps\[0\] \(c\)\.expression: /);
   });
 
+  it("should answer 413 for a definition too large to store as one row", async ({ expect }) => {
+    const steps = Array.from({ length: 40 }, (_, i) => ({
+      ...agentStep(`s${i}`),
+      config: { blob: "x".repeat(15_000) },
+    }));
+    const res = await call("/api/chainbot/workflows", { body: { name: "big", steps }, token: await ADMIN() });
+    expect(res.status).toBe(413);
+    expect((await json<ErrorBody>(res)).error.code).toBe("payload_too_large");
+  });
+
   it("should check that a sub_workflow names a live workflow", async ({ expect }) => {
     const steps = (EVERY_STEP_TYPE.steps as Record<string, unknown>[]).map((s) =>
       s.id === "child" ? { ...s, workflow_id: "missing-workflow" } : s,

@@ -51,7 +51,7 @@ const create = createRoute({
   request: { body },
   responses: {
     201: { description: "Created", ...jsonContent(WorkflowSchema) },
-    ...errorResponses(400, 401, 403, 415),
+    ...errorResponses(400, 401, 403, 413, 415),
   },
 });
 
@@ -79,7 +79,7 @@ const update = createRoute({
   request: { params: WorkflowIdParamSchema, body },
   responses: {
     200: { description: "The new version", ...jsonContent(WorkflowSchema) },
-    ...errorResponses(400, 401, 403, 404, 409, 415),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415),
   },
 });
 
@@ -109,8 +109,16 @@ function definitionHook(result: { success: boolean; target: string; error?: z.Zo
   throw definitionError(result.error.issues.map((i) => describeZodIssue(input, i)));
 }
 
+/** A stored version is one D1 row, and D1 refuses rows past 2 MB: stay well under. */
+export const MAX_DEFINITION_BYTES = 512 * 1024;
+
 /** The graph check, then every sub_workflow step must name a live workflow (and not the one being saved). */
 async function checkAll(env: Env, def: WorkflowDefinition, selfId?: string): Promise<void> {
+  const bytes = new TextEncoder().encode(JSON.stringify(def)).length;
+  if (bytes > MAX_DEFINITION_BYTES)
+    throw new AppError(413, "payload_too_large", `definition: ${bytes} bytes, more than ${MAX_DEFINITION_BYTES}`, {
+      limit: MAX_DEFINITION_BYTES,
+    });
   const issues = checkDefinition(def);
   if (issues.length === 0) {
     for (const [i, step] of def.steps.entries()) {

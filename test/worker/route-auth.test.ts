@@ -22,6 +22,10 @@ interface RouteCase {
 }
 
 const BOT = "00000000-0000-5000-8000-000000000000";
+const CHAINBOT_WORKFLOW = {
+  name: "route-auth",
+  steps: [{ id: "s", type: "transform", output: { ok: "true" } }],
+};
 const ITEM = "00000000-0000-4000-8000-000000000000";
 
 const ROUTES: RouteCase[] = [
@@ -312,6 +316,46 @@ const ROUTES: RouteCase[] = [
     scope: "models:read",
     bad: { path: "/episodes/not-a-uuid", field: "param.episode_id" },
   },
+  {
+    method: "GET",
+    path: "/api/chainbot/workflows",
+    through: 200,
+    scope: "chainbot:read",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
+  {
+    method: "POST",
+    path: "/api/chainbot/workflows",
+    through: 201,
+    scope: "chainbot:workflow:create",
+    body: CHAINBOT_WORKFLOW,
+    bad: { body: { name: "w", steps: [{ id: "a", type: "teleport" }] }, field: "steps[0] (a).type" },
+  },
+  {
+    method: "GET",
+    path: `/api/chainbot/workflows/${ITEM}`,
+    through: [404, "workflow_not_found"],
+    scope: "chainbot:read",
+    bad: { query: "?version=0", field: "query.version" },
+  },
+  {
+    method: "PUT",
+    path: `/api/chainbot/workflows/${ITEM}`,
+    through: [404, "workflow_not_found"],
+    scope: "chainbot:workflow:create",
+    body: CHAINBOT_WORKFLOW,
+    bad: {
+      body: { name: "w", steps: [{ id: "c", type: "condition", expression: "true", true_steps: ["nope"] }] },
+      field: "steps[0] (c).true_steps[0]",
+    },
+  },
+  {
+    method: "DELETE",
+    path: `/api/chainbot/workflows/${ITEM}`,
+    through: [404, "workflow_not_found"],
+    scope: "chainbot:workflow:delete",
+    bad: { path: `/api/chainbot/workflows/${"w".repeat(101)}`, field: "param.id" },
+  },
 ];
 
 const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json"];
@@ -405,7 +449,7 @@ describe("protected routes", () => {
       ...PUBLIC,
       ...ROUTES.map(
         (r) =>
-          `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay").replace(`/inferences/${ITEM}`, "/inferences/{inference_id}").replace(`/episodes/${ITEM}`, "/episodes/{episode_id}").replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect").replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll").replace(`/commands/${ITEM}`, "/commands/{command_id}").replace("/api/v1/edge/devices/tester/", "/api/v1/edge/devices/{device_id}/")}`,
+          `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay").replace(`/inferences/${ITEM}`, "/inferences/{inference_id}").replace(`/episodes/${ITEM}`, "/episodes/{episode_id}").replace(`/api/chainbot/workflows/${ITEM}`, "/api/chainbot/workflows/{id}").replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect").replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll").replace(`/commands/${ITEM}`, "/commands/{command_id}").replace("/api/v1/edge/devices/tester/", "/api/v1/edge/devices/{device_id}/")}`,
       ),
     ]);
     expect(documented.filter((op) => !tested.has(op))).toEqual([]);

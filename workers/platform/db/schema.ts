@@ -198,3 +198,37 @@ export const providerSpend = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.provider, t.window] })],
 );
+
+/**
+ * ChainBot workflows (seed 004): one row per workflow, its latest version number and soft-delete time.
+ * The definitions themselves live in `chainbot_workflow_versions`, never updated: an execution pins one.
+ */
+export const chainbotWorkflows = sqliteTable(
+  "chainbot_workflows",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    latestVersion: integer("latest_version").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    /** Set by DELETE: new executions are refused, versions stay readable for the running ones. */
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("chainbot_workflows_created").on(t.createdAt, t.id)],
+);
+
+/** Every version of every ChainBot workflow definition, immutable once written. */
+export const chainbotWorkflowVersions = sqliteTable(
+  "chainbot_workflow_versions",
+  {
+    workflowId: text("workflow_id").notNull(),
+    version: integer("version").notNull(),
+    /** The checked definition, JSON. */
+    definition: text("definition").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workflowId, t.version] })],
+);

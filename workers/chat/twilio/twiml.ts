@@ -30,13 +30,21 @@ export type TwimlNode = SayNode | PauseNode | GatherNode | MessageNode | Redirec
 const NOT_XML_CHAR =
   // eslint-disable-next-line no-control-regex -- matching control characters is the point: they are dropped
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-const TEXT_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" };
+// A parser turns a literal CR (or CRLF) into LF before anything else; a reference keeps it.
+const TEXT_ESCAPES: Record<string, string> = {
+  "&": "&amp;",
+  "<": "&lt;",
+  ">": "&gt;",
+  '"': "&quot;",
+  "'": "&apos;",
+  "\r": "&#13;",
+};
 // Attribute-value normalisation would turn literal tab, LF and CR into spaces; references keep them.
 const ATTR_ESCAPES: Record<string, string> = { ...TEXT_ESCAPES, "\t": "&#9;", "\n": "&#10;", "\r": "&#13;" };
 
-/** Text content: the five markup characters escaped, non-XML characters dropped. */
+/** Text content: the five markup characters and CR escaped, non-XML characters dropped. */
 export function escapeXmlText(text: string): string {
-  return text.replace(NOT_XML_CHAR, "").replace(/[&<>"']/g, (c) => TEXT_ESCAPES[c] ?? c);
+  return text.replace(NOT_XML_CHAR, "").replace(/[&<>"'\r]/g, (c) => TEXT_ESCAPES[c] ?? c);
 }
 
 /** An attribute value: as text, plus tab, LF and CR as character references. */

@@ -135,6 +135,20 @@ describe("discord verify: Ed25519", () => {
     expect(isFreshTimestamp(NOW_S, NOW_MS + 60_000, 30)).toBe(false);
   });
 
+  it("should refuse, without throwing, when the public key is unset or unusable", async ({ expect }) => {
+    const app = await signer();
+    for (const publicKeyHex of [null, "abcd"]) {
+      const request = interactionRequest(PING, {
+        "X-Signature-Ed25519": await app.sign(NOW_S, PING),
+        "X-Signature-Timestamp": NOW_S,
+      });
+      expect(await verifyDiscordRequest(request, { publicKeyHex, nowMs: NOW_MS })).toEqual({
+        ok: false,
+        reason: "not_configured",
+      });
+    }
+  });
+
   it("should reject a configured public key that is not 32 bytes of hex", async ({ expect }) => {
     await expect(importDiscordPublicKey("abcd")).rejects.toThrow("DISCORD_PUBLIC_KEY must be 64 hex digits");
     await expect(importDiscordPublicKey("g".repeat(64))).rejects.toThrow("DISCORD_PUBLIC_KEY must be 64 hex digits");

@@ -82,6 +82,14 @@ describe("twilio signature: invalid and missing", () => {
     expect(result).toMatchObject({ ok: false, reason: "missing_signature" });
   });
 
+  it("should refuse everything, without throwing, when no auth token is configured", async ({ expect }) => {
+    for (const authToken of [null, ""]) {
+      const request = webhook("/myapp.php?foo=1&bar=2", { body: DOC_FORM, signature: DOC_SIGNATURE });
+      const result = await verifyTwilioRequest(request, { authToken, baseUrl: "https://mycompany.com" });
+      expect(result).toMatchObject({ ok: false, reason: "not_configured" });
+    }
+  });
+
   it("should refuse a tampered parameter, a changed query, another token and a truncated signature", async ({
     expect,
   }) => {

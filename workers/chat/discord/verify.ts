@@ -14,7 +14,7 @@ export const DISCORD_SIGNATURE_HEADER = "X-Signature-Ed25519";
 export const DISCORD_TIMESTAMP_HEADER = "X-Signature-Timestamp";
 export const DEFAULT_MAX_SKEW_SECONDS = 300;
 
-export type DiscordRejection = "missing_signature" | "bad_signature" | "stale_timestamp";
+export type DiscordRejection = "missing_signature" | "bad_signature" | "stale_timestamp" | "not_configured";
 
 export type DiscordVerification = { ok: true; rawBody: string } | { ok: false; reason: DiscordRejection };
 
@@ -66,13 +66,20 @@ export function isFreshTimestamp(timestamp: string, nowMs: number, maxSkewSecond
  */
 export async function verifyDiscordRequest(
   request: Request,
-  options: { publicKeyHex: string; nowMs?: number; maxSkewSeconds?: number },
+  options: { publicKeyHex: string | null; nowMs?: number; maxSkewSeconds?: number },
 ): Promise<DiscordVerification> {
   const signature = request.headers.get(DISCORD_SIGNATURE_HEADER);
   const timestamp = request.headers.get(DISCORD_TIMESTAMP_HEADER);
   const rawBody = await request.text();
   if (!signature || !timestamp) return { ok: false, reason: "missing_signature" };
-  const key = await importDiscordPublicKey(options.publicKeyHex);
+  let key: CryptoKey;
+  try {
+    if (options.publicKeyHex === null) throw new Error("DISCORD_PUBLIC_KEY is not set");
+    key = await importDiscordPublicKey(options.publicKeyHex);
+  } catch {
+    // Nothing can be verified without the key: refuse (401), never a 500.
+    return { ok: false, reason: "not_configured" };
+  }
   if (!(await verifyDiscordSignature(key, signature, timestamp, rawBody)))
     return { ok: false, reason: "bad_signature" };
   if (!isFreshTimestamp(timestamp, options.nowMs ?? Date.now(), options.maxSkewSeconds))

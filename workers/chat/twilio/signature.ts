@@ -14,7 +14,7 @@ export const TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature";
 export type FormParams = URLSearchParams | readonly (readonly [string, string])[];
 
 /** Why a request was refused; a route answers each with 403 and stores nothing. */
-export type TwilioRejection = "missing_signature" | "bad_signature" | "body_hash_mismatch";
+export type TwilioRejection = "missing_signature" | "bad_signature" | "body_hash_mismatch" | "not_configured";
 
 export type TwilioVerification =
   | { ok: true; kind: "form"; params: URLSearchParams; url: string }
@@ -133,7 +133,7 @@ export function publicWebhookUrl(baseUrl: string | undefined, requestUrl: string
  */
 export async function verifyTwilioRequest(
   request: Request,
-  options: { authToken: string; baseUrl?: string | undefined },
+  options: { authToken: string | null; baseUrl?: string | undefined },
 ): Promise<TwilioVerification> {
   const url = publicWebhookUrl(options.baseUrl, request.url);
   const signature = request.headers.get(TWILIO_SIGNATURE_HEADER);
@@ -141,6 +141,8 @@ export async function verifyTwilioRequest(
   const rawBody =
     request.method === "GET" || request.method === "HEAD" ? "" : new TextDecoder().decode(await request.arrayBuffer());
   if (!signature) return { ok: false, reason: "missing_signature", url };
+  // No token, nothing can be verified (and WebCrypto refuses an empty HMAC key): refuse, never throw.
+  if (!options.authToken) return { ok: false, reason: "not_configured", url };
   if (new URL(url).searchParams.has("bodySHA256")) {
     const rejection = await verifyTwilioBodySignature(options.authToken, signature, url, rawBody);
     return rejection ? { ok: false, reason: rejection, url } : { ok: true, kind: "json", rawBody, url };

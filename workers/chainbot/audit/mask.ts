@@ -12,8 +12,8 @@ const SENSITIVE_KEY =
 
 /** Shapes of secrets inside any string; each keeps only a harmless prefix that says what was there. */
 const SECRET_SHAPES: [RegExp, string][] = [
-  [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, `${MASK}jwt${MASK}`],
   [/\b(Bearer|Basic|Token)\s+[A-Za-z0-9._~+/=-]+/gi, `$1 ${MASK}`],
+  [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, `${MASK}jwt${MASK}`],
   [/\bsk-[A-Za-z0-9_-]{6,}/g, `sk-${MASK}`],
   [/\bbpk_[A-Za-z0-9_-]{6,}/g, `bpk_${MASK}`],
   [/\b(gh[pousr]_|github_pat_|xox[abprs]-|glpat-)[A-Za-z0-9_-]{6,}/g, `$1${MASK}`],

@@ -9,7 +9,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { decodeJwt } from "jose";
 import type { AppEnv, Principal } from "../../platform/app-env";
-import { isApiKey } from "../../platform/auth/api-keys";
+import { isApiKey, principalFromApiKey } from "../../platform/auth/api-keys";
+import { principalFromJwt } from "../../platform/auth/jwt";
 import { createDb } from "../../platform/db/client";
 import { chainbotAudit } from "../../platform/db/schema";
 import { AppError } from "../../platform/errors";
@@ -52,9 +53,27 @@ function boundedMetadata(metadata: Record<string, unknown>): Record<string, unkn
   return text.length <= MAX_METADATA_CHARS ? masked : { truncated: true, size: text.length };
 }
 
+/**
+ * Who a refused call came from. A 403 means the credential was verified and lacked the scope, but
+ * requireScope sets the principal only on success: verify it again (both verifiers cache per isolate).
+ */
+async function refusedPrincipal(c: Context<AppEnv>): Promise<Principal | undefined> {
+  const credential =
+    c.req.header("x-api-key")?.trim() ?? /^Bearer\s+(\S+)\s*$/i.exec(c.req.header("authorization") ?? "")?.[1];
+  if (!credential) return undefined;
+  try {
+    return isApiKey(credential)
+      ? await principalFromApiKey(c.env, credential, (work) => c.executionCtx.waitUntil(work))
+      : await principalFromJwt(credential, c.env);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Writes one audit row; never throws. */
 export async function recordAudit(c: Context<AppEnv>, entry: AuditEntry): Promise<void> {
-  const principal = c.get("principal") as Principal | undefined;
+  const principal =
+    (c.get("principal") as Principal | undefined) ?? (entry.status === 403 ? await refusedPrincipal(c) : undefined);
   const row = {
     id: crypto.randomUUID(),
     timestampMs: Date.now(),

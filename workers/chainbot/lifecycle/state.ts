@@ -32,16 +32,23 @@ function fromRow(row: typeof chainbotModuleState.$inferSelect): ModuleState {
   };
 }
 
-/** The persisted state; the first read ever records "running since now" (a no-op if another got there first). */
+/**
+ * The persisted state. Reads are plain selects; only the first read ever also writes, recording "running
+ * since now" (a no-op if another isolate got there first). Throws when D1 cannot be read: callers decide
+ * what an unknown state means (the routes show `error`).
+ */
 export async function readModuleState(env: Env): Promise<ModuleState> {
   const db = createDb(env.DB);
+  const select = db.select().from(chainbotModuleState).where(eq(chainbotModuleState.id, MODULE_ID));
+  const existing = (await select)[0];
+  if (existing) return fromRow(existing);
   const now = Date.now();
   const [, rows] = await db.batch([
     db
       .insert(chainbotModuleState)
       .values({ id: MODULE_ID, status: "running", startedAt: now, updatedAt: now, updatedBy: "system" })
       .onConflictDoNothing(),
-    db.select().from(chainbotModuleState).where(eq(chainbotModuleState.id, MODULE_ID)),
+    select,
   ]);
   const row = rows[0];
   if (!row) throw new Error("chainbot_module_state has no row after insert");
@@ -74,7 +81,10 @@ export async function setModuleStatus(
   return { before, after: row ? fromRow(row) : await readModuleState(env) };
 }
 
-/** For the engine: false while an admin has stopped ChainBot (new executions are refused; running ones go on). */
+/**
+ * For the engine, before it starts an execution: false while an admin has stopped ChainBot (new executions
+ * are refused; running ones go on). Throws when D1 is unreachable, so an unknown state is not taken as "running".
+ */
 export async function chainbotRunning(env: Env): Promise<boolean> {
   return (await readModuleState(env)).status === "running";
 }

@@ -5,6 +5,9 @@
 import { apiKeyRoutes } from "./admin/api-key-routes";
 import { workflowRoutes } from "./chainbot/workflows/routes";
 import { instanceRoutes } from "./botz/instance-routes";
+import { auditRoutes } from "./chainbot/audit/routes";
+import { chainbotConfigRoutes } from "./chainbot/config/routes";
+import { chainbotLifecycleRoutes } from "./chainbot/lifecycle/routes";
 import { botzRegistry } from "../durable-objects/botz-registry-client";
 import { botzGauges, statsRoutes } from "./botz/stats-routes";
 import { workItemRoutes } from "./botz/workitem-routes";
@@ -72,6 +75,9 @@ export function createApp() {
   services.mount(app, "models", openAiRoutes);
   services.mount(app, "models", logRoutes);
   services.mount(app, "chainbot", workflowRoutes);
+  services.mount(app, "chainbot", chainbotConfigRoutes);
+  services.mount(app, "chainbot", auditRoutes);
+  services.mount(app, "chainbot", chainbotLifecycleRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

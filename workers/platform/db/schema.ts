@@ -232,3 +232,56 @@ export const chainbotWorkflowVersions = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.workflowId, t.version] })],
 );
+/** ChainBot config files (JSON, YAML or TOML as uploaded, plus the checked values); applied in name order. */
+export const chainbotConfigFiles = sqliteTable("chainbot_config_files", {
+  name: text("name").primaryKey(),
+  format: text("format").notNull(),
+  content: text("content").notNull(),
+  /** The file's keys, flattened to their dotted names and checked against the key table when stored. */
+  values: text("values", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+/** ChainBot runtime config overrides (`PATCH /api/chainbot/config`): the highest level, one row per key. */
+export const chainbotConfigRuntime = sqliteTable("chainbot_config_runtime", {
+  key: text("key").primaryKey(),
+  value: text("value", { mode: "json" }).$type<unknown>().notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+/** ChainBot's audit log (seed 004's fields); metadata is masked before it is written. */
+export const chainbotAudit = sqliteTable(
+  "chainbot_audit",
+  {
+    id: text("id").primaryKey(),
+    timestampMs: integer("timestamp_ms").notNull(),
+    userId: text("user_id").notNull(),
+    sessionId: text("session_id"),
+    action: text("action").notNull(),
+    resource: text("resource").notNull(),
+    /** `success` or `failure`. */
+    outcome: text("outcome").notNull(),
+    status: integer("status"),
+    error: text("error"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    traceId: text("trace_id"),
+  },
+  (t) => [
+    index("chainbot_audit_ts").on(t.timestampMs, t.id),
+    index("chainbot_audit_user_ts").on(t.userId, t.timestampMs),
+    index("chainbot_audit_action_ts").on(t.action, t.timestampMs),
+    index("chainbot_audit_resource_ts").on(t.resource, t.timestampMs),
+  ],
+);
+
+/** ChainBot's lifecycle (one row, id `chainbot`): running or stopped, and since when. */
+export const chainbotModuleState = sqliteTable("chainbot_module_state", {
+  id: text("id").primaryKey(),
+  status: text("status").notNull(),
+  startedAt: integer("started_at"),
+  stoppedAt: integer("stopped_at"),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});

@@ -4,27 +4,25 @@
  * and owns the device's lifecycle: connect, messages, close, and the one alarm (job deadlines, command
  * expiry, the silence check, the event outbox).
  *
- * Parts: edge-hub-jobs.ts (inference jobs), edge-hub-command-desk.ts (commands), edge-hub-messages.ts
- * (device messages), edge-hub-presence.ts (online/offline and their events), edge-hub-device.ts (telemetry,
- * the over-temperature alert, the detail and the D1 directory row), edge-hub-poll.ts (the poll channel).
+ * Parts, wired in edge-hub-parts.ts: edge-hub-jobs.ts (inference jobs), edge-hub-command-desk.ts (commands),
+ * edge-hub-messages.ts (device messages), edge-hub-presence.ts (online/offline and their events),
+ * edge-hub-device.ts (telemetry, the over-temperature alert, the detail and the D1 directory row),
+ * edge-hub-poll.ts (the poll channel).
  * RPC: isOnline, status, detail, telemetryHistory, submitJob, streamJob, cancelJob, enqueueCommand,
  * awaitCommand, listCommands, poll. Device protocol: durable-objects/protocol.ts.
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import { Outbox } from "../workers/platform/bus/outbox";
-import { publish } from "../workers/platform/bus/publish";
-import { readConfig } from "../workers/platform/config";
-import { DueWork } from "../workers/platform/durable/due-work";
 import type { Env } from "../workers/platform/env";
 import { errorBody, fail, type Result } from "../workers/platform/errors";
-import { CommandDesk, invalid } from "./edge-hub-command-desk";
+import { invalid, type CommandDesk } from "./edge-hub-command-desk";
 import type { CommandRow } from "./edge-hub-commands";
-import { DeviceRecord, type DeviceDetail, type HubStatus } from "./edge-hub-device";
-import { JobDesk } from "./edge-hub-jobs";
+import type { DeviceDetail, DeviceRecord, HubStatus } from "./edge-hub-device";
+import type { JobDesk } from "./edge-hub-jobs";
 import { readSocketMessage, routeMessage, type MessageRoute } from "./edge-hub-messages";
-import { PollChannel } from "./edge-hub-poll";
-import { Presence } from "./edge-hub-presence";
+import { hubParts, type HubParts } from "./edge-hub-parts";
+import type { PollChannel } from "./edge-hub-poll";
+import type { Presence } from "./edge-hub-presence";
 import * as socket from "./edge-hub-socket";
 import type { TelemetryReading } from "./edge-hub-telemetry";
 import { deviceIdSchema, deviceMessageSchema, PING, PONG, type SubmitJobInput } from "./protocol";
@@ -46,52 +44,23 @@ const historySchema = z.object({
 export class EdgeHub extends DurableObject<Env> {
   /** The hub's clock; tests replace it to age heartbeats instead of waiting. */
   clock: () => number = () => Date.now();
-  private readonly polls = new PollChannel();
+  private readonly polls: PollChannel;
   private readonly jobs: JobDesk;
   private readonly commands: CommandDesk;
   private readonly presence: Presence;
   private readonly device: DeviceRecord;
-  private readonly due;
+  private readonly due: HubParts["due"];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
-    const settings = readConfig(env).edge;
-    const sql = ctx.storage.sql;
-    const clock = () => this.clock();
-    const liveSocket = (now: number) => socket.liveSocket(ctx, now, settings.offlineAfterMs);
-    const polling = (now: number) => this.presence.polling(now);
-    const armBy = (at: number) => this.due.armBy(at);
-    this.jobs = new JobDesk({ ctx, clock, polls: this.polls, liveSocket, pollOnline: polling, armBy });
-    const [dueBy, arm] = [(at: number) => this.due.dueBy(at), () => this.due.arm()];
-    this.commands = new CommandDesk({ sql, clock, polls: this.polls, liveSocket, dueBy, arm });
-    const outbox = new Outbox(sql, (events) => publish(env, events));
-    const lastPolled = () => this.commands.store.lastPolled();
-    const changed = () => this.device.changed();
-    const windowMs = settings.offlineAfterMs;
-    this.presence = new Presence({ ctx, windowMs, polls: this.polls, lastPolled, outbox, dueBy, changed });
-    const [jobs, commands, presence] = [this.jobs.store, this.commands, this.presence];
-    this.device = new DeviceRecord({ ctx, env, settings, clock, jobs, commands, presence, outbox });
-    this.due = new DueWork(ctx, {
-      clock,
-      work: {
-        // Jobs past their budget are cancelled; finished ones are dropped once no late reader needs them.
-        deadlines: { nextDueAt: () => this.jobs.nextDue(), run: (now: number) => this.jobs.expire(now) },
-        // Commands past their expiry are marked `expired` (never dropped), and anyone waiting is answered.
-        commands: {
-          nextDueAt: () => this.commands.store.nextExpiry(),
-          run: (now: number) => this.commands.expire(now),
-        },
-        // Before the outbox, so an offline event found here is sent in the same tick.
-        silence: {
-          nextDueAt: (now: number) => this.presence.silenceDueAt(now),
-          run: async (now: number) => {
-            this.presence.checkSilence(this.deviceId(), now);
-            await this.device.sync();
-          },
-        },
-        outbox,
-      },
-    });
+    ({
+      polls: this.polls,
+      jobs: this.jobs,
+      commands: this.commands,
+      presence: this.presence,
+      device: this.device,
+      due: this.due,
+    } = hubParts(ctx, env, () => this.clock()));
     // Keep-alive pings are answered by the runtime: a device pinging every 30 s never wakes the hub.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }

@@ -218,6 +218,15 @@ describe("EdgeHub over-temperature alert", () => {
     expect((await get<{ over_temperature: boolean }>(`/api/v1/edge/devices/${id}`)).over_temperature).toBe(true);
     device.close();
   });
+
+  it("should hand a polling device its alert.set in the answer to the poll that raised it", async ({ expect }) => {
+    const id = deviceId();
+    const frames = await pollFrames(id, [hello(id), reading("p-1", 0, 90)]);
+    expect(frames.map((f) => [f.type, f.name, f.args])).toEqual([
+      ["command", "alert.set", { alert: "over_temperature", active: true }],
+    ]);
+    await announced(expect, "edge.device.temperature.alert.v1", id, 1);
+  });
 });
 
 describe("EdgeHub online / offline", () => {
@@ -259,6 +268,23 @@ describe("EdgeHub online / offline", () => {
       await stopClock(hubStub(id), null);
     }
     device.close();
+  });
+
+  it("should find a polling device that stopped polling offline by the alarm", async ({ expect }) => {
+    const id = deviceId();
+    await pollFrames(id, [hello(id)]);
+    const online = await announced(expect, "edge.device.online.v1", id, 1);
+    expect(online[0]?.payload).toMatchObject({ device_id: id, transport: "poll" });
+    try {
+      await runInDurableObject(hubStub(id), (hub: EdgeHub) => {
+        hub.clock = () => Date.now() + 91_000;
+      });
+      expect(await runDurableObjectAlarm(hubStub(id))).toBe(true);
+      const offline = await announced(expect, "edge.device.offline.v1", id, 1);
+      expect(offline[0]?.payload).toMatchObject({ device_id: id, reason: "silent" });
+    } finally {
+      await stopClock(hubStub(id), null);
+    }
   });
 });
 

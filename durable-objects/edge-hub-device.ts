@@ -101,11 +101,11 @@ export class DeviceRecord {
     };
   }
 
-  /** Brings the directory row up to date when something it shows changed. */
+  /** Brings the directory row up to date when something it shows changed; a failed write stays due. */
   async sync(): Promise<void> {
     if (!this.stale) return;
     this.stale = false;
-    await this.directory.sync(() => this.entry());
+    if (!(await this.directory.sync(() => this.entry()))) this.stale = true;
   }
 
   private entry(): DirectoryEntry | null {

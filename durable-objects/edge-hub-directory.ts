@@ -21,7 +21,7 @@ export interface DirectoryEntry {
 }
 
 export class DeviceDirectory {
-  private running: Promise<void> | null = null;
+  private running: Promise<boolean> | null = null;
   private again = false;
 
   constructor(
@@ -29,8 +29,11 @@ export class DeviceDirectory {
     private readonly logLevel: string | undefined,
   ) {}
 
-  /** Writes the row `snapshot` gives when the write starts (null: nothing to write yet). */
-  sync(snapshot: () => DirectoryEntry | null): Promise<void> {
+  /**
+   * Writes the row `snapshot` gives when the write starts (null: nothing to write yet). Resolves false when
+   * the write failed (logged), so the caller can mark the row behind and try again on its next change.
+   */
+  sync(snapshot: () => DirectoryEntry | null): Promise<boolean> {
     if (this.running) {
       this.again = true;
       return this.running;
@@ -41,20 +44,24 @@ export class DeviceDirectory {
     return this.running;
   }
 
-  private async drain(snapshot: () => DirectoryEntry | null): Promise<void> {
+  private async drain(snapshot: () => DirectoryEntry | null): Promise<boolean> {
+    let ok = true;
     do {
       this.again = false;
       const entry = snapshot();
-      if (!entry) return;
+      if (!entry) return ok;
       try {
         await this.upsert(entry);
+        ok = true;
       } catch (err) {
+        ok = false;
         createLogger("edge", this.logLevel).warn("device directory write failed; the next change retries it", {
           device_id: entry.device_id,
           error: err instanceof Error ? err.message : String(err),
         });
       }
     } while (this.again);
+    return ok;
   }
 
   private async upsert(entry: DirectoryEntry): Promise<void> {

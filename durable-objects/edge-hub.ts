@@ -187,13 +187,14 @@ export class EdgeHub extends DurableObject<Env> {
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const now = this.clock();
     socket.touch(ws, now);
+    const deviceId = socket.attachmentOf(ws)?.device_id ?? null;
+    if (deviceId !== null) this.presence.heard(deviceId, "websocket", now);
     const read = readSocketMessage(message);
     if ("error" in read) {
       socket.send(ws, read.error);
+      await this.settle();
       return;
     }
-    const deviceId = socket.attachmentOf(ws)?.device_id ?? null;
-    if (deviceId !== null) this.presence.heard(deviceId, "websocket", now);
     const refuse = () => socket.closeQuietly(ws, 1008, "device_id mismatch");
     routeMessage(
       read.msg,

@@ -156,7 +156,7 @@ export class EdgeHub extends DurableObject<Env> {
   }
 
   /** The device's connection, forwarded by the Worker once the device token matched the device id. */
-  override async fetch(request: Request): Promise<Response> {
+  override fetch(request: Request): Response {
     const url = new URL(request.url);
     const deviceId = deviceIdSchema.safeParse(url.searchParams.get("device_id"));
     if (url.pathname !== "/connect" || !deviceId.success)
@@ -180,7 +180,8 @@ export class EdgeHub extends DurableObject<Env> {
     for (const job of this.jobs.store.unacked(now)) socket.send(server, socket.jobFrame(job, now));
     this.commands.resend(server, now);
     this.presence.heard(deviceId.data, "websocket", now);
-    await this.settle();
+    // The directory write is not the device's business: a slow D1 must not hold up its upgrade.
+    this.ctx.waitUntil(this.settle());
     return new Response(null, { status: 101, webSocket: client });
   }
 

@@ -18,6 +18,8 @@ import { resourceRoutes } from "./resources/routes";
 import { streamRoutes } from "./bus/stream-routes";
 import { edgeCommandRoutes } from "./edge/command-routes";
 import { edgeConnectRoutes } from "./edge/connect-routes";
+import { edgeDeviceGauges } from "./edge/device-gauges";
+import { edgeDeviceRoutes } from "./edge/device-routes";
 import { edgePollRoutes } from "./edge/poll-routes";
 import { inferenceRoutes } from "./models/api/inference-routes";
 import { logRoutes } from "./models/api/log-routes";
@@ -56,7 +58,10 @@ export function createApp() {
       config: configHealthCheck,
     }),
   );
-  app.route("/", metricsRoutes([botzGauges, resourceGauges, breakerGauges, providerGauges(configuredProviders)]));
+  app.route(
+    "/",
+    metricsRoutes([botzGauges, resourceGauges, breakerGauges, providerGauges(configuredProviders), edgeDeviceGauges]),
+  );
   services.mount(app, "botz", instanceRoutes);
   services.mount(app, "botz", workItemRoutes);
   services.mount(app, "botz", statsRoutes);
@@ -70,6 +75,7 @@ export function createApp() {
   services.mount(app, "edge", edgeConnectRoutes);
   services.mount(app, "edge", edgePollRoutes);
   services.mount(app, "edge", edgeCommandRoutes);
+  services.mount(app, "edge", edgeDeviceRoutes);
   services.mount(app, "models", modelConfigRoutes);
   services.mount(app, "models", inferenceRoutes);
   services.mount(app, "models", openAiRoutes);

@@ -253,6 +253,28 @@ const ROUTES: RouteCase[] = [
     scope: "edge:read",
     bad: { path: `/api/v1/edge/devices/tester/commands/${"x".repeat(300)}`, field: "param.command_id" },
   },
+  {
+    method: "GET",
+    path: "/api/v1/edge/devices",
+    through: 200,
+    scope: "edge:read",
+    bad: { query: "?online=maybe", field: "query.online" },
+  },
+  // "unseen" names a device that never connected (sub "tester" polls above, so it is known): 404 past auth.
+  {
+    method: "GET",
+    path: "/api/v1/edge/devices/unseen",
+    through: [404, "device_not_found"],
+    scope: "edge:read",
+    bad: { path: "/api/v1/edge/devices/Not_A_Device", field: "param.device_id" },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/edge/devices/unseen/telemetry",
+    through: [404, "device_not_found"],
+    scope: "edge:read",
+    bad: { query: "?since=yesterday", field: "query.since" },
+  },
   // No `body`: this route also takes text/plain TOML, so the shared "non-JSON body → 415" case does not apply.
   {
     method: "PUT",
@@ -490,7 +512,22 @@ describe("protected routes", () => {
       ...PUBLIC,
       ...ROUTES.map(
         (r) =>
-          `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay").replace(`/inferences/${ITEM}`, "/inferences/{inference_id}").replace(`/episodes/${ITEM}`, "/episodes/{episode_id}").replace(`/api/chainbot/workflows/${ITEM}`, "/api/chainbot/workflows/{id}").replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect").replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll").replace(`/commands/${ITEM}`, "/commands/{command_id}").replace("/api/v1/edge/devices/tester/", "/api/v1/edge/devices/{device_id}/").replace("/api/chainbot/config/files/route-auth", "/api/chainbot/config/files/{name}")}`,
+          `${r.method} ${r.path
+            .replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}")
+            .replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}")
+            .replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}")
+            .replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}")
+            .replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}")
+            .replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay")
+            .replace(`/inferences/${ITEM}`, "/inferences/{inference_id}")
+            .replace(`/episodes/${ITEM}`, "/episodes/{episode_id}")
+            .replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")
+            .replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll")
+            .replace(`/commands/${ITEM}`, "/commands/{command_id}")
+            .replace("/api/v1/edge/devices/tester/", "/api/v1/edge/devices/{device_id}/")
+            .replace("/api/v1/edge/devices/unseen", "/api/v1/edge/devices/{device_id}")
+            .replace(`/api/chainbot/workflows/${ITEM}`, "/api/chainbot/workflows/{id}")
+            .replace("/api/chainbot/config/files/route-auth", "/api/chainbot/config/files/{name}")}`,
       ),
     ]);
     expect(documented.filter((op) => !tested.has(op))).toEqual([]);

@@ -285,3 +285,26 @@ export const chainbotModuleState = sqliteTable("chainbot_module_state", {
   updatedAt: integer("updated_at").notNull(),
   updatedBy: text("updated_by").notNull(),
 });
+
+/**
+ * The edge device directory: one row per device an EdgeHub has heard from, upserted by the hub on hello,
+ * telemetry and online/offline changes (best effort: the hub is the source of truth, this is its index for
+ * the device list and the /metrics gauges).
+ */
+export const edgeDevices = sqliteTable(
+  "edge_devices",
+  {
+    deviceId: text("device_id").primaryKey(),
+    firstSeen: integer("first_seen").notNull(),
+    lastSeen: integer("last_seen").notNull(),
+    agentVersion: text("agent_version"),
+    online: integer("online", { mode: "boolean" }).notNull(),
+    /** The latest telemetry reading as the hub stored it (`{id, at, data}`), or null before the first one. */
+    telemetry: text("telemetry", { mode: "json" }).$type<unknown>(),
+    overTemperature: integer("over_temperature", { mode: "boolean" }).notNull(),
+    /** The models pulled on the device's Ollama, from its latest telemetry. */
+    models: text("models", { mode: "json" }).$type<string[]>().notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("edge_devices_first_seen").on(t.firstSeen, t.deviceId)],
+);

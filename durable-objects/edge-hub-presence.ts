@@ -1,13 +1,21 @@
 /**
- * Whether an EdgeHub's device is online — a socket heard from, or a poll, within EDGE_OFFLINE_AFTER — and
- * the announced state in SQLite, so each transition is published exactly once across hibernation and
- * eviction: online on a connect, message or poll after being offline; offline when the socket closes or, by
- * the alarm, when the device has gone silent past the window (no close frame needed).
+ * Whether an EdgeHub's device is online — a socket heard from within EDGE_OFFLINE_AFTER, or a poll waiting
+ * or answered within POLL_GAP_MS — and the announced state in SQLite, so each transition is published exactly
+ * once across hibernation and eviction: online on a connect, message or poll after being offline; offline
+ * when the socket closes or, by the alarm, when the device has gone silent (no close frame needed).
+ *
+ * A polling device keeps a long poll out at all times and re-polls as soon as one is answered, so a gap of a
+ * few seconds with no poll means it is gone: a dead device is seen offline at most its poll wait plus the gap
+ * after it died (the hub cannot see a poll's client vanish while it holds the poll), not a whole
+ * EDGE_OFFLINE_AFTER later, so the model gateway stops sending it local-tier jobs soon.
  */
 import type { Outbox } from "../workers/platform/bus/outbox";
 import { offlineEvent, onlineEvent, type OfflineReason, type Transport } from "./edge-hub-events";
 import type { PollChannel } from "./edge-hub-poll";
 import { DEVICE_TAG, lastSeen, liveSocket } from "./edge-hub-socket";
+
+/** How long after its last poll ended a polling device with no poll waiting is still online. */
+export const POLL_GAP_MS = 10_000;
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS presence (
   id INTEGER PRIMARY KEY CHECK (id = 1), online INTEGER NOT NULL, first_seen INTEGER NOT NULL, changed_at INTEGER NOT NULL)`;
@@ -39,7 +47,12 @@ export class Presence {
 
   polling(now: number): boolean {
     const polled = this.deps.lastPolled();
-    return this.deps.polls.waiters.size > 0 || (polled !== null && now - polled <= this.deps.windowMs);
+    return this.deps.polls.waiters.size > 0 || (polled !== null && now - polled <= POLL_GAP_MS);
+  }
+
+  /** A poll was answered: the silence check is due once the gap after it has passed with no new poll. */
+  pollEnded(now: number): void {
+    if (this.announced()) this.deps.dueBy(now + POLL_GAP_MS + 1);
   }
 
   /** The last sign of life on any channel: a socket message or ping, or a poll. */
@@ -78,11 +91,21 @@ export class Presence {
     if (deviceId !== null && this.announced() && !this.isOnline(now, ws)) this.gone(deviceId, "closed", now);
   }
 
-  /** The alarm's check: when silence would make an online device offline. */
+  /**
+   * The alarm's check: when silence would make an online device offline — the latest of each channel's end
+   * (a socket's last sign of life plus the window; the last poll plus the gap). None while a poll is waiting:
+   * its end asks again (pollEnded).
+   */
   silenceDueAt(now: number): number | null {
     if (!this.announced()) return null;
-    const seen = this.lastSeen();
-    return seen === null ? now : seen + this.deps.windowMs + 1;
+    const ends = this.deps.ctx
+      .getWebSockets(DEVICE_TAG)
+      .map((ws) => lastSeen(this.deps.ctx, ws) + this.deps.windowMs + 1);
+    const polled = this.deps.lastPolled();
+    if (this.deps.polls.waiters.size > 0) {
+      if (ends.length === 0) return null;
+    } else if (polled !== null) ends.push(polled + POLL_GAP_MS + 1);
+    return ends.length === 0 ? now : Math.max(...ends);
   }
 
   checkSilence(deviceId: string | null, now: number): void {

@@ -152,6 +152,7 @@ export class EdgeHub extends DurableObject<Env> {
       this.commands.store.polled(later);
       frames.push(...this.pollFrames(later));
     }
+    this.presence.pollEnded(this.clock());
     return { ok: true, body: `{"messages":[${frames.join(",")}]}` };
   }
 

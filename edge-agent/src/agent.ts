@@ -142,7 +142,8 @@ export class EdgeAgent {
     const connector = new Connector({
       mode: config.EDGE_TRANSPORT,
       openWebSocket: (signal) => openWebSocket({ ...transport, pingIntervalMs: options.pingIntervalMs }, signal),
-      openPoll: (signal) => openPoll({ ...transport, waitSeconds: options.pollWaitSeconds }, signal),
+      openPoll: (signal) =>
+        openPoll({ ...transport, waitSeconds: options.pollWaitSeconds ?? config.EDGE_POLL_WAIT_SECONDS }, signal),
       backoff: new Backoff(options.backoff ?? { baseMs: 1000, maxMs: 60_000 }),
       log,
       onConnected: async (t) => {

@@ -54,6 +54,11 @@ const configSchema = z.object({
   CPU_TEMP_THRESHOLD_CELSIUS: z.coerce.number().min(20).max(120).optional(),
   TEMP_CLEAR_C: z.coerce.number().min(0).max(120).default(75),
   TELEMETRY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /**
+   * How long the hub may hold a long poll (the route allows 25 s). The hub takes a polling device for gone
+   * about 10 s after its last poll ended, so a dead one is seen offline at most this plus 10 s after it died.
+   */
+  EDGE_POLL_WAIT_SECONDS: z.coerce.number().int().min(1).max(25).default(20),
   /** Where the command ledger and the offline telemetry buffer live (systemd's StateDirectory). */
   EDGE_STATE_DIR: z.string().min(1).default("/var/lib/botplane-edge-agent"),
   /** Lowest level logged; `debug` adds every dropped send and failed reader. */

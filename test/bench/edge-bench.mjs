@@ -109,8 +109,8 @@ export async function setUpEdge(origin, mint, log) {
           type: "application/json",
           text: JSON.stringify({ name: "gpio.read", args: { pin: 18 } }),
         });
-        if (probe.status === 200 && probe.json?.command?.status === "succeeded") {
-          commandIds[device] = probe.json.command.id;
+        if (probe.status === 200 && probe.json?.status === "succeeded") {
+          commandIds[device] = probe.json.id;
           break;
         }
         if (Date.now() > deadline)

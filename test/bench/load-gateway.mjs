@@ -19,7 +19,7 @@ function answered(kit, check, text) {
   if (check === "ollama") return kit.parseJson(text.trimEnd().split("\n").pop())?.done === true;
   const b = kit.parseJson(text);
   if (check === "content") return Array.isArray(b?.content) && typeof b.content[0]?.text === "string";
-  if (check === "command") return b?.command?.status === "succeeded";
+  if (check === "command") return b?.status === "succeeded";
   return typeof b?.choices?.[0]?.message?.content === "string";
 }
 

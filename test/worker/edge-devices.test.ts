@@ -15,10 +15,11 @@ import {
 import { describe, it, type ExpectStatic } from "vitest";
 import type { EdgeHub } from "../../durable-objects/edge-hub";
 import { edgeHub } from "../../durable-objects/edge-hub-client";
+import { POLL_GAP_MS } from "../../durable-objects/edge-hub-presence";
 import { readConfig } from "../../workers/platform/config";
 import worker from "../../workers/index";
 import { call, json, token, uniqueId } from "./helpers";
-import { stopClock } from "./support/clock";
+import { setClockLead, stopClock } from "./support/clock";
 
 interface Frame {
   type: string;
@@ -270,15 +271,20 @@ describe("EdgeHub online / offline", () => {
     device.close();
   });
 
-  it("should find a polling device that stopped polling offline by the alarm", async ({ expect }) => {
+  it("should find a polling device offline by the alarm once POLL_GAP_MS passed with no poll, not before", async ({
+    expect,
+  }) => {
     const id = deviceId();
     await pollFrames(id, [hello(id)]);
     const online = await announced(expect, "edge.device.online.v1", id, 1);
     expect(online[0]?.payload).toMatchObject({ device_id: id, transport: "poll" });
+    const seenOnline = () => get<{ online: boolean }>(`/api/v1/edge/devices/${id}`).then((d) => d.online);
     try {
-      await runInDurableObject(hubStub(id), (hub: EdgeHub) => {
-        hub.clock = () => Date.now() + 91_000;
-      });
+      await setClockLead(hubStub(id), POLL_GAP_MS - 1000);
+      await runDurableObjectAlarm(hubStub(id));
+      expect(await seenOnline()).toBe(true);
+      await setClockLead(hubStub(id), POLL_GAP_MS + 1000);
+      expect(await seenOnline()).toBe(false);
       expect(await runDurableObjectAlarm(hubStub(id))).toBe(true);
       const offline = await announced(expect, "edge.device.offline.v1", id, 1);
       expect(offline[0]?.payload).toMatchObject({ device_id: id, reason: "silent" });

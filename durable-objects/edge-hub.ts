@@ -8,8 +8,8 @@
  * edge-hub-messages.ts (device messages), edge-hub-presence.ts (online/offline and their events),
  * edge-hub-device.ts (telemetry, the over-temperature alert, the detail and the D1 directory row),
  * edge-hub-poll.ts (the poll channel).
- * RPC: isOnline, status, detail, telemetryHistory, submitJob, streamJob, cancelJob, enqueueCommand,
- * awaitCommand, listCommands, poll. Device protocol: durable-objects/protocol.ts.
+ * RPC: isOnline, status, detail, telemetryHistory, runJob (submit + stream), submitJob, streamJob, cancelJob,
+ * enqueueCommand, awaitCommand, listCommands, poll. Device protocol: durable-objects/protocol.ts.
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
@@ -97,6 +97,16 @@ export class EdgeHub extends DurableObject<Env> {
   /** Queues a job and sends it to the device at once; 503 `device_offline` when it is not connected. */
   submitJob(input: SubmitJobInput): Promise<Result<{ job_id: string; seq: number }>> {
     return this.jobs.submit(input);
+  }
+
+  /**
+   * submitJob and streamJob in one round trip, for the model gateway: the job is queued and its answer stream
+   * opened in the same call (chunks that arrive before the caller reads are replayed from storage).
+   */
+  async runJob(input: SubmitJobInput): Promise<Result<{ job_id: string; stream: ReadableStream<Uint8Array> }>> {
+    const submitted = await this.jobs.submit(input);
+    if (!submitted.ok) return submitted;
+    return { ok: true, job_id: submitted.job_id, stream: this.jobs.stream(submitted.job_id, 0) };
   }
 
   /** The job's answer as NDJSON lines: stored chunks from `sinceIndex`, then live ones, then `done` or `error`. */

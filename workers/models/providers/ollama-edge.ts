@@ -82,14 +82,14 @@ export function edgeTransport(provider: string, env: Env, deviceId: string, dead
       let jobId: string;
       let stream: ReadableStream<Uint8Array>;
       try {
-        const submitted = await hub.submitJob({
+        const submitted = await hub.runJob({
           kind: path === "/api/chat" ? "llm.chat" : "llm.embed",
           request: body,
           deadlineMs,
         });
         if (!submitted.ok) throw submitFailure(provider, deviceId, submitted);
         jobId = submitted.job_id;
-        stream = await hub.streamJob(jobId, 0);
+        stream = submitted.stream;
       } catch (err) {
         throw errorFromFailure(provider, err, signal);
       }

@@ -9,21 +9,11 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { SignJWT } from "jose";
 import { afterEach, describe, it, vi } from "vitest";
 import { maskSecrets, maskString } from "../../workers/chainbot/audit/mask";
+import type { AuditRecord } from "../../workers/chainbot/audit/query";
 import worker from "../../workers/index";
 import { ADMIN, call, json, SECRET, token, uniqueId } from "./helpers";
 
-interface AuditEntry {
-  id: string;
-  timestamp: string;
-  user_id: string;
-  session_id: string | null;
-  action: string;
-  resource: string;
-  outcome: string;
-  status: number | null;
-  error: string | null;
-  metadata: Record<string, unknown>;
-}
+type AuditEntry = Omit<AuditRecord, "trace_id">;
 interface AuditList {
   entries: AuditEntry[];
   next_cursor: string | null;

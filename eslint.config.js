@@ -62,7 +62,8 @@ export default defineConfig(
             "test/worker/fake-upstreams/*.ts",
           ],
           defaultProject: "tsconfig.node.json",
-          maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 50,
+          // The Node-side files (agent tests, fakes, bench, e2e) outgrew the default 50; they share one program.
+          maximumDefaultProjectFileMatchCount_THIS_WILL_SLOW_DOWN_LINTING: 150,
         },
         tsconfigRootDir: import.meta.dirname,
       },

@@ -12,6 +12,7 @@ import type { EdgeHub } from "../../durable-objects/edge-hub";
 import { createOllamaProvider } from "../../workers/models/providers/ollama";
 import type { ChatRequest } from "../../workers/models/types";
 import { call, json, token, uniqueId } from "./helpers";
+import { openDeviceSocket } from "./support/edge-device";
 
 interface Frame {
   type: string;
@@ -59,12 +60,7 @@ class DeviceMemory {
 
 /** A WebSocket device; with `answer`, each command is run (once per id) and its result sent. */
 async function connect(id: string, memory: DeviceMemory, answer: boolean) {
-  const res = await call(`/api/v1/edge/${id}/connect`, {
-    token: await token(["edge:device"], { sub: id }),
-    headers: { upgrade: "websocket" },
-  });
-  const ws = res.webSocket;
-  if (res.status !== 101 || !ws) throw new Error(`no upgrade: ${res.status} ${await res.text()}`);
+  const ws = await openDeviceSocket(id);
   const frames: Frame[] = [];
   ws.addEventListener("message", (e) => {
     const frame = JSON.parse(String(e.data)) as Frame;

@@ -19,6 +19,7 @@ import { POLL_GAP_MS } from "../../durable-objects/edge-hub-presence";
 import { readConfig } from "../../workers/platform/config";
 import worker from "../../workers/index";
 import { call, json, token, uniqueId } from "./helpers";
+import { openDeviceSocket } from "./support/edge-device";
 import { setClockLead, stopClock } from "./support/clock";
 
 interface Frame {
@@ -67,12 +68,7 @@ function reading(id: string, m: number, cpu: number | null = 50) {
 const hello = (id: string) => ({ type: "hello", device_id: id, agent_version: VERSION });
 
 async function connect(id: string) {
-  const res = await call(`/api/v1/edge/${id}/connect`, {
-    token: await token(["edge:device"], { sub: id }),
-    headers: { upgrade: "websocket" },
-  });
-  const ws = res.webSocket;
-  if (res.status !== 101 || !ws) throw new Error(`no upgrade: ${res.status} ${await res.text()}`);
+  const ws = await openDeviceSocket(id);
   const frames: Frame[] = [];
   ws.addEventListener("message", (e) => {
     frames.push(JSON.parse(String(e.data)) as Frame);

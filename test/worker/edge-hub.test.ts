@@ -13,6 +13,7 @@ import type { EdgeHub } from "../../durable-objects/edge-hub";
 import { createOllamaProvider, type OllamaOptions } from "../../workers/models/providers/ollama";
 import { type ChatRequest, ProviderError, type StreamChunk } from "../../workers/models/types";
 import { call, json, token, uniqueId } from "./helpers";
+import { openDeviceSocket } from "./support/edge-device";
 
 interface Frame {
   type: string;
@@ -33,12 +34,7 @@ const hubStub = (id: string) => env.EDGE_HUB.getByName(id);
 
 /** The fake device. `answer` (when given) acks each job and replies with its chunks, then `done`. */
 async function connect(id: string, answer?: Answer) {
-  const res = await call(`/api/v1/edge/${id}/connect`, {
-    token: await token(["edge:device"], { sub: id }),
-    headers: { upgrade: "websocket" },
-  });
-  const ws = res.webSocket;
-  if (res.status !== 101 || !ws) throw new Error(`no upgrade: ${res.status} ${await res.text()}`);
+  const ws = await openDeviceSocket(id);
   const frames: Frame[] = [];
   const send = (message: unknown) => ws.send(typeof message === "string" ? message : JSON.stringify(message));
   const reply = (job: Job, chunks: Record<string, unknown>[]) => {

@@ -3,6 +3,8 @@
  * onError and a notFound that knows 405 from 404.
  */
 import { apiKeyRoutes } from "./admin/api-key-routes";
+import { chatModel } from "./chat-model";
+import { chatRoutes } from "./chat/routes";
 import { instanceRoutes } from "./botz/instance-routes";
 import { botzRegistry } from "../durable-objects/botz-registry-client";
 import { botzGauges, statsRoutes } from "./botz/stats-routes";
@@ -70,6 +72,7 @@ export function createApp() {
   services.mount(app, "models", inferenceRoutes);
   services.mount(app, "models", openAiRoutes);
   services.mount(app, "models", logRoutes);
+  services.mount(app, "chat", chatRoutes(chatModel));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -312,6 +312,21 @@ const ROUTES: RouteCase[] = [
     scope: "models:read",
     bad: { path: "/episodes/not-a-uuid", field: "param.episode_id" },
   },
+  {
+    method: "POST",
+    path: "/chat",
+    through: [404, "session_not_found"],
+    scope: "chat:write",
+    body: { message: "hi", session_id: ITEM },
+    bad: { body: { message: "" }, field: "body.message" },
+  },
+  {
+    method: "GET",
+    path: `/session/${ITEM}`,
+    through: [404, "session_not_found"],
+    scope: "chat:read",
+    bad: { path: "/session/not-a-uuid", field: "param.id" },
+  },
 ];
 
 const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json"];
@@ -405,7 +420,7 @@ describe("protected routes", () => {
       ...PUBLIC,
       ...ROUTES.map(
         (r) =>
-          `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay").replace(`/inferences/${ITEM}`, "/inferences/{inference_id}").replace(`/episodes/${ITEM}`, "/episodes/{episode_id}").replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect").replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll").replace(`/commands/${ITEM}`, "/commands/{command_id}").replace("/api/v1/edge/devices/tester/", "/api/v1/edge/devices/{device_id}/")}`,
+          `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay").replace(`/inferences/${ITEM}`, "/inferences/{inference_id}").replace(`/episodes/${ITEM}`, "/episodes/{episode_id}").replace(`/session/${ITEM}`, "/session/{id}").replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect").replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll").replace(`/commands/${ITEM}`, "/commands/{command_id}").replace("/api/v1/edge/devices/tester/", "/api/v1/edge/devices/{device_id}/")}`,
       ),
     ]);
     expect(documented.filter((op) => !tested.has(op))).toEqual([]);

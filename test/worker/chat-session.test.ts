@@ -213,14 +213,14 @@ describe("POST /chat with stream: true", () => {
     expect(session.context.map((t) => t.content)).toEqual(["stream these words", "echo: stream these words"]);
   });
 
-  it("should end the stream with an error frame in the error shape", async ({ expect }) => {
+  it("should answer a missing session with a plain 404 before any stream starts", async ({ expect }) => {
     const auth = await founderToken({ user_id: uniqueId("f") });
     const res = await call("/chat", {
       token: auth,
       body: { message: "x", stream: true, session_id: "00000000-0000-4000-8000-0000000000ff" },
     });
-    expect(await res.text()).toBe(
-      `data: ${JSON.stringify({ type: "error", error: { code: "session_not_found", message: "no such session" } })}\n\ndata: [DONE]\n\n`,
-    );
+    expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toContain("application/json");
+    expect(await json(res)).toEqual({ error: { code: "session_not_found", message: "no such session" } });
   });
 });

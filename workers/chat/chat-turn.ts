@@ -5,7 +5,7 @@
  * within the surface's length, store both turns, fold the context if over budget, write the transcript.
  * With `onToken`, each model round is streamed and its text deltas handed over as they arrive.
  */
-import { chatSession } from "../../durable-objects/session-client";
+import { chatSession, type SessionRpc } from "../../durable-objects/session-client";
 import type { SessionState } from "../../durable-objects/session-contract";
 import type { Env } from "../platform/env";
 import { unwrap } from "../platform/errors";
@@ -149,9 +149,13 @@ async function converse(deps: TurnDeps, conv: Conversation): Promise<Conversed> 
   }
 }
 
-export async function runTurn(req: TurnRequest, deps: TurnDeps): Promise<TurnResult> {
-  const { env } = deps;
-  const config = chatConfig(env);
+export interface OpenedTurn {
+  stub: SessionRpc;
+  session: SessionState;
+}
+
+/** Creates or resumes the turn's session; 404 for a missing, expired, foreign or higher-mode one. */
+export async function openTurn(req: TurnRequest, env: Env): Promise<OpenedTurn> {
   const { caller, surface } = req.admitted;
   const sessionId = req.sessionId ?? crypto.randomUUID();
   const stub = chatSession(env, sessionId);
@@ -162,11 +166,18 @@ export async function runTurn(req: TurnRequest, deps: TurnDeps): Promise<TurnRes
       workspaceId: caller.workspaceId,
       trustMode: req.trustMode,
       surface,
-      ttlMs: config.sessionTtlMs,
+      ttlMs: chatConfig(env).sessionTtlMs,
       create: req.sessionId === undefined,
     }),
   );
-  const session = opened.session;
+  return { stub, session: opened.session };
+}
+
+export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDeps): Promise<TurnResult> {
+  const { env } = deps;
+  const config = chatConfig(env);
+  const { caller, surface } = req.admitted;
+  const { stub, session } = opened;
   const ceiling = session.trustMode;
   const store = new MemoryStore(env, {
     founderId: caller.founderId,

@@ -10,7 +10,7 @@ import { logFor } from "../platform/logger";
 import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
 import { formatTraceparent } from "../platform/trace";
 import { createRouter } from "../platform/validation";
-import { runTurn } from "./chat-turn";
+import { openTurn, runTurn } from "./chat-turn";
 import { admit, chatAuth } from "./enforcer";
 import type { ChatModel } from "./model-port";
 import { ChatBodySchema, ChatResponseSchema, SessionParamSchema, SessionQuerySchema, SessionSchema } from "./schemas";
@@ -70,8 +70,9 @@ export function chatRoutes(model: ChatModel) {
         log: logFor(c),
         traceparent: formatTraceparent(c.get("trace")),
       };
-      if (body.stream) return sseTurn(request, deps, errorBody);
-      return c.json(await runTurn(request, deps), 200);
+      const opened = await openTurn(request, c.env);
+      if (body.stream) return sseTurn(request, opened, deps, errorBody);
+      return c.json(await runTurn(request, opened, deps), 200);
     })
     .openapi(session, async (c) => {
       const { id } = c.req.valid("param");

@@ -1,13 +1,16 @@
 /**
  * `POST /chat` with `"stream": true`: the turn runs with each model round streamed, and the response is
  * Server-Sent Events — `{"type":"token","text":…}` per delta, then `{"type":"done",…}` with the whole turn
- * (reply, usage, cost, tool calls), or `{"type":"error","error":{code,message}}`, then `data: [DONE]`.
+ * (reply, usage, cost, tool calls), or `{"type":"error","error":{code,message}}`, then `data: [DONE]`. The
+ * session is opened before the stream starts, so a missing session is still a plain 404; only what fails
+ * after the headers (the model gateway, a tool) arrives as an error frame.
  */
 import { AppError, type ErrorBody } from "../platform/errors";
-import { runTurn, type TurnDeps, type TurnRequest } from "./chat-turn";
+import { type OpenedTurn, runTurn, type TurnDeps, type TurnRequest } from "./chat-turn";
 
 export function sseTurn(
   request: TurnRequest,
+  opened: OpenedTurn,
   deps: Omit<TurnDeps, "onToken">,
   errorBody: (code: string, message: string, details?: unknown) => ErrorBody,
 ): Response {
@@ -18,7 +21,7 @@ export function sseTurn(
   const frame = (data: unknown) => {
     writer.write(encoder.encode(`data: ${JSON.stringify(data)}\n\n`)).catch(() => undefined);
   };
-  const turn = runTurn(request, { ...deps, onToken: (text) => frame({ type: "token", text }) })
+  const turn = runTurn(request, opened, { ...deps, onToken: (text) => frame({ type: "token", text }) })
     .then((result) => frame({ type: "done", ...result }))
     .catch((err: unknown) => {
       const body =

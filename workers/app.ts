@@ -4,6 +4,7 @@
  */
 import { apiKeyRoutes } from "./admin/api-key-routes";
 import { chatModel } from "./chat-model";
+import { chatConfigHealthCheck } from "./chat/config";
 import { chatRoutes } from "./chat/routes";
 import { instanceRoutes } from "./botz/instance-routes";
 import { botzRegistry } from "../durable-objects/botz-registry-client";
@@ -52,6 +53,7 @@ export function createApp() {
       gateway_config: gatewayHealthCheck,
       model_providers: providersHealthCheck,
       config: configHealthCheck,
+      chat_config: chatConfigHealthCheck,
     }),
   );
   app.route("/", metricsRoutes([botzGauges, resourceGauges, breakerGauges, providerGauges(configuredProviders)]));

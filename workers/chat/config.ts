@@ -2,6 +2,7 @@
  * The chat gateway's vars, read with the platform's one policy: absent or blank → the documented default;
  * set but invalid → the default too, logged once. Parsed once per env object.
  */
+import { describeProblems } from "../platform/config";
 import { createLogger } from "../platform/logger";
 import {
   type ConfigProblem,
@@ -72,4 +73,11 @@ export function chatConfig(vars: ChatVars): ChatConfig {
   logProblemsOnce(problems, (message, fields) => log.error(message, fields));
   cache.set(vars, config);
   return config;
+}
+
+/** The /health check: fails naming every chat var that is set but unusable. */
+export function chatConfigHealthCheck(vars: ChatVars): Promise<void> {
+  const { problems } = chatConfig(vars);
+  if (problems.length === 0) return Promise.resolve();
+  return Promise.reject(new Error(describeProblems(problems)));
 }

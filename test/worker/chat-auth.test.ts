@@ -98,6 +98,23 @@ describe("chat audit log", () => {
     expect(all).not.toContain(denied.slice(0, 20));
   });
 
+  it("should record a verified caller whose input then failed validation, under the validation's code", async ({
+    expect,
+  }) => {
+    const founder = uniqueId("bad-input");
+    const res = await call("/chat", { token: await founderToken({ user_id: founder }), body: { message: "" } });
+    expect(res.status).toBe(400);
+    expect((await auditRows(founder)).map((r) => [r.operation, r.outcome, r.code])).toEqual([
+      ["chat:write", "denied", "invalid_input"],
+    ]);
+  });
+
+  it("should take the founder from sub when the token has no user_id", async ({ expect }) => {
+    const sub = uniqueId("sub-only");
+    expect((await call(`/session/${UNKNOWN}`, { token: await founderToken({ sub }) })).status).toBe(404);
+    expect((await auditRows(sub)).map((r) => [r.founder_id, r.outcome])).toEqual([[sub, "allowed"]]);
+  });
+
   it("should record a credential that never verified, masked and without a founder", async ({ expect }) => {
     const forged = `${uniqueId("forged")}.not.a-jwt-abcd`;
     const res = await call("/chat", { token: forged, body: { message: "hi" } });

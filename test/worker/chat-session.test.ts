@@ -60,6 +60,16 @@ describe("POST /chat", () => {
     expect(sent.length).toBe(1);
   });
 
+  it("should answer plain text within the surface's length on SMS", async ({ expect }) => {
+    const auth = await founderToken({ user_id: uniqueId("f") });
+    const body = await say(auth, "**bold** and `code` with [a link](https://example.com)", { surface: "sms" });
+    expect(body.reply).toBe("echo: bold and code with a link (https://example.com)");
+    expect(body.trust_mode).toBe(0);
+    const long = await say(auth, "word ".repeat(400), { surface: "sms" });
+    expect(long.reply.length).toBe(1600);
+    expect(long.reply.endsWith("…")).toBe(true);
+  });
+
   it("should keep the conversation in the session and show it to its owner only", async ({ expect }) => {
     const founder = uniqueId("f");
     const auth = await founderToken({ user_id: founder });

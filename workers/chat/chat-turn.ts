@@ -11,6 +11,7 @@ import type { Env } from "../platform/env";
 import { unwrap } from "../platform/errors";
 import type { Logger } from "../platform/logger";
 import { recordAccess } from "./audit";
+import { formatReply } from "./reply-format";
 import { chatConfig } from "./config";
 import { foldIfOverBudget } from "./context-fold";
 import type { Admitted } from "./enforcer";
@@ -209,7 +210,7 @@ export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDe
         detail: `session ${session.id}`,
       }),
   });
-  const reply = done.reply.slice(0, SURFACE_POLICIES[surface].replyLength);
+  const reply = formatReply(done.reply, surface);
   const after = unwrap(
     await stub.appendTurns({
       founderId: caller.founderId,

@@ -7,7 +7,8 @@
  *   4. the token's scopes include the operation                         403 forbidden
  *   5. the operation fits the session's trust ceiling                   403 trust_mode_exceeded
  * Steps 1–2 run as middleware (before the body is read); 3–5 once the request names its surface. Every
- * attempt, allowed or denied, is written to the audit log before the answer leaves.
+ * attempt, allowed or denied, is written to the audit log before the answer leaves — one that fails its
+ * input validation after a good token too, under the validation's code.
  */
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../platform/app-env";
@@ -19,6 +20,8 @@ import { callerFromToken, type ChatCaller } from "./claims";
 import { ceilingFor, type Surface, type TrustMode } from "./surfaces";
 
 const callers = new WeakMap<Request, ChatCaller>();
+/** Requests whose attempt `admit` already wrote to the audit log. */
+const audited = new WeakSet<Request>();
 
 function bearerOf(authorization: string | undefined): string | null {
   if (!authorization) return null;
@@ -57,6 +60,21 @@ export function chatAuth(operation: Scope): MiddlewareHandler<AppEnv> {
       throw err;
     }
     await next();
+    // A verified caller whose request failed before admit() (bad input, say) is still an attempt on record.
+    const caller = callers.get(c.req.raw);
+    if (caller && !audited.has(c.req.raw)) {
+      const code =
+        c.error instanceof AppError ? c.error.code : c.res.status >= 400 ? `http_${c.res.status}` : undefined;
+      await recordAccess(c.env, {
+        founderId: caller.founderId,
+        workspaceId: caller.workspaceId,
+        operation,
+        outcome: c.res.status < 400 ? "allowed" : "denied",
+        code,
+        credential: caller.credential,
+        detail: `${c.req.method} ${c.req.path}`,
+      });
+    }
   };
 }
 
@@ -90,6 +108,7 @@ export async function admit(
       requested: trustMode,
       ceiling,
     });
+  audited.add(c.req.raw);
   await recordAccess(c.env, {
     founderId: caller.founderId,
     workspaceId: caller.workspaceId,

@@ -41,6 +41,14 @@ module.exports = {
       from: { path: "^workers/([^/]+)/", pathNot: "^workers/platform/" },
       to: { path: "^workers/[^/]+/", pathNot: "^workers/($1|platform)/" },
     },
+    {
+      name: "edge-agent-only-protocol",
+      severity: "error",
+      comment:
+        "The edge-agent runs on a Pi, apart from the Worker: of the repository it shares only the hub ↔ device contract.",
+      from: { path: "^edge-agent/" },
+      to: { dependencyTypes: ["local"], pathNot: "^(edge-agent/|durable-objects/protocol\\.ts$)" },
+    },
   ],
   options: {
     doNotFollow: { path: "node_modules" },

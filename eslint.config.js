@@ -50,6 +50,7 @@ export default defineConfig(
             "*.ts",
             ".dependency-cruiser.cjs",
             "scripts/*.mjs",
+            "edge-agent/scripts/*.mjs",
             "test/bench/*.js",
             "test/bench/*.mjs",
             "test/edge-agent/*.ts",

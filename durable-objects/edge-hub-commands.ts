@@ -4,7 +4,7 @@
  * open (`pending`, then `delivered`) until its result arrives or it expires; open commands are what a
  * reconnecting or polling device is sent. Synchronous, like the job store.
  */
-import type { CommandMessage, CommandName } from "./protocol";
+import type { CommandMessage, HubCommandName } from "./protocol";
 
 const SCHEMA = [
   // AUTOINCREMENT: a seq is never reused after old commands are purged.
@@ -22,7 +22,7 @@ export type CommandOutcome = "succeeded" | "failed" | "rejected";
 export interface CommandRow {
   seq: number;
   id: string;
-  name: CommandName;
+  name: HubCommandName;
   args: Record<string, unknown>;
   status: CommandStatus;
   attempts: number;
@@ -59,7 +59,7 @@ export class CommandStore {
     for (const statement of SCHEMA) sql.exec(statement);
   }
 
-  insert(id: string, name: CommandName, args: Record<string, unknown>, now: number, expiresAt: number): CommandRow {
+  insert(id: string, name: HubCommandName, args: Record<string, unknown>, now: number, expiresAt: number): CommandRow {
     const row = this.sql
       .exec<Record<string, SqlStorageValue>>(
         "INSERT INTO commands (id, name, args, status, created_at, expires_at) VALUES (?, ?, ?, 'pending', ?, ?) RETURNING *",
@@ -141,6 +141,10 @@ export class CommandStore {
     return rows.length;
   }
 
+  openCount(): number {
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM commands WHERE ${OPEN}`).one().n;
+  }
+
   nextExpiry(): number | null {
     return this.sql.exec<{ at: number | null }>(`SELECT MIN(expires_at) AS at FROM commands WHERE ${OPEN}`).one().at;
   }
@@ -159,7 +163,7 @@ function toCommand(row: Record<string, SqlStorageValue>): CommandRow {
   return {
     seq: Number(row.seq),
     id: String(row.id),
-    name: String(row.name) as CommandName,
+    name: String(row.name) as HubCommandName,
     args: JSON.parse(String(row.args)) as Record<string, unknown>,
     status: String(row.status) as CommandStatus,
     attempts: Number(row.attempts),

@@ -8,8 +8,6 @@ import type { JobRow } from "./edge-hub-store";
 import type { CancelMessage, HubMessage } from "./protocol";
 
 export const DEVICE_TAG = "device";
-/** Three missed 30 s heartbeats: past this a silent socket is presumed dead (a half-open TCP connection). */
-export const HEARTBEAT_WINDOW_MS = 90_000;
 /** Sent to a device socket a newer connection replaced; 4xxx tells the agent not to reconnect on it. */
 export const SUPERSEDED_CLOSE = 4409;
 const WS_OPEN = 1;
@@ -33,13 +31,22 @@ export function lastSeen(ctx: DurableObjectState, ws: WebSocket): number {
   return Math.max(attachmentOf(ws)?.last_seen ?? 0, pinged);
 }
 
-/** The device's freshest open socket heard from within the heartbeat window, or null: the device is offline. */
-export function liveSocket(ctx: DurableObjectState, now: number): WebSocket | null {
+/**
+ * The device's freshest open socket heard from within `windowMs` (EDGE_OFFLINE_AFTER: by default three missed
+ * 30 s heartbeats, past which a silent socket is presumed half-open), or null: the device is offline.
+ * `except` leaves out a socket that is closing now.
+ */
+export function liveSocket(
+  ctx: DurableObjectState,
+  now: number,
+  windowMs: number,
+  except?: WebSocket,
+): WebSocket | null {
   let best: { ws: WebSocket; seen: number } | null = null;
   for (const ws of ctx.getWebSockets(DEVICE_TAG)) {
-    if (ws.readyState !== WS_OPEN) continue;
+    if (ws.readyState !== WS_OPEN || ws === except) continue;
     const seen = lastSeen(ctx, ws);
-    if (now - seen > HEARTBEAT_WINDOW_MS) continue;
+    if (now - seen > windowMs) continue;
     if (!best || seen > best.seen) best = { ws, seen };
   }
   return best?.ws ?? null;

@@ -6,7 +6,11 @@ import { apiKeyRoutes } from "./admin/api-key-routes";
 import { chatModel } from "./chat-model";
 import { chatConfigHealthCheck } from "./chat/config";
 import { chatRoutes } from "./chat/routes";
+import { workflowRoutes } from "./chainbot/workflows/routes";
 import { instanceRoutes } from "./botz/instance-routes";
+import { auditRoutes } from "./chainbot/audit/routes";
+import { chainbotConfigRoutes } from "./chainbot/config/routes";
+import { chainbotLifecycleRoutes } from "./chainbot/lifecycle/routes";
 import { botzRegistry } from "../durable-objects/botz-registry-client";
 import { botzGauges, statsRoutes } from "./botz/stats-routes";
 import { workItemRoutes } from "./botz/workitem-routes";
@@ -17,6 +21,8 @@ import { resourceRoutes } from "./resources/routes";
 import { streamRoutes } from "./bus/stream-routes";
 import { edgeCommandRoutes } from "./edge/command-routes";
 import { edgeConnectRoutes } from "./edge/connect-routes";
+import { edgeDeviceGauges } from "./edge/device-gauges";
+import { edgeDeviceRoutes } from "./edge/device-routes";
 import { edgePollRoutes } from "./edge/poll-routes";
 import { inferenceRoutes } from "./models/api/inference-routes";
 import { logRoutes } from "./models/api/log-routes";
@@ -56,7 +62,10 @@ export function createApp() {
       chat_config: chatConfigHealthCheck,
     }),
   );
-  app.route("/", metricsRoutes([botzGauges, resourceGauges, breakerGauges, providerGauges(configuredProviders)]));
+  app.route(
+    "/",
+    metricsRoutes([botzGauges, resourceGauges, breakerGauges, providerGauges(configuredProviders), edgeDeviceGauges]),
+  );
   services.mount(app, "botz", instanceRoutes);
   services.mount(app, "botz", workItemRoutes);
   services.mount(app, "botz", statsRoutes);
@@ -70,11 +79,16 @@ export function createApp() {
   services.mount(app, "edge", edgeConnectRoutes);
   services.mount(app, "edge", edgePollRoutes);
   services.mount(app, "edge", edgeCommandRoutes);
+  services.mount(app, "edge", edgeDeviceRoutes);
   services.mount(app, "models", modelConfigRoutes);
   services.mount(app, "models", inferenceRoutes);
   services.mount(app, "models", openAiRoutes);
   services.mount(app, "models", logRoutes);
   services.mount(app, "chat", chatRoutes(chatModel));
+  services.mount(app, "chainbot", workflowRoutes);
+  services.mount(app, "chainbot", chainbotConfigRoutes);
+  services.mount(app, "chainbot", auditRoutes);
+  services.mount(app, "chainbot", chainbotLifecycleRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

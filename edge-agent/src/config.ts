@@ -54,6 +54,10 @@ const configSchema = z.object({
   CPU_TEMP_THRESHOLD_CELSIUS: z.coerce.number().min(20).max(120).optional(),
   TEMP_CLEAR_C: z.coerce.number().min(0).max(120).default(75),
   TELEMETRY_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Where the command ledger and the offline telemetry buffer live (systemd's StateDirectory). */
+  EDGE_STATE_DIR: z.string().min(1).default("/var/lib/botplane-edge-agent"),
+  /** Lowest level logged; `debug` adds every dropped send and failed reader. */
+  EDGE_LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
 });
 
 type ParsedConfig = z.infer<typeof configSchema>;

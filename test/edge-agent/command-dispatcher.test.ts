@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, it } from "vitest";
 import { CommandDispatcher } from "../../edge-agent/src/commands/dispatcher.js";
 import type { CommandExecutors } from "../../edge-agent/src/commands/dispatcher.js";
 import { CommandLedger } from "../../edge-agent/src/commands/ledger.js";
+import { GpioError } from "../../edge-agent/src/gpio/backend.js";
 import type { CommandLedgerOptions } from "../../edge-agent/src/commands/ledger.js";
 
 let dir: string;
@@ -191,6 +192,22 @@ describe("CommandDispatcher", () => {
     expect(await dispatcher.dispatch(write18)).toEqual(expected);
     expect(await dispatcher.dispatch(write18)).toEqual(expected);
     expect(calls).toEqual(["gpio.write 18"]);
+  });
+
+  it("should answer a pin the GPIO guard refuses as rejected, not failed", async ({ expect }) => {
+    const { executors } = fakeExecutors();
+    const guarded: CommandExecutors = {
+      ...executors,
+      gpioWrite: (pin) =>
+        Promise.reject(new GpioError("pin_not_allowed", `pin ${pin} is not in the allowed set (18, 23)`)),
+    };
+    const dispatcher = new CommandDispatcher(await openLedger(), guarded);
+    expect(await dispatcher.dispatch({ ...write18, args: { pin: 5, value: 1 } })).toEqual({
+      id: "cmd-1",
+      seq: 7,
+      status: "rejected",
+      error: { code: "pin_not_allowed", message: "pin 5 is not in the allowed set (18, 23)" },
+    });
   });
 
   it("should refuse a frame that is not a command", async ({ expect }) => {

@@ -13,6 +13,8 @@ describe("edge-agent loadConfig", () => {
     expect(config.ERROR_LED_PIN).toBe(23);
     expect(config.TEMP_ALERT_C).toBe(80);
     expect(config.BOTPLANE_URL).toBe("http://127.0.0.1:8054");
+    expect(config.EDGE_STATE_DIR).toBe("/var/lib/botplane-edge-agent");
+    expect(config.EDGE_LOG_LEVEL).toBe("info");
   });
 
   it("should name every bad variable", ({ expect }) => {
@@ -87,6 +89,8 @@ describe("edge-agent loadConfig, second pass", () => {
       /TEMP_ALERT_C \(80\) and CPU_TEMP_THRESHOLD_CELSIUS \(85\) disagree/,
     );
     expect(message({ STATUS_LED_PIN: "23" })).toMatch(/STATUS_LED_PIN and ERROR_LED_PIN must be different/);
+    expect(message({ EDGE_LOG_LEVEL: "verbose" })).toMatch(/^edge-agent config: EDGE_LOG_LEVEL: /);
+    expect(message({ EDGE_STATE_DIR: "" })).toMatch(/^edge-agent config: EDGE_STATE_DIR: /);
   });
 });
 

@@ -65,6 +65,20 @@ describe("edge-agent LED state machine", () => {
     expect(ledOutputs(hot).error).toBe("on");
     expect(ledOutputs(reduceLedSituation(hot, temp(60))).error).toBe("off");
   });
+
+  it("should keep the error LED on while the hub's over-temperature alert is active, whatever the local reading", ({
+    expect,
+  }) => {
+    const alert = (active: boolean) => ({ type: "alert", alert: "over_temperature", active }) as const;
+    const errors: string[] = [];
+    let situation = initialSituation;
+    for (const event of [alert(true), temp(60), alert(false), temp(85), alert(true), alert(false), temp(70)]) {
+      situation = reduceLedSituation(situation, event);
+      errors.push(ledOutputs(situation).error);
+    }
+    expect(errors).toEqual(["on", "on", "off", "on", "on", "on", "off"]);
+    expect(situation.hubOverTemperature).toBe(false);
+  });
 });
 
 describe("edge-agent LedDriver", () => {
@@ -155,7 +169,12 @@ describe("edge-agent LedController", () => {
       { pin: 18, value: 0 },
       { pin: 18, value: 1 },
     ]);
-    expect(leds.situation).toEqual({ connection: "connected", overTemperature: false, ollamaReachable: true });
+    expect(leds.situation).toEqual({
+      connection: "connected",
+      overTemperature: false,
+      ollamaReachable: true,
+      hubOverTemperature: false,
+    });
     await leds.close();
     expect([gpio.value(18), gpio.value(23)]).toEqual([0, 0]);
   });

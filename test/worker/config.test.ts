@@ -56,6 +56,7 @@ describe("readConfig", () => {
   it("should give the documented defaults when no var is set", ({ expect }) => {
     expect(readConfig({})).toEqual({
       botz: { heartbeatIntervalS: 30, staleThresholdMs: 300_000, leaseMs: 600_000, maxClaimAttempts: 3 },
+      edge: { tempAlertC: 80, tempClearC: 75, offlineAfterMs: 90_000 },
       resources: {
         capacities: { GPU_COMPUTE: 100, MEMORY_MB: 32_768, CLAUDE_API_TOKENS: 1_000_000 },
         requestTimeoutMs: 5_000,

@@ -275,13 +275,13 @@ describe("edge commands over long-poll", () => {
     expect(status).toMatchObject({ device_id: id, online: true, agent_version: "0.1.0-test" });
   });
 
-  it("should count a polling device online until it is silent past the poll window", async ({ expect }) => {
+  it("should count a polling device online until it is silent past EDGE_OFFLINE_AFTER (90s)", async ({ expect }) => {
     const id = deviceId();
     expect(await runInDurableObject(hubStub(id), (hub: EdgeHub) => hub.isOnline())).toBe(false);
     await pollFrames(id, []);
     expect(await runInDurableObject(hubStub(id), (hub: EdgeHub) => hub.isOnline())).toBe(true);
     const offline = await runInDurableObject(hubStub(id), (hub: EdgeHub) => {
-      hub.clock = () => Date.now() + 61_000;
+      hub.clock = () => Date.now() + 91_000;
       return hub.isOnline();
     });
     expect(offline).toBe(false);

@@ -9,6 +9,10 @@
  *   google      `${origin}/google/v1beta`        → POST models/{model}:generateContent,
  *                                                   :streamGenerateContent?alt=sse, :batchEmbedContents
  *   cloudflare  `${origin}/cf/client/v4/accounts/acc/ai/v1` → POST chat/completions, embeddings
+ *   twilio      `${origin}/twilio`               → POST 2010-04-01/Accounts/{sid}/Messages.json (form-encoded;
+ *                                                   knobs by `To` number: fake-upstreams/twilio.ts)
+ *   discord     `${origin}/discord/api/v10`      → POST webhooks/{app}/{token}, PATCH …/messages/@original
+ *                                                   (knobs by token: fake-upstreams/discord.ts)
  * A path containing `//` is answered 404, so a double slash in a built URL fails loudly.
  *
  * Auth is checked the way the real APIs do: `Authorization: Bearer …` (openai, cloudflare), `x-api-key` +
@@ -47,15 +51,18 @@
  * Streaming frames are each written in two pieces split mid-frame, so clients must buffer across chunks.
  * Streams of "echo" texts need at least two input words for the two-delta knobs to stop before the finish.
  *
- * Every request is recorded: `GET /_requests[?model=<exact>][&contains=<substring>][&since=<seq>]` returns
- * `[{seq, method, path, search, headers, body, model}]` (headers lower-cased, body parsed JSON), newest last.
+ * Every request is recorded: `GET /_requests[?model=<exact>][&contains=<substring>][&path=<prefix>][&since=<seq>]`
+ * returns `[{seq, method, path, search, headers, body, model}]` (headers lower-cased, body parsed JSON, or for a
+ * form body an object of its fields with repeated names as arrays), newest last.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { handleAnthropic } from "./fake-upstreams/anthropic.ts";
 import { sendJson } from "./fake-upstreams/behaviour.ts";
+import { handleDiscord } from "./fake-upstreams/discord.ts";
 import { handleGoogle } from "./fake-upstreams/google.ts";
 import { handleOpenAI } from "./fake-upstreams/openai.ts";
+import { handleTwilio } from "./fake-upstreams/twilio.ts";
 
 export interface RecordedRequest {
   seq: number;
@@ -83,24 +90,39 @@ async function readBody(req: IncomingMessage): Promise<string> {
 function filterRecords(records: RecordedRequest[], params: URLSearchParams): RecordedRequest[] {
   const model = params.get("model");
   const contains = params.get("contains");
+  const path = params.get("path");
   const since = Number(params.get("since") ?? 0);
   return records.filter(
     (r) =>
       r.seq > since &&
       (model === null || r.model === model) &&
-      (contains === null || (r.model ?? "").includes(contains)),
+      (contains === null || (r.model ?? "").includes(contains)) &&
+      (path === null || r.path.startsWith(path)),
   );
+}
+
+/** A form body as an object: one value as a string, a repeated name as an array of its values in order. */
+function formFields(form: URLSearchParams): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const name of new Set(form.keys())) {
+    const values = form.getAll(name);
+    fields[name] = values.length === 1 ? values[0] : values;
+  }
+  return fields;
 }
 
 async function route(
   url: URL,
   req: IncomingMessage,
   body: Record<string, unknown>,
+  form: URLSearchParams,
   res: ServerResponse,
 ): Promise<void> {
   const path = url.pathname;
   if (path.includes("//"))
     return sendJson(res, 404, { error: { message: `double slash in path ${path}`, type: "invalid_request_error" } });
+  if (path.startsWith("/twilio/")) return handleTwilio(path, req.headers, form, res);
+  if (path.startsWith("/discord/")) return handleDiscord(req.method ?? "GET", path, req.headers, body, res);
   if (req.method === "GET" && /^\/openai\/.*\/models$/.test(path)) {
     return sendJson(res, 200, {
       object: "list",
@@ -129,7 +151,10 @@ export async function startFakeUpstreams(): Promise<FakeUpstreams> {
     readBody(req)
       .then(async (text) => {
         let body: Record<string, unknown> = {};
-        if (text !== "") {
+        const isForm = (req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+        const form = new URLSearchParams(isForm ? text : "");
+        if (isForm) body = formFields(form);
+        else if (text !== "") {
           try {
             body = JSON.parse(text) as Record<string, unknown>;
           } catch {
@@ -155,7 +180,7 @@ export async function startFakeUpstreams(): Promise<FakeUpstreams> {
                 : decodeURIComponent(googleModel),
         });
         if (records.length > MAX_RECORDS) records.splice(0, records.length - MAX_RECORDS);
-        return route(url, req, body, res);
+        return route(url, req, body, form, res);
       })
       .catch((err: unknown) => {
         if (!res.headersSent) sendJson(res, 500, { error: { message: `fake upstream crashed: ${String(err)}` } });

@@ -22,6 +22,10 @@ interface RouteCase {
 }
 
 const BOT = "00000000-0000-5000-8000-000000000000";
+const CHAINBOT_WORKFLOW = {
+  name: "route-auth",
+  steps: [{ id: "s", type: "transform", output: { ok: "true" } }],
+};
 const ITEM = "00000000-0000-4000-8000-000000000000";
 
 const ROUTES: RouteCase[] = [
@@ -249,6 +253,28 @@ const ROUTES: RouteCase[] = [
     scope: "edge:read",
     bad: { path: `/api/v1/edge/devices/tester/commands/${"x".repeat(300)}`, field: "param.command_id" },
   },
+  {
+    method: "GET",
+    path: "/api/v1/edge/devices",
+    through: 200,
+    scope: "edge:read",
+    bad: { query: "?online=maybe", field: "query.online" },
+  },
+  // "unseen" names a device that never connected (sub "tester" polls above, so it is known): 404 past auth.
+  {
+    method: "GET",
+    path: "/api/v1/edge/devices/unseen",
+    through: [404, "device_not_found"],
+    scope: "edge:read",
+    bad: { path: "/api/v1/edge/devices/Not_A_Device", field: "param.device_id" },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/edge/devices/unseen/telemetry",
+    through: [404, "device_not_found"],
+    scope: "edge:read",
+    bad: { query: "?since=yesterday", field: "query.since" },
+  },
   // No `body`: this route also takes text/plain TOML, so the shared "non-JSON body → 415" case does not apply.
   {
     method: "PUT",
@@ -327,6 +353,87 @@ const ROUTES: RouteCase[] = [
     scope: "chat:read",
     bad: { path: "/session/not-a-uuid", field: "param.id" },
   },
+  {
+    method: "GET",
+    path: "/api/chainbot/workflows",
+    through: 200,
+    scope: "chainbot:read",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
+  {
+    method: "POST",
+    path: "/api/chainbot/workflows",
+    through: 201,
+    scope: "chainbot:workflow:create",
+    body: CHAINBOT_WORKFLOW,
+    bad: { body: { name: "w", steps: [{ id: "a", type: "teleport" }] }, field: "steps[0] (a).type" },
+  },
+  {
+    method: "GET",
+    path: `/api/chainbot/workflows/${ITEM}`,
+    through: [404, "workflow_not_found"],
+    scope: "chainbot:read",
+    bad: { query: "?version=0", field: "query.version" },
+  },
+  {
+    method: "PUT",
+    path: `/api/chainbot/workflows/${ITEM}`,
+    through: [404, "workflow_not_found"],
+    scope: "chainbot:workflow:create",
+    body: CHAINBOT_WORKFLOW,
+    bad: {
+      body: { name: "w", steps: [{ id: "c", type: "condition", expression: "true", true_steps: ["nope"] }] },
+      field: "steps[0] (c).true_steps[0]",
+    },
+  },
+  {
+    method: "DELETE",
+    path: `/api/chainbot/workflows/${ITEM}`,
+    through: [404, "workflow_not_found"],
+    scope: "chainbot:workflow:delete",
+    bad: { path: `/api/chainbot/workflows/${"w".repeat(101)}`, field: "param.id" },
+  },
+  { method: "GET", path: "/api/chainbot/config", through: 200, scope: "chainbot:admin" },
+  {
+    method: "PATCH",
+    path: "/api/chainbot/config",
+    through: 200,
+    scope: "chainbot:admin",
+    // Removing an override that is not there: past auth it answers 200 and leaves the config as it was.
+    body: { "workflow.retry_attempts": null },
+    bad: { body: { "workflow.retry_attempts": "three" }, field: "body.workflow.retry_attempts" },
+  },
+  // No `body`: this route also takes YAML and TOML, so the shared "non-JSON body → 415" case does not apply.
+  {
+    method: "PUT",
+    path: "/api/chainbot/config/files/route-auth",
+    through: [400, "invalid_input"],
+    scope: "chainbot:admin",
+    bad: {
+      body: { workflow: { max_concurrent_executions: "lots" } },
+      field: "workflow.max_concurrent_executions",
+      code: "invalid_config",
+    },
+  },
+  {
+    method: "DELETE",
+    path: "/api/chainbot/config/files/route-auth",
+    through: [404, "config_file_not_found"],
+    scope: "chainbot:admin",
+    bad: { path: "/api/chainbot/config/files/-bad", field: "param.name" },
+  },
+  {
+    method: "GET",
+    path: "/api/chainbot/audit",
+    through: 200,
+    scope: "chainbot:admin",
+    bad: { query: "?outcome=maybe", field: "query.outcome" },
+  },
+  { method: "GET", path: "/api/chainbot/info", through: 200, scope: "chainbot:read" },
+  { method: "GET", path: "/api/chainbot/health", through: 200, scope: "chainbot:read" },
+  // Stop before start, so the table leaves ChainBot running.
+  { method: "POST", path: "/api/chainbot/stop", through: 200, scope: "chainbot:admin" },
+  { method: "POST", path: "/api/chainbot/start", through: 200, scope: "chainbot:admin" },
 ];
 
 const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json"];
@@ -420,7 +527,23 @@ describe("protected routes", () => {
       ...PUBLIC,
       ...ROUTES.map(
         (r) =>
-          `${r.method} ${r.path.replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}").replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}").replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}").replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}").replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}").replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay").replace(`/inferences/${ITEM}`, "/inferences/{inference_id}").replace(`/episodes/${ITEM}`, "/episodes/{episode_id}").replace(`/session/${ITEM}`, "/session/{id}").replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect").replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll").replace(`/commands/${ITEM}`, "/commands/{command_id}").replace("/api/v1/edge/devices/tester/", "/api/v1/edge/devices/{device_id}/")}`,
+          `${r.method} ${r.path
+            .replace(`/v1/botz/${BOT}`, "/v1/botz/{botz_id}")
+            .replace(`/v1/workitems/${ITEM}`, "/v1/workitems/{work_item_id}")
+            .replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}")
+            .replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}")
+            .replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}")
+            .replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay")
+            .replace(`/inferences/${ITEM}`, "/inferences/{inference_id}")
+            .replace(`/episodes/${ITEM}`, "/episodes/{episode_id}")
+            .replace(`/session/${ITEM}`, "/session/{id}")
+            .replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")
+            .replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll")
+            .replace(`/commands/${ITEM}`, "/commands/{command_id}")
+            .replace("/api/v1/edge/devices/tester/", "/api/v1/edge/devices/{device_id}/")
+            .replace("/api/v1/edge/devices/unseen", "/api/v1/edge/devices/{device_id}")
+            .replace(`/api/chainbot/workflows/${ITEM}`, "/api/chainbot/workflows/{id}")
+            .replace("/api/chainbot/config/files/route-auth", "/api/chainbot/config/files/{name}")}`,
       ),
     ]);
     expect(documented.filter((op) => !tested.has(op))).toEqual([]);

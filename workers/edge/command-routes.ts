@@ -6,7 +6,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { CommandRow } from "../../durable-objects/edge-hub-commands";
 import { edgeHub } from "../../durable-objects/edge-hub-client";
-import { COMMAND_NAMES, commandIdSchema, commandSpecSchema } from "../../durable-objects/protocol";
+import { commandIdSchema, commandSpecSchema, HUB_COMMAND_NAMES } from "../../durable-objects/protocol";
 import { requireScope } from "../platform/auth/middleware";
 import { unwrap } from "../platform/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../platform/openapi";
@@ -18,7 +18,7 @@ const CommandSchema = z
     id: z.string(),
     seq: z.number().int(),
     device_id: z.string(),
-    name: z.enum(COMMAND_NAMES),
+    name: z.enum(HUB_COMMAND_NAMES).openapi({ description: "`alert.set` is the hub's own (over temperature)" }),
     args: z.record(z.string(), z.unknown()),
     status: z.enum(["pending", "delivered", "succeeded", "failed", "rejected", "expired"]),
     attempts: z.number().int().openapi({ description: "How many times it was sent to the device" }),

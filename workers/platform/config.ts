@@ -30,6 +30,9 @@ export interface ConfigVars {
   LOG_LEVEL?: string | undefined;
   COMPONENT_NAME?: string | undefined;
   COMPONENT_VERSION?: string | undefined;
+  EDGE_TEMP_ALERT_CELSIUS?: string | undefined;
+  EDGE_TEMP_CLEAR_CELSIUS?: string | undefined;
+  EDGE_OFFLINE_AFTER?: string | undefined;
 }
 
 export interface BotzSettings {
@@ -49,8 +52,18 @@ export interface ResourceSettings {
   maxWaitMs: number;
 }
 
+export interface EdgeSettings {
+  /** A reading at or above this raises the over-temperature alert (once per crossing). */
+  tempAlertC: number;
+  /** A reading below this clears it; always below `tempAlertC`, so the two make a hysteresis band. */
+  tempClearC: number;
+  /** A device neither heard on its socket nor polling for this long is offline. */
+  offlineAfterMs: number;
+}
+
 export interface Config {
   botz: BotzSettings;
+  edge: EdgeSettings;
   resources: ResourceSettings;
   /** How long the bus keeps events, handler-ledger rows and the live log. */
   retentionMs: number;
@@ -79,6 +92,15 @@ function parseLevel(text: string): Parsed<LogLevel> {
   return level
     ? { ok: true, value: level }
     : { ok: false, message: `"${text}" is not one of DEBUG, INFO, WARN, ERROR` };
+}
+
+/** Degrees Celsius, as a plain decimal within what a CPU sensor reports. */
+function parseCelsius(text: string): Parsed<number> {
+  const trimmed = text.trim();
+  const n = /^-?\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) : Number.NaN;
+  if (!Number.isFinite(n)) return { ok: false, message: `"${text}" is not a temperature in °C (e.g. 80 or 72.5)` };
+  if (n < -60 || n > 200) return { ok: false, message: `"${text}" is outside -60..200 °C` };
+  return { ok: true, value: n };
 }
 
 /** Reads vars against their defaults, collecting a problem for each one set but unusable. */
@@ -113,6 +135,19 @@ class Reader {
 
 const cache = new WeakMap<object, Config>();
 
+function readEdge(r: Reader): EdgeSettings {
+  const tempAlertC = r.read("EDGE_TEMP_ALERT_CELSIUS", 80, parseCelsius);
+  // The clear threshold is judged against the alert in force: at or above it there would be no band at all.
+  const clearDefault = Math.min(75, tempAlertC - 5);
+  const tempClearC = r.read("EDGE_TEMP_CLEAR_CELSIUS", clearDefault, (t) => {
+    const parsed = parseCelsius(t);
+    if (parsed.ok && parsed.value >= tempAlertC)
+      return { ok: false, message: `"${t}" must be below EDGE_TEMP_ALERT_CELSIUS (${tempAlertC})` };
+    return parsed;
+  });
+  return { tempAlertC, tempClearC, offlineAfterMs: r.duration("EDGE_OFFLINE_AFTER", "90s") };
+}
+
 export function readConfig(vars: ConfigVars): Config {
   const hit = cache.get(vars);
   if (hit) return hit;
@@ -124,6 +159,7 @@ export function readConfig(vars: ConfigVars): Config {
       leaseMs: r.int("BOTZ_CLAIM_LEASE_SECONDS", 600) * 1000,
       maxClaimAttempts: r.int("BOTZ_MAX_CLAIM_ATTEMPTS", 3),
     },
+    edge: readEdge(r),
     resources: {
       capacities: {
         GPU_COMPUTE: r.int("RESOURCE_CAPACITY_GPU_COMPUTE", 100),

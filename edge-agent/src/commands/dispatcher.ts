@@ -5,6 +5,7 @@
  * (reconnect, redelivery, or after this process restarted) is answered from the ledger without running again.
  */
 import { z } from "zod";
+import { GpioError } from "../gpio/backend.js";
 import { INTERRUPTED } from "./ledger.js";
 import type { CommandLedger, CommandOutcome } from "./ledger.js";
 
@@ -74,6 +75,8 @@ async function execute(name: string, args: unknown, executors: CommandExecutors)
     const result = await run(name, parsed.data, executors);
     return { status: "succeeded", result };
   } catch (err) {
+    // The device refused before touching anything (pin outside the configured set, GPIO disabled): rejected.
+    if (err instanceof GpioError && err.code !== "gpio_failed") return rejected(err.code, err.message);
     return {
       status: "failed",
       error: { code: "execution_failed", message: (err instanceof Error ? err.message : String(err)).slice(0, 2000) },

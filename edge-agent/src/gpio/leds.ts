@@ -1,7 +1,8 @@
 /**
  * The two LEDs' behaviour. Pure part: the agent's situation (connection, temperature with hysteresis, Ollama
- * reachability) reduced event by event, and the LED outputs it implies — status on while connected, blinking
- * while reconnecting, off otherwise; error on while over temperature or while Ollama is unreachable. Driver
+ * reachability, the hub's alerts) reduced event by event, and the LED outputs it implies — status on while
+ * connected, blinking while reconnecting, off otherwise; error on while over temperature (by the local reading or
+ * the hub's `alert.set`) or while Ollama is unreachable. Driver
  * part: applies outputs to a GpioBackend, blinking on an injectable timer and writing only what changed.
  */
 import type { GpioBackend, PinValue } from "./backend.js";
@@ -13,12 +14,15 @@ export interface LedSituation {
   overTemperature: boolean;
   /** null until the first probe: an unknown Ollama does not light the error LED. */
   ollamaReachable: boolean | null;
+  /** The hub's over-temperature alert (`alert.set`), judged on the hub's own thresholds. */
+  hubOverTemperature: boolean;
 }
 
 export type LedEvent =
   | { type: "connection"; state: ConnectionState }
   | { type: "temperature"; celsius: number; alertC: number; clearC: number }
-  | { type: "ollama"; reachable: boolean };
+  | { type: "ollama"; reachable: boolean }
+  | { type: "alert"; alert: "over_temperature"; active: boolean };
 
 export type StatusLed = "on" | "off" | "blink";
 
@@ -27,7 +31,12 @@ export interface LedOutputs {
   error: "on" | "off";
 }
 
-export const initialSituation: LedSituation = { connection: "starting", overTemperature: false, ollamaReachable: null };
+export const initialSituation: LedSituation = {
+  connection: "starting",
+  overTemperature: false,
+  ollamaReachable: null,
+  hubOverTemperature: false,
+};
 
 /** One transition. Temperature uses hysteresis: on at ≥ alertC, off only at < clearC, unchanged in between. */
 export function reduceLedSituation(situation: LedSituation, event: LedEvent): LedSituation {
@@ -36,6 +45,8 @@ export function reduceLedSituation(situation: LedSituation, event: LedEvent): Le
       return { ...situation, connection: event.state };
     case "ollama":
       return { ...situation, ollamaReachable: event.reachable };
+    case "alert":
+      return { ...situation, hubOverTemperature: event.active };
     case "temperature": {
       if (event.celsius >= event.alertC) return { ...situation, overTemperature: true };
       if (event.celsius < event.clearC) return { ...situation, overTemperature: false };
@@ -47,7 +58,8 @@ export function reduceLedSituation(situation: LedSituation, event: LedEvent): Le
 export function ledOutputs(situation: LedSituation): LedOutputs {
   const status: StatusLed =
     situation.connection === "connected" ? "on" : situation.connection === "reconnecting" ? "blink" : "off";
-  const error = situation.overTemperature || situation.ollamaReachable === false ? "on" : "off";
+  const error =
+    situation.overTemperature || situation.hubOverTemperature || situation.ollamaReachable === false ? "on" : "off";
   return { status, error };
 }
 

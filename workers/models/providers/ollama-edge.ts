@@ -67,6 +67,8 @@ function abortable(
   });
   const onAbort = () => controller?.error(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
+  // Aborted while the job was being submitted: "abort" has fired already and will not fire again.
+  if (signal.aborted) onAbort();
   void stream.pipeTo(relay.writable).catch(() => undefined);
   return { readable: relay.readable, release: () => signal.removeEventListener("abort", onAbort) };
 }

@@ -22,7 +22,11 @@ export const RESERVED_SUBJECTS: readonly ReservedSubject[] = [
   { pattern: "botz.workitem.>", scope: "admin", why: "announced by the BoTZ registry (claimed, completed)" },
   { pattern: "resources.>", scope: "admin", why: "announced by the resource coordinator (granted, released, expired)" },
   { pattern: "chainbot.>", scope: "admin", why: "announced by ChainBot (to come)" },
-  { pattern: "edge.>", scope: "admin", why: "announced by the edge hub (to come)" },
+  {
+    pattern: "edge.>",
+    scope: "admin",
+    why: "announced by the edge hub (device online/offline, temperature alert/cleared)",
+  },
   { pattern: "errors.botplane.>", scope: "admin", why: "botplane's own ERROR events (errors.botplane.<component>)" },
 ];
 

@@ -326,3 +326,113 @@ export const chatAudit = sqliteTable(
   },
   (t) => [index("chat_audit_at").on(t.at), index("chat_audit_founder").on(t.founderId, t.at)],
 );
+
+/**
+ * ChainBot workflows (seed 004): one row per workflow, its latest version number and soft-delete time.
+ * The definitions themselves live in `chainbot_workflow_versions`, never updated: an execution pins one.
+ */
+export const chainbotWorkflows = sqliteTable(
+  "chainbot_workflows",
+  {
+    id: text("id").primaryKey(),
+    name: text("name").notNull(),
+    description: text("description"),
+    latestVersion: integer("latest_version").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    /** Set by DELETE: new executions are refused, versions stay readable for the running ones. */
+    deletedAt: integer("deleted_at"),
+  },
+  (t) => [index("chainbot_workflows_created").on(t.createdAt, t.id)],
+);
+
+/** Every version of every ChainBot workflow definition, immutable once written. */
+export const chainbotWorkflowVersions = sqliteTable(
+  "chainbot_workflow_versions",
+  {
+    workflowId: text("workflow_id").notNull(),
+    version: integer("version").notNull(),
+    /** The checked definition, JSON. */
+    definition: text("definition").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workflowId, t.version] })],
+);
+/** ChainBot config files (JSON, YAML or TOML as uploaded, plus the checked values); applied in name order. */
+export const chainbotConfigFiles = sqliteTable("chainbot_config_files", {
+  name: text("name").primaryKey(),
+  format: text("format").notNull(),
+  content: text("content").notNull(),
+  /** The file's keys, flattened to their dotted names and checked against the key table when stored. */
+  values: text("values", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+/** ChainBot runtime config overrides (`PATCH /api/chainbot/config`): the highest level, one row per key. */
+export const chainbotConfigRuntime = sqliteTable("chainbot_config_runtime", {
+  key: text("key").primaryKey(),
+  value: text("value", { mode: "json" }).$type<unknown>().notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+/** ChainBot's audit log (seed 004's fields); metadata is masked before it is written. */
+export const chainbotAudit = sqliteTable(
+  "chainbot_audit",
+  {
+    id: text("id").primaryKey(),
+    timestampMs: integer("timestamp_ms").notNull(),
+    userId: text("user_id").notNull(),
+    sessionId: text("session_id"),
+    action: text("action").notNull(),
+    resource: text("resource").notNull(),
+    /** `success` or `failure`. */
+    outcome: text("outcome").notNull(),
+    status: integer("status"),
+    error: text("error"),
+    metadata: text("metadata", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    traceId: text("trace_id"),
+  },
+  (t) => [
+    index("chainbot_audit_ts").on(t.timestampMs, t.id),
+    index("chainbot_audit_user_ts").on(t.userId, t.timestampMs),
+    index("chainbot_audit_action_ts").on(t.action, t.timestampMs),
+    index("chainbot_audit_resource_ts").on(t.resource, t.timestampMs),
+  ],
+);
+
+/** ChainBot's lifecycle (one row, id `chainbot`): running or stopped, and since when. */
+export const chainbotModuleState = sqliteTable("chainbot_module_state", {
+  id: text("id").primaryKey(),
+  status: text("status").notNull(),
+  startedAt: integer("started_at"),
+  stoppedAt: integer("stopped_at"),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+/**
+ * The edge device directory: one row per device an EdgeHub has heard from, upserted by the hub on hello,
+ * telemetry and online/offline changes (best effort: the hub is the source of truth, this is its index for
+ * the device list and the /metrics gauges).
+ */
+export const edgeDevices = sqliteTable(
+  "edge_devices",
+  {
+    deviceId: text("device_id").primaryKey(),
+    firstSeen: integer("first_seen").notNull(),
+    lastSeen: integer("last_seen").notNull(),
+    agentVersion: text("agent_version"),
+    online: integer("online", { mode: "boolean" }).notNull(),
+    /** The latest telemetry reading as the hub stored it (`{id, at, data}`), or null before the first one. */
+    telemetry: text("telemetry", { mode: "json" }).$type<unknown>(),
+    overTemperature: integer("over_temperature", { mode: "boolean" }).notNull(),
+    /** The models pulled on the device's Ollama, from its latest telemetry. */
+    models: text("models", { mode: "json" }).$type<string[]>().notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("edge_devices_first_seen").on(t.firstSeen, t.deviceId)],
+);

@@ -120,6 +120,30 @@ export const providerState: MetricFamily = {
   help: "Model provider state: 1 on the current state's series (ok, misconfigured, exhausted, breaker_open), 0 on the others",
 };
 
+export const edgeDevicesGauge: MetricFamily = {
+  name: "edge_devices",
+  type: "gauge",
+  help: "Known edge devices by status (online, offline), from the device directory",
+};
+
+export const edgeCpuTemperature: MetricFamily = {
+  name: "edge_device_cpu_temperature_celsius",
+  type: "gauge",
+  help: "An edge device's CPU temperature in its latest telemetry reading",
+};
+
+export const edgeOverTemperature: MetricFamily = {
+  name: "edge_device_over_temperature",
+  type: "gauge",
+  help: "1 while an edge device's over-temperature alert is raised, else 0",
+};
+
+export const edgeLastSeen: MetricFamily = {
+  name: "edge_device_last_seen_seconds",
+  type: "gauge",
+  help: "Unix time an edge device was last seen by its hub, as of its last directory update",
+};
+
 export const FAMILIES: readonly MetricFamily[] = [
   requestDuration,
   busMessages,
@@ -138,4 +162,8 @@ export const FAMILIES: readonly MetricFamily[] = [
   providerTtft,
   providerBudgetRemaining,
   providerState,
+  edgeDevicesGauge,
+  edgeCpuTemperature,
+  edgeOverTemperature,
+  edgeLastSeen,
 ];

@@ -3,6 +3,9 @@
  * onError and a notFound that knows 405 from 404.
  */
 import { apiKeyRoutes } from "./admin/api-key-routes";
+import { chatModel } from "./chat-model";
+import { chatConfigHealthCheck } from "./chat/config";
+import { chatRoutes } from "./chat/routes";
 import { workflowRoutes } from "./chainbot/workflows/routes";
 import { instanceRoutes } from "./botz/instance-routes";
 import { auditRoutes } from "./chainbot/audit/routes";
@@ -56,6 +59,7 @@ export function createApp() {
       gateway_config: gatewayHealthCheck,
       model_providers: providersHealthCheck,
       config: configHealthCheck,
+      chat_config: chatConfigHealthCheck,
     }),
   );
   app.route(
@@ -80,6 +84,7 @@ export function createApp() {
   services.mount(app, "models", inferenceRoutes);
   services.mount(app, "models", openAiRoutes);
   services.mount(app, "models", logRoutes);
+  services.mount(app, "chat", chatRoutes(chatModel));
   services.mount(app, "chainbot", workflowRoutes);
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);

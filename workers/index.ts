@@ -24,3 +24,4 @@ export { EventStream } from "../durable-objects/event-stream";
 export { RateLimiter } from "../durable-objects/rate-limiter";
 export { ResourceCoordinator } from "../durable-objects/resource-coordinator";
 export { EdgeHub } from "../durable-objects/edge-hub";
+export { Session } from "../durable-objects/session";

@@ -339,6 +339,21 @@ const ROUTES: RouteCase[] = [
     bad: { path: "/episodes/not-a-uuid", field: "param.episode_id" },
   },
   {
+    method: "POST",
+    path: "/chat",
+    through: [404, "session_not_found"],
+    scope: "chat:write",
+    body: { message: "hi", session_id: ITEM },
+    bad: { body: { message: "" }, field: "body.message" },
+  },
+  {
+    method: "GET",
+    path: `/session/${ITEM}`,
+    through: [404, "session_not_found"],
+    scope: "chat:read",
+    bad: { path: "/session/not-a-uuid", field: "param.id" },
+  },
+  {
     method: "GET",
     path: "/api/chainbot/workflows",
     through: 200,
@@ -521,6 +536,7 @@ describe("protected routes", () => {
             .replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay")
             .replace(`/inferences/${ITEM}`, "/inferences/{inference_id}")
             .replace(`/episodes/${ITEM}`, "/episodes/{episode_id}")
+            .replace(`/session/${ITEM}`, "/session/{id}")
             .replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")
             .replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll")
             .replace(`/commands/${ITEM}`, "/commands/{command_id}")

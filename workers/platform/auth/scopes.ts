@@ -22,6 +22,8 @@ export const SCOPES = {
   "edge:device": "Act as an edge device (the Pi's edge-agent): connect or long-poll as the token's `sub`",
   "edge:read": "Read edge devices and the commands sent to them",
   "edge:command": "Send commands (GPIO, telemetry, models, restart) to edge devices",
+  "chat:write": "Talk to the chat gateway (POST /chat) on the surfaces the token allows",
+  "chat:read": "Read one's own chat sessions",
   "chainbot:read": "Read access to workflows, agents, entanglements",
   "chainbot:workflow:execute": "Execute workflows",
   "chainbot:workflow:create": "Create new workflows",

@@ -200,6 +200,134 @@ export const providerSpend = sqliteTable(
 );
 
 /**
+ * Chat gateway (seed 003) memory store: the seed's MariaDB tables with its column names and enums. Every
+ * memory row carries a `namespace`: `wb` for trust modes 0–2 and `wbs` for mode 3 (Sovereign), whose data
+ * lower-mode sessions of the same founder never see. Times are epoch milliseconds.
+ */
+export const CHAT_NAMESPACES = ["wb", "wbs"] as const;
+export const WORKSPACE_STAGES = ["idea", "launch", "growth"] as const;
+export const SUMMARY_TYPES = ["weekly", "blockers", "plan", "decisions"] as const;
+
+export const workspaces = sqliteTable(
+  "workspaces",
+  {
+    id: text("id").notNull(),
+    namespace: text("namespace", { enum: CHAT_NAMESPACES }).notNull().default("wb"),
+    founderId: text("founder_id").notNull(),
+    name: text("name"),
+    stage: text("stage", { enum: WORKSPACE_STAGES }),
+    profile: text("profile", { mode: "json" }).$type<Record<string, unknown>>(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.id, t.namespace] }), index("workspaces_founder").on(t.founderId)],
+);
+
+export const checklists = sqliteTable(
+  "checklists",
+  {
+    id: text("id").primaryKey(),
+    namespace: text("namespace", { enum: CHAT_NAMESPACES }).notNull().default("wb"),
+    workspaceId: text("workspace_id").notNull(),
+    title: text("title"),
+    items: text("items", { mode: "json" }).$type<{ text: string; done: boolean }[]>(),
+    priority: integer("priority"),
+    /** Percent of items done, 0–100 with two decimals (the seed's DECIMAL(5,2)). */
+    progress: real("progress"),
+    dueDate: text("due_date"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("checklists_workspace").on(t.workspaceId, t.namespace)],
+);
+
+export const goals = sqliteTable(
+  "goals",
+  {
+    id: text("id").primaryKey(),
+    namespace: text("namespace", { enum: CHAT_NAMESPACES }).notNull().default("wb"),
+    workspaceId: text("workspace_id").notNull(),
+    title: text("title"),
+    targetValue: real("target_value"),
+    currentValue: real("current_value"),
+    unit: text("unit"),
+    deadline: text("deadline"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("goals_workspace").on(t.workspaceId, t.namespace)],
+);
+
+export const summaries = sqliteTable(
+  "summaries",
+  {
+    id: text("id").primaryKey(),
+    namespace: text("namespace", { enum: CHAT_NAMESPACES }).notNull().default("wb"),
+    workspaceId: text("workspace_id").notNull(),
+    type: text("type", { enum: SUMMARY_TYPES }).notNull(),
+    content: text("content"),
+    generatedAt: integer("generated_at").notNull(),
+  },
+  (t) => [index("summaries_workspace").on(t.workspaceId, t.namespace, t.type, t.generatedAt)],
+);
+
+/** One row per chat turn: the user's message and everything the assistant answered, tool calls included. */
+export const transcripts = sqliteTable(
+  "transcripts",
+  {
+    id: text("id").primaryKey(),
+    namespace: text("namespace", { enum: CHAT_NAMESPACES }).notNull().default("wb"),
+    sessionId: text("session_id").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    surface: text("surface"),
+    messages: text("messages", { mode: "json" }).$type<unknown[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    index("transcripts_session").on(t.sessionId, t.createdAt),
+    index("transcripts_workspace").on(t.workspaceId, t.namespace, t.createdAt),
+  ],
+);
+
+export const scheduledJobs = sqliteTable(
+  "scheduled_jobs",
+  {
+    id: text("id").primaryKey(),
+    founderId: text("founder_id").notNull(),
+    type: text("type"),
+    schedule: text("schedule"),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    lastRun: integer("last_run"),
+    nextRun: integer("next_run"),
+  },
+  (t) => [index("scheduled_jobs_next_run").on(t.enabled, t.nextRun), index("scheduled_jobs_founder").on(t.founderId)],
+);
+
+/**
+ * The trust enforcer's audit log: every access attempt to the chat gateway, allowed or denied. Credentials
+ * and phone numbers are masked before they reach this table.
+ */
+export const chatAudit = sqliteTable(
+  "chat_audit",
+  {
+    id: text("id").primaryKey(),
+    at: integer("at").notNull(),
+    /** The founder the verified token speaks for; null when the credential never verified. */
+    founderId: text("founder_id"),
+    workspaceId: text("workspace_id"),
+    /** The operation (`chat:write`, `session:read`, `tool:update_goal`, …). */
+    operation: text("operation").notNull(),
+    surface: text("surface"),
+    outcome: text("outcome", { enum: ["allowed", "denied"] }).notNull(),
+    /** The error code of a denial. */
+    code: text("code"),
+    trustMode: integer("trust_mode"),
+    /** The credential, masked to its last four characters. */
+    credential: text("credential"),
+    detail: text("detail"),
+  },
+  (t) => [index("chat_audit_at").on(t.at), index("chat_audit_founder").on(t.founderId, t.at)],
+);
+
+/**
  * ChainBot workflows (seed 004): one row per workflow, its latest version number and soft-delete time.
  * The definitions themselves live in `chainbot_workflow_versions`, never updated: an execution pins one.
  */

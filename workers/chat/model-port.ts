@@ -1,0 +1,82 @@
+/**
+ * What the chat gateway needs from the model gateway, in its own words: one chat completion (optionally with
+ * function-calling tools) and its streaming form. workers/chat-model.ts binds it to the model gateway's
+ * in-process API (`runInference` / `streamInference`), so this domain never imports another.
+ */
+import type { Env } from "../platform/env";
+
+export type ContentBlock =
+  | { type: "text"; text: string }
+  | { type: "tool_call"; id: string; name: string; arguments: string }
+  | { type: "tool_result"; id: string; name?: string | undefined; result: string };
+
+export interface ChatMessage {
+  role: "system" | "user" | "assistant" | "tool";
+  content: ContentBlock[];
+}
+
+export interface ToolSpec {
+  name: string;
+  description?: string | undefined;
+  parameters: Record<string, unknown>;
+}
+
+export interface ModelCall {
+  functionName: string;
+  system?: string | undefined;
+  messages: ChatMessage[];
+  tools?: ToolSpec[] | undefined;
+  maxTokens?: number | undefined;
+  workspace: string;
+  traceparent?: string | undefined;
+}
+
+export interface ModelUsage {
+  input_tokens: number;
+  output_tokens: number;
+}
+
+export interface ModelServed {
+  variant: string;
+  provider: string;
+  model: string;
+}
+
+export interface ModelReply {
+  content: ContentBlock[];
+  usage: ModelUsage;
+  costUsd: number | undefined;
+  served: ModelServed;
+}
+
+export type ModelStreamEvent =
+  | { type: "text_delta"; text: string }
+  | {
+      type: "tool_call_delta";
+      index: number;
+      id?: string | undefined;
+      name?: string | undefined;
+      arguments_delta: string;
+    }
+  | { type: "usage"; usage: ModelUsage }
+  | { type: "finish"; finish_reason: string }
+  | { type: "error"; kind: string; message: string; usage: ModelUsage };
+
+export interface ModelStream {
+  events: AsyncIterable<ModelStreamEvent>;
+  served: ModelServed;
+  done: Promise<{
+    usage: ModelUsage;
+    costUsd: number | undefined;
+    error?: { kind: string; message: string } | undefined;
+  }>;
+}
+
+export interface Deferrer {
+  waitUntil(p: Promise<unknown>): void;
+}
+
+export interface ChatModel {
+  complete(env: Env, ctx: Deferrer, call: ModelCall): Promise<ModelReply>;
+  stream(env: Env, ctx: Deferrer, call: ModelCall): Promise<ModelStream>;
+}

@@ -7,10 +7,11 @@
  * back (counted by a stand-in `gpioset` on the agent's PATH, the libgpiod v1 dialect); the local tier is used
  * again after the restart.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOllama, startFakeOllama } from "../fakes/fake-ollama.ts";
 import { type FakeUpstreams, startFakeUpstreams } from "../worker/fake-upstreams.ts";
@@ -124,6 +125,9 @@ async function attempts(inferenceId: string): Promise<{ provider: string; status
 }
 
 beforeAll(async () => {
+  // The bin as shipped, built from this tree (the build swaps the file in atomically, so the bin's own test
+  // building it at the same time is harmless).
+  await promisify(execFile)(process.execPath, [join(root, "edge-agent/scripts/build.mjs")]);
   dir = mkdtempSync(join(tmpdir(), "botplane-edge-e2e-"));
   [ollama, upstreams] = await Promise.all([startFakeOllama(), startFakeUpstreams()]);
   server = await startBotplane({ persistDir: join(dir, "state") });

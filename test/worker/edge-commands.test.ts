@@ -9,9 +9,11 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, it } from "vitest";
 import type { EdgeHub } from "../../durable-objects/edge-hub";
+import { POLL_GAP_MS } from "../../durable-objects/edge-hub-presence";
 import { createOllamaProvider } from "../../workers/models/providers/ollama";
 import type { ChatRequest } from "../../workers/models/types";
 import { call, json, token, uniqueId } from "./helpers";
+import { stopClock } from "./support/clock";
 import { openDeviceSocket } from "./support/edge-device";
 
 interface Frame {
@@ -271,16 +273,22 @@ describe("edge commands over long-poll", () => {
     expect(status).toMatchObject({ device_id: id, online: true, agent_version: "0.1.0-test" });
   });
 
-  it("should count a polling device online until it is silent past EDGE_OFFLINE_AFTER (90s)", async ({ expect }) => {
+  it("should count a polling device online until POLL_GAP_MS passed with no poll", async ({ expect }) => {
     const id = deviceId();
     expect(await runInDurableObject(hubStub(id), (hub: EdgeHub) => hub.isOnline())).toBe(false);
     await pollFrames(id, []);
-    expect(await runInDurableObject(hubStub(id), (hub: EdgeHub) => hub.isOnline())).toBe(true);
-    const offline = await runInDurableObject(hubStub(id), (hub: EdgeHub) => {
-      hub.clock = () => Date.now() + 91_000;
-      return hub.isOnline();
-    });
-    expect(offline).toBe(false);
+    const onlineAfter = (lead: number) =>
+      runInDurableObject(hubStub(id), (hub: EdgeHub) => {
+        hub.clock = () => Date.now() + lead;
+        return hub.isOnline();
+      });
+    try {
+      expect(await onlineAfter(0)).toBe(true);
+      expect(await onlineAfter(POLL_GAP_MS - 1000)).toBe(true);
+      expect(await onlineAfter(POLL_GAP_MS + 1000)).toBe(false);
+    } finally {
+      await stopClock(hubStub(id), null);
+    }
   });
 
   it("should answer a waiting poll as soon as a command is queued", async ({ expect }) => {

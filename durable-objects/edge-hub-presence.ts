@@ -34,6 +34,8 @@ export interface PresenceDeps {
 
 export class Presence {
   private readonly sql: SqlStorage;
+  /** The announced state, cached: every device message asks for it. */
+  private announcedState: boolean | undefined;
 
   constructor(private readonly deps: PresenceDeps) {
     this.sql = deps.ctx.storage.sql;
@@ -63,9 +65,11 @@ export class Presence {
     return seen.length > 0 ? Math.max(...seen) : null;
   }
 
-  /** As last announced; false before the device was ever seen. */
+  /** As last announced; false before the device was ever seen. Read once per object life, then kept by mark(). */
   announced(): boolean {
-    return this.sql.exec<{ online: number }>("SELECT online FROM presence WHERE id = 1").toArray()[0]?.online === 1;
+    this.announcedState ??=
+      this.sql.exec<{ online: number }>("SELECT online FROM presence WHERE id = 1").toArray()[0]?.online === 1;
+    return this.announcedState;
   }
 
   firstSeen(): number | null {
@@ -122,6 +126,8 @@ export class Presence {
 
   /** Records the state; true when it changed. */
   private mark(online: boolean, now: number): boolean {
+    // Forget the cached state rather than set it: mark() runs inside transactionSync, which may still roll back.
+    this.announcedState = undefined;
     return (
       this.sql
         .exec(

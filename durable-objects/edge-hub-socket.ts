@@ -15,14 +15,37 @@ const WS_OPEN = 1;
 const attachmentSchema = z.object({ device_id: z.string(), connected_at: z.number(), last_seen: z.number() });
 export type DeviceAttachment = z.infer<typeof attachmentSchema>;
 
+/**
+ * Attachments already read in this object's life: every device message needs its socket's, and reading one
+ * back through deserialize and zod costs more than handling a chunk. A hibernated object starts empty.
+ */
+const known = new WeakMap<WebSocket, DeviceAttachment>();
+
 export function attachmentOf(ws: WebSocket): DeviceAttachment | null {
+  const cached = known.get(ws);
+  if (cached) return cached;
   const parsed = attachmentSchema.safeParse(ws.deserializeAttachment());
-  return parsed.success ? parsed.data : null;
+  if (!parsed.success) return null;
+  known.set(ws, parsed.data);
+  return parsed.data;
 }
 
-export function touch(ws: WebSocket, now: number): void {
+/** The one way an attachment is written, so the cache above never disagrees with the socket. */
+export function attach(ws: WebSocket, attachment: DeviceAttachment): void {
+  ws.serializeAttachment(attachment);
+  known.set(ws, attachment);
+}
+
+/** Touches are this coarse: presence is judged over tens of seconds, and a job's chunks arrive ms apart. */
+const TOUCH_GRANULARITY_MS = 1000;
+
+/** Notes a sign of life on the socket; answers its attachment (null for a socket without one). */
+export function touch(ws: WebSocket, now: number): DeviceAttachment | null {
   const current = attachmentOf(ws);
-  if (current) ws.serializeAttachment({ ...current, last_seen: now });
+  if (!current || now - current.last_seen < TOUCH_GRANULARITY_MS) return current;
+  const touched = { ...current, last_seen: now };
+  attach(ws, touched);
+  return touched;
 }
 
 /** Last sign of life: a message the hub handled, or a ping the runtime answered while the hub slept. */

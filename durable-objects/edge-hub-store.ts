@@ -48,6 +48,13 @@ export function isOpen(job: JobRow): boolean {
 }
 
 export class JobStore {
+  /**
+   * Rows already read, by job id: each chunk a device streams looks its job up, and a SQLite read per chunk
+   * was the hub's largest cost per inference. Every write to a job drops its entry (never updates it), so the
+   * cache can only be behind by a read, never wrong. None of these writes runs inside a transaction.
+   */
+  private readonly rows = new Map<string, JobRow>();
+
   constructor(private readonly sql: SqlStorage) {
     for (const statement of SCHEMA) sql.exec(statement);
   }
@@ -67,20 +74,26 @@ export class JobStore {
   }
 
   get(jobId: string): JobRow | null {
-    return (
+    const cached = this.rows.get(jobId);
+    if (cached) return cached;
+    const row =
       this.sql
         .exec<Record<string, SqlStorageValue>>("SELECT * FROM jobs WHERE job_id = ?", jobId)
         .toArray()
-        .map(toJob)[0] ?? null
-    );
+        .map(toJob)[0] ?? null;
+    if (row) this.rows.set(jobId, row);
+    return row;
   }
 
   /** The device took the job: it is no longer resent on reconnect. Unknown or repeated acks change nothing. */
   ack(seq: number): void {
+    // Acks name a seq, not a job id: forget every cached row (one ack per job, so this is rare).
+    this.rows.clear();
     this.sql.exec("UPDATE jobs SET status = 'running' WHERE seq = ? AND status = 'sent'", seq);
   }
 
   markRunning(jobId: string): void {
+    this.rows.delete(jobId);
     this.sql.exec("UPDATE jobs SET status = 'running' WHERE job_id = ? AND status = 'sent'", jobId);
   }
 
@@ -113,6 +126,7 @@ export class JobStore {
     now: number,
     failure?: { reason: JobFailure; message: string; status?: number | undefined },
   ): boolean {
+    this.rows.delete(jobId);
     const changed = failure
       ? this.sql.exec(
           `UPDATE jobs SET status = 'failed', failure = ?, message = ?, error_status = ?, finished_at = ? WHERE job_id = ? AND ${OPEN} RETURNING 1`,
@@ -154,6 +168,7 @@ export class JobStore {
 
   /** Forgets finished jobs (and their chunks) once late readers have had their chance. */
   purgeFinished(before: number): void {
+    this.rows.clear();
     this.sql.exec(
       "DELETE FROM chunks WHERE job_id IN (SELECT job_id FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ?)",
       before,

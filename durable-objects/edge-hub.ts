@@ -185,7 +185,7 @@ export class EdgeHub extends DurableObject<Env> {
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     this.ctx.acceptWebSocket(server, [socket.DEVICE_TAG]);
-    server.serializeAttachment({ device_id: deviceId.data, connected_at: now, last_seen: now });
+    socket.attach(server, { device_id: deviceId.data, connected_at: now, last_seen: now });
     this.jobs.store.connected(deviceId.data, now);
     // Queued ahead of the 101: whatever the device missed while it was away reaches it first.
     for (const job of this.jobs.store.unacked(now)) socket.send(server, socket.jobFrame(job, now));
@@ -198,8 +198,7 @@ export class EdgeHub extends DurableObject<Env> {
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
     const now = this.clock();
-    socket.touch(ws, now);
-    const deviceId = socket.attachmentOf(ws)?.device_id ?? null;
+    const deviceId = socket.touch(ws, now)?.device_id ?? null;
     if (deviceId !== null) this.presence.heard(deviceId, "websocket", now);
     const read = readSocketMessage(message);
     if ("error" in read) {

@@ -30,8 +30,9 @@ const run = promisify(execFile);
 
 const CHAT = { messages: [{ role: "user", content: "hi there" }] };
 
-function gatewayToml() {
-  return `[providers.pi]
+/** The edge's part of the gateway config: a provider on the WebSocket device and a local-tier function. */
+export const EDGE_GATEWAY_TOML = `
+[providers.pi]
 type = "ollama"
 url = "edge:${DEVICES.websocket}"
 
@@ -45,7 +46,6 @@ type = "chat"
 [functions.${EDGE_FUNCTION}.variants.local]
 model = "models.pi"
 `;
-}
 
 async function call(origin, token, method, path, body) {
   const res = await fetch(`${origin}${path}`, {
@@ -81,7 +81,10 @@ export async function setUpEdge(origin, mint, log) {
     rmSync(stateDir, { recursive: true, force: true });
   };
   try {
-    const put = await call(origin, admin, "PUT", "/api/v1/models/config", { type: "text/plain", text: gatewayToml() });
+    const put = await call(origin, admin, "PUT", "/api/v1/models/config", {
+      type: "text/plain",
+      text: EDGE_GATEWAY_TOML,
+    });
     if (put.status !== 200) throw new Error(`PUT /api/v1/models/config: HTTP ${put.status} ${put.text.slice(0, 300)}`);
     for (const [transport, device] of Object.entries(DEVICES)) {
       const agent = spawn(process.execPath, [AGENT], {

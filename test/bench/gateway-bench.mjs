@@ -46,11 +46,11 @@ model = "models.bench"
  * Stores the bench config through `PUT /api/v1/models/config` (admin) and proves it serves: one
  * `POST /inference` with the infer-scoped token must answer 200 with `content`.
  */
-export async function configureGateway(origin, adminToken, inferToken, upstreamBaseUrl) {
+export async function configureGateway(origin, adminToken, inferToken, upstreamBaseUrl, extraToml = "") {
   const put = await fetch(`${origin}/api/v1/models/config`, {
     method: "PUT",
     headers: { authorization: `Bearer ${adminToken}`, "content-type": "text/plain" },
-    body: gatewayToml(upstreamBaseUrl),
+    body: gatewayToml(upstreamBaseUrl) + extraToml,
   });
   const putText = await put.text();
   if (put.status !== 200) throw new Error(`PUT /api/v1/models/config: HTTP ${put.status} ${putText.slice(0, 300)}`);

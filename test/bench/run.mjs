@@ -52,7 +52,15 @@ import {
   raisePublishLimits,
   waitForQuiet,
 } from "./bus-bench.mjs";
-import { EDGE_SCENARIOS, edgeFigures, edgePlan, edgeRows, edgeSummary, setUpEdge } from "./edge-bench.mjs";
+import {
+  EDGE_GATEWAY_TOML,
+  EDGE_SCENARIOS,
+  edgeFigures,
+  edgePlan,
+  edgeRows,
+  edgeSummary,
+  setUpEdge,
+} from "./edge-bench.mjs";
 import { startFakeUpstream } from "./fake-upstream.mjs";
 import { startProfile, summarizeProfile } from "./profile.mjs";
 import {
@@ -835,17 +843,6 @@ async function main() {
         log(failures.at(-1));
       }
     }
-    let gatewayConfig = null;
-    if (selected.some(([, origin, extra]) => extra.chat && origin === urls.botplane)) {
-      try {
-        gatewayConfig = await configureGateway(urls.botplane, token, inferToken, upstream.baseUrl);
-        log(`gateway config stored; probe inference answered (Server-Timing: ${gatewayConfig.server_timing})`);
-      } catch (err) {
-        gatewayConfig = { error: String(err?.message ?? err) };
-        failures.push(`gateway set-up failed: ${gatewayConfig.error}`);
-        log(failures.at(-1));
-      }
-    }
     // The edge scenarios' agents and fake Ollama; their request specs exist only once the devices answer.
     let edgeScenarios = null;
     if (selected.some(([, , extra]) => extra.edge)) {
@@ -856,6 +853,19 @@ async function main() {
         );
       } catch (err) {
         failures.push(`edge set-up failed: ${String(err?.message ?? err)}`);
+        log(failures.at(-1));
+      }
+    }
+    let gatewayConfig = null;
+    if (selected.some(([, origin, extra]) => extra.chat && origin === urls.botplane)) {
+      try {
+        // One config serves both: the edge's function stays in it (the edge set-up above stored it alone).
+        const edgeToml = edgeSetUp ? EDGE_GATEWAY_TOML : "";
+        gatewayConfig = await configureGateway(urls.botplane, token, inferToken, upstream.baseUrl, edgeToml);
+        log(`gateway config stored; probe inference answered (Server-Timing: ${gatewayConfig.server_timing})`);
+      } catch (err) {
+        gatewayConfig = { error: String(err?.message ?? err) };
+        failures.push(`gateway set-up failed: ${gatewayConfig.error}`);
         log(failures.at(-1));
       }
     }

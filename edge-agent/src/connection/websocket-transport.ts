@@ -29,6 +29,9 @@ export function openWebSocket(options: WebSocketTransportOptions, signal?: Abort
   const socket = new WebSocket(url, {
     headers: { authorization: `Bearer ${options.token}` },
     handshakeTimeout: options.handshakeTimeoutMs ?? 15_000,
+    // No permessage-deflate: frames are small JSON, and compressing each one cost the agent more CPU than
+    // all its other work per inference together (measured in the bench), the hub the same to inflate them.
+    perMessageDeflate: false,
   });
   return new Promise((resolve, reject) => {
     // ws emits "error" after a handled unexpected response too; the first outcome settles the promise.

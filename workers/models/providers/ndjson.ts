@@ -19,14 +19,25 @@ function parse(line: string): unknown {
   }
 }
 
-/** Yields each line's parsed value; blank lines (and `\r` of CRLF) are skipped. Throws NdjsonError on bad JSON. */
-export async function* ndjson(body: ReadableStream<Uint8Array>): AsyncGenerator<unknown, void, undefined> {
+/**
+ * Yields each line's parsed value; blank lines (and `\r` of CRLF) are skipped. Throws NdjsonError on bad JSON.
+ * With `signal`, an abort cancels the body at once (a read waiting on it ends) and throws the signal's reason:
+ * for a body that is an RPC stream, cancelling it is how its producer learns the reader left.
+ */
+export async function* ndjson(
+  body: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
+): AsyncGenerator<unknown, void, undefined> {
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let buffer = "";
+  const onAbort = () => void reader.cancel(signal?.reason).catch(() => undefined);
+  signal?.addEventListener("abort", onAbort, { once: true });
   try {
     for (;;) {
+      signal?.throwIfAborted();
       const { done, value } = await reader.read();
+      signal?.throwIfAborted();
       buffer += done ? decoder.decode() : decoder.decode(value, { stream: true });
       let newline: number;
       while ((newline = buffer.indexOf("\n")) >= 0) {
@@ -40,6 +51,7 @@ export async function* ndjson(body: ReadableStream<Uint8Array>): AsyncGenerator<
     const last = buffer.trim();
     if (last !== "") yield parse(last);
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     // Stops the upstream when the consumer leaves early (break, error, abort).
     await reader.cancel().catch(() => undefined);
   }

@@ -51,28 +51,6 @@ function isFinal(data: Record<string, unknown>): boolean {
   return data.done === true;
 }
 
-/**
- * The hub's stream, ending in an error the moment `signal` aborts (the hub never sees our signal). Erroring
- * the transform also makes the pipe cancel the RPC stream, which tells the hub its reader left.
- */
-function abortable(
-  stream: ReadableStream<Uint8Array>,
-  signal: AbortSignal,
-): { readable: ReadableStream<Uint8Array>; release(): void } {
-  let controller: TransformStreamDefaultController<Uint8Array> | null = null;
-  const relay = new TransformStream<Uint8Array, Uint8Array>({
-    start(c) {
-      controller = c;
-    },
-  });
-  const onAbort = () => controller?.error(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
-  // Aborted while the job was being submitted: "abort" has fired already and will not fire again.
-  if (signal.aborted) onAbort();
-  void stream.pipeTo(relay.writable).catch(() => undefined);
-  return { readable: relay.readable, release: () => signal.removeEventListener("abort", onAbort) };
-}
-
 export function edgeTransport(provider: string, env: Env, deviceId: string, deadlineMs: number): OllamaTransport {
   return {
     alwaysStreams: true,
@@ -93,10 +71,10 @@ export function edgeTransport(provider: string, env: Env, deviceId: string, dead
       } catch (err) {
         throw errorFromFailure(provider, err, signal);
       }
-      const lines = abortable(stream, signal);
       let settled = false;
       try {
-        for await (const raw of ndjson(lines.readable)) {
+        // Aborted while the job was being submitted counts too: ndjson checks the signal before its first read.
+        for await (const raw of ndjson(stream, signal)) {
           const line = jobStreamLineSchema.safeParse(raw);
           if (!line.success) throw new ProviderError("stream", `${provider}: malformed job stream line`);
           if (line.data.type === "done") {
@@ -120,7 +98,6 @@ export function edgeTransport(provider: string, env: Env, deviceId: string, dead
         if (err instanceof NdjsonError) throw new ProviderError("stream", `${provider}: ${err.message}`);
         throw errorFromFailure(provider, err, signal);
       } finally {
-        lines.release();
         if (!settled) {
           const reason = signal.aborted
             ? "the caller gave up (time budget or client gone)"

@@ -436,3 +436,21 @@ export const edgeDevices = sqliteTable(
   },
   (t) => [index("edge_devices_first_seen").on(t.firstSeen, t.deviceId)],
 );
+
+/**
+ * Which founder and workspace a Discord user talks as (chat gateway, surface `discord`). `guild_id` empty
+ * means "in any server and in DMs"; a row for a guild wins over the any-guild row.
+ */
+export const discordBindings = sqliteTable(
+  "discord_bindings",
+  {
+    discordUserId: text("discord_user_id").notNull(),
+    guildId: text("guild_id").notNull().default(""),
+    userId: text("user_id").notNull(),
+    workspaceId: text("workspace_id").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.discordUserId, t.guildId] }), index("discord_bindings_user").on(t.userId)],
+);
+export type DiscordBindingRow = typeof discordBindings.$inferSelect;

@@ -5,6 +5,8 @@
 import { apiKeyRoutes } from "./admin/api-key-routes";
 import { chatModel } from "./chat-model";
 import { chatConfigHealthCheck } from "./chat/config";
+import { discordBindingRoutes } from "./chat/discord/binding-routes";
+import { discordInteractionRoutes } from "./chat/discord/interaction-routes";
 import { chatRoutes } from "./chat/routes";
 import { workflowRoutes } from "./chainbot/workflows/routes";
 import { instanceRoutes } from "./botz/instance-routes";
@@ -85,6 +87,8 @@ export function createApp() {
   services.mount(app, "models", openAiRoutes);
   services.mount(app, "models", logRoutes);
   services.mount(app, "chat", chatRoutes(chatModel));
+  services.mount(app, "chat", discordBindingRoutes);
+  services.mount(app, "chat", discordInteractionRoutes);
   services.mount(app, "chainbot", workflowRoutes);
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);

@@ -27,6 +27,7 @@ const CHAINBOT_WORKFLOW = {
   steps: [{ id: "s", type: "transform", output: { ok: "true" } }],
 };
 const ITEM = "00000000-0000-4000-8000-000000000000";
+const DISCORD_USER = "300000000000000099";
 
 const ROUTES: RouteCase[] = [
   {
@@ -353,6 +354,31 @@ const ROUTES: RouteCase[] = [
     scope: "chat:read",
     bad: { path: "/session/not-a-uuid", field: "param.id" },
   },
+  // PUT before DELETE: the admin call of PUT replaces what its scoped call created, DELETE then removes it.
+  {
+    method: "PUT",
+    path: `/api/v1/chat/discord-bindings/${DISCORD_USER}`,
+    through: 201,
+    throughAdmin: 200,
+    scope: "admin",
+    body: { user_id: "route-auth" },
+    bad: { body: { workspace_id: "w" }, field: "body.user_id" },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/chat/discord-bindings",
+    through: 200,
+    scope: "admin",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
+  {
+    method: "DELETE",
+    path: `/api/v1/chat/discord-bindings/${DISCORD_USER}`,
+    through: 204,
+    throughAdmin: [404, "discord_binding_not_found"],
+    scope: "admin",
+    bad: { path: "/api/v1/chat/discord-bindings/not-a-snowflake", field: "param.discord_user_id" },
+  },
   {
     method: "GET",
     path: "/api/chainbot/workflows",
@@ -436,7 +462,8 @@ const ROUTES: RouteCase[] = [
   { method: "POST", path: "/api/chainbot/start", through: 200, scope: "chainbot:admin" },
 ];
 
-const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json"];
+/** Not Bearer-authenticated: /discord/interactions is verified by Discord's Ed25519 signature instead. */
+const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json", "POST /discord/interactions"];
 
 function otherScope(scope: string): string {
   return scope === "botz:read" ? "workitems:read" : "botz:read";
@@ -537,6 +564,7 @@ describe("protected routes", () => {
             .replace(`/inferences/${ITEM}`, "/inferences/{inference_id}")
             .replace(`/episodes/${ITEM}`, "/episodes/{episode_id}")
             .replace(`/session/${ITEM}`, "/session/{id}")
+            .replace(`/discord-bindings/${DISCORD_USER}`, "/discord-bindings/{discord_user_id}")
             .replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")
             .replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll")
             .replace(`/commands/${ITEM}`, "/commands/{command_id}")
@@ -547,6 +575,12 @@ describe("protected routes", () => {
       ),
     ]);
     expect(documented.filter((op) => !tested.has(op))).toEqual([]);
+  });
+
+  it("should answer 401 to an unsigned POST /discord/interactions", async ({ expect }) => {
+    const res = await call("/discord/interactions", { method: "POST", body: { type: 1 } });
+    expect(res.status).toBe(401);
+    expect((await json<{ error: { code: string } }>(res)).error.code).toBe("invalid_signature");
   });
 
   it("should expect no auth refusal and no 5xx from any route past auth", ({ expect }) => {

@@ -27,6 +27,9 @@ export default defineConfig(async () => {
             TEST_COLLECTOR_URL: `${peers.origin}/collected`,
             TEST_FAKE_OLLAMA_URL: fakeOllama.url,
             TEST_FAKE_UPSTREAMS_URL: fakeUpstreams.origin,
+            // The public half of the test key in test/worker/support/discord-signer.ts; answers go to the fake.
+            DISCORD_PUBLIC_KEY: "f17a901c651ced1d74751defb3787fe7934b0f4e5e53033b1648864e928142e5",
+            DISCORD_API_BASE_URL: `${fakeUpstreams.origin}/discord/api/v10`,
             LOG_LEVEL: "ERROR",
             // The fault test's handler fails 30% of the time at random: chaos, not an outage, so its breaker
             // gets a threshold the chaos cannot reach (bus-breaker.test.ts covers the breaker itself).

@@ -21,6 +21,11 @@ export const RESERVED_SUBJECTS: readonly ReservedSubject[] = [
   { pattern: "botz.registered.v1", scope: "admin", why: "announced by the BoTZ registry" },
   { pattern: "botz.workitem.>", scope: "admin", why: "announced by the BoTZ registry (claimed, completed)" },
   { pattern: "resources.>", scope: "admin", why: "announced by the resource coordinator (granted, released, expired)" },
+  {
+    pattern: "chat.discord.>",
+    scope: "admin",
+    why: "consumed by the chat gateway: a verified Discord /ask (POST /discord/interactions)",
+  },
   { pattern: "chainbot.>", scope: "admin", why: "announced by ChainBot (to come)" },
   {
     pattern: "edge.>",

@@ -1,0 +1,176 @@
+/**
+ * `POST /discord/interactions` through the Worker's real entry, signed with the test key, and the bus handler
+ * that answers `/ask`: verification failures are 401 with nothing published or posted, PING is PONG, an
+ * unbound user gets only an ephemeral "not linked", a bound user's `/ask` is deferred at once and answered
+ * through the (fake) interaction webhook from the bus, and a redelivered event posts nothing twice.
+ */
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, it } from "vitest";
+import { askEventId, DISCORD_ASK_SUBJECT } from "../../workers/chat/discord/ask-event";
+import { chatBusHandlers, DISCORD_ASK_HANDLER } from "../../workers/chat/discord/ask-handler";
+import { NOT_LINKED } from "../../workers/chat/discord/interaction-routes";
+import { chatModel } from "../../workers/chat-model";
+import { createEvent } from "../../workers/platform/bus/envelope";
+import { handlerContext } from "../../workers/platform/bus/handlers";
+import { createLogger } from "../../workers/platform/logger";
+import { useChatModel } from "./chat-support";
+import { ADMIN, call, json, uniqueId } from "./helpers";
+import { postInteraction } from "./support/discord-signer";
+
+const FAKE = env.TEST_FAKE_UPSTREAMS_URL;
+const APP = "1200000000000000001";
+const MODEL = `echo~${uniqueId("discord")}`;
+const log = createLogger("test", "ERROR");
+
+interface Recorded {
+  method: string;
+  path: string;
+  body: { content?: string };
+}
+
+/** Every request the fake got for this interaction token (its `_requests` filter matches by path prefix). */
+async function recorded(token: string): Promise<Recorded[]> {
+  const path = `/discord/api/v10/webhooks/${APP}/${token}`;
+  return (await fetch(`${FAKE}/_requests?path=${encodeURIComponent(path)}`)).json<Recorded[]>();
+}
+
+let seq = 0;
+/** A fresh interaction id per test, so tests never share ledger rows or events. */
+function snowflake(): string {
+  seq += 1;
+  return String(1_300_000_000_000_000_000n + BigInt(Date.now()) * 1000n + BigInt(seq));
+}
+
+function ask(discordUserId: string, question: string, token = `tok-${crypto.randomUUID()}`) {
+  return {
+    id: snowflake(),
+    application_id: APP,
+    type: 2,
+    token,
+    version: 1,
+    guild_id: "400000000000000001",
+    channel_id: "500000000000000001",
+    member: { user: { id: discordUserId, username: "founder" } },
+    data: { name: "ask", options: [{ name: "question", type: 3, value: question }] },
+  };
+}
+
+async function bind(discordUserId: string, founder: string): Promise<void> {
+  const res = await call(`/api/v1/chat/discord-bindings/${discordUserId}`, {
+    method: "PUT",
+    token: await ADMIN(),
+    body: { user_id: founder, workspace_id: `ws-${founder}` },
+  });
+  if (res.status !== 201) throw new Error(`bind: ${res.status}`);
+}
+
+async function eventually<T>(probe: () => Promise<T>, done: (v: T) => boolean): Promise<T> {
+  let value = await probe();
+  for (let i = 0; i < 200 && !done(value); i++) {
+    await new Promise((r) => setTimeout(r, 25));
+    value = await probe();
+  }
+  return value;
+}
+
+beforeAll(async () => {
+  await useChatModel(MODEL);
+});
+
+describe("POST /discord/interactions: verification", () => {
+  it("should answer 401 to an unsigned request and publish nothing", async ({ expect }) => {
+    const body = ask("300000000000000010", "hello?");
+    const res = await postInteraction(body, { signature: null });
+    expect(res.status).toBe(401);
+    expect((await json<{ error: { code: string } }>(res)).error.code).toBe("invalid_signature");
+    const event = await call(`/api/v1/events/${await askEventId(body.id)}`, { token: await ADMIN() });
+    expect(event.status).toBe(404);
+    await event.body?.cancel();
+  });
+
+  it("should answer 401 to a mis-signed or stale request", async ({ expect }) => {
+    const badSig = await postInteraction(ask("300000000000000010", "hi"), { signature: "ab".repeat(64) });
+    expect(badSig.status).toBe(401);
+    await badSig.body?.cancel();
+    const stale = await postInteraction(ask("300000000000000010", "hi"), {
+      timestamp: String(Math.floor(Date.now() / 1000) - 3600),
+    });
+    expect(stale.status).toBe(401);
+    expect((await json<{ error: { details: { reason: string } } }>(stale)).error.details.reason).toBe(
+      "stale_timestamp",
+    );
+  });
+
+  it("should answer PING with PONG", async ({ expect }) => {
+    const res = await postInteraction({ id: snowflake(), application_id: APP, type: 1, token: "t", version: 1 });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ type: 1 });
+  });
+});
+
+describe("POST /discord/interactions: /ask", () => {
+  it("should give an unbound Discord user only an ephemeral 'not linked' reply", async ({ expect }) => {
+    const body = ask("300000000000000011", "who am I?");
+    const res = await postInteraction(body);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      type: 4,
+      data: { content: NOT_LINKED, flags: 64, allowed_mentions: { parse: [] } },
+    });
+    const event = await call(`/api/v1/events/${await askEventId(body.id)}`, { token: await ADMIN() });
+    expect(event.status).toBe(404);
+    await event.body?.cancel();
+    expect(await recorded(body.token)).toEqual([]);
+  });
+
+  it("should defer a bound user's /ask at once and edit @original with the answer from the bus", async ({ expect }) => {
+    await bind("300000000000000012", "founder-discord-1");
+    const body = ask("300000000000000012", "what is my plan?");
+    const res = await postInteraction(body);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ type: 5 });
+    const posted = await eventually(
+      () => recorded(body.token),
+      (r) => r.length > 0,
+    );
+    expect(posted.map((r) => [r.method, r.body.content])).toEqual([["PATCH", "echo: what is my plan?"]]);
+  });
+});
+
+describe("chat.discord.ask.v1 handler", () => {
+  it("should post once when the same event is delivered twice", async ({ expect }) => {
+    const handler = chatBusHandlers(chatModel)[DISCORD_ASK_SUBJECT]?.[0];
+    if (!handler) throw new Error("no handler");
+    const token = `tok-${crypto.randomUUID()}`;
+    const interactionId = snowflake();
+    const event = createEvent({
+      type: DISCORD_ASK_SUBJECT,
+      source: "test",
+      eventId: await askEventId(interactionId),
+      payload: {
+        interaction_id: interactionId,
+        application_id: APP,
+        token,
+        question: "twice?",
+        discord_user_id: "300000000000000013",
+        guild_id: null,
+        channel_id: "500000000000000002",
+        user_id: "founder-discord-2",
+        workspace_id: "ws-discord-2",
+      },
+    });
+    await handler.run(event, env, log, handlerContext(env, event.event_id, DISCORD_ASK_HANDLER));
+    await handler.run(event, env, log, handlerContext(env, event.event_id, DISCORD_ASK_HANDLER));
+    const posted = await recorded(token);
+    expect(posted.map((r) => [r.method, r.body.content])).toEqual([["PATCH", "echo: twice?"]]);
+  });
+
+  it("should refuse an invalid payload as permanent", async ({ expect }) => {
+    const handler = chatBusHandlers(chatModel)[DISCORD_ASK_SUBJECT]?.[0];
+    if (!handler) throw new Error("no handler");
+    const event = createEvent({ type: DISCORD_ASK_SUBJECT, source: "test", payload: { question: "" } });
+    await expect(
+      handler.run(event, env, log, handlerContext(env, event.event_id, DISCORD_ASK_HANDLER)),
+    ).rejects.toThrow(/PermanentError|payload\./);
+  });
+});

@@ -18,7 +18,8 @@ interface Doc {
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
 }
 
-const PUBLIC_PATHS = ["/healthz", "/health"];
+/** No Bearer token: /discord/interactions is verified by Discord's Ed25519 signature (401 when it fails). */
+const PUBLIC_PATHS = ["/healthz", "/health", "/discord/interactions"];
 
 /**
  * Why each operation's declared security would not make a client send credentials (or, for a public path,

@@ -7,6 +7,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
 import { askEventId, DISCORD_ASK_SUBJECT } from "../../workers/chat/discord/ask-event";
+import { interactionToken, saveInteractionToken } from "../../workers/chat/discord/interaction-tokens";
 import { chatBusHandlers, DISCORD_ASK_HANDLER } from "../../workers/chat/discord/ask-handler";
 import { NOT_LINKED } from "../../workers/chat/discord/interaction-routes";
 import { chatModel } from "../../workers/chat-model";
@@ -134,6 +135,11 @@ describe("POST /discord/interactions: /ask", () => {
       (r) => r.length > 0,
     );
     expect(posted.map((r) => [r.method, r.body.content])).toEqual([["PATCH", "echo: what is my plan?"]]);
+    // The token never reaches the readable event history, and is forgotten once the answer went out.
+    const event = await call(`/api/v1/events/${await askEventId(body.id)}`, { token: await ADMIN() });
+    expect(event.status).toBe(200);
+    expect(await event.text()).not.toContain(body.token);
+    expect(await interactionToken(env, body.id, Date.now())).toBeNull();
   });
 });
 
@@ -150,7 +156,6 @@ describe("chat.discord.ask.v1 handler", () => {
       payload: {
         interaction_id: interactionId,
         application_id: APP,
-        token,
         question: "twice?",
         discord_user_id: "300000000000000013",
         guild_id: null,
@@ -159,7 +164,10 @@ describe("chat.discord.ask.v1 handler", () => {
         workspace_id: "ws-discord-2",
       },
     });
+    await saveInteractionToken(env, interactionId, token, Date.now());
     await handler.run(event, env, log, handlerContext(env, event.event_id, DISCORD_ASK_HANDLER));
+    // As if the process died after posting but before forgetting the token: the claim alone must stop a repost.
+    await saveInteractionToken(env, interactionId, token, Date.now());
     await handler.run(event, env, log, handlerContext(env, event.event_id, DISCORD_ASK_HANDLER));
     const posted = await recorded(token);
     expect(posted.map((r) => [r.method, r.body.content])).toEqual([["PATCH", "echo: twice?"]]);

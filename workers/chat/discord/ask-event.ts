@@ -2,7 +2,8 @@
  * The bus event a verified, bound `/ask` becomes (`chat.discord.ask.v1`), and the deterministic ids it uses:
  * the event id comes from the interaction id, so a Discord retry of one interaction is one event (partitions
  * de-duplicate by event_id), and the session id from founder + Discord user + guild + channel, so each
- * Discord user keeps one conversation per channel (a UUID, like every other chat session id).
+ * Discord user keeps one conversation per channel (a UUID, like every other chat session id). The interaction
+ * token is not in the payload: it waits in D1 (interaction-tokens.ts), out of the readable event history.
  */
 import { z } from "zod";
 
@@ -13,8 +14,6 @@ const snowflake = z.string().regex(/^\d{1,20}$/);
 export const DiscordAskPayloadSchema = z.object({
   interaction_id: snowflake,
   application_id: snowflake,
-  /** The interaction token (good for 15 minutes of follow-ups): the only credential the answer needs. */
-  token: z.string().min(1).max(500),
   question: z.string().min(1).max(4000),
   discord_user_id: snowflake,
   guild_id: snowflake.nullable(),

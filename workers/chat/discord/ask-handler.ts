@@ -22,6 +22,7 @@ import { chatConfig } from "../config";
 import type { ChatModel } from "../model-port";
 import { DISCORD_ASK_SUBJECT, DiscordAskPayloadSchema, discordSessionId, type DiscordAskPayload } from "./ask-event";
 import { sendInteractionAnswer } from "./followup-client";
+import { forgetInteractionToken, interactionToken } from "./interaction-tokens";
 import { readDiscordSettings } from "./settings";
 
 export const DISCORD_ASK_HANDLER = "chat.discord.ask";
@@ -94,6 +95,12 @@ async function onAsk(event: BusEvent, env: Env, log: Logger, ctx: HandlerContext
     log.warn("discord ask: the turn failed", { interaction_id: p.interaction_id, code: err.code });
     answer = DISCORD_TURN_FAILED;
   }
+  const token = await interactionToken(env, p.interaction_id, Date.now());
+  if (token === null) {
+    // Past Discord's 15 minutes (or already answered and forgotten): nothing can be posted any more.
+    log.warn("discord ask: the interaction token is gone", { interaction_id: p.interaction_id });
+    return;
+  }
   if (!(await ctx.once([]))) {
     log.info("discord ask: already answered", { interaction_id: p.interaction_id });
     return;
@@ -101,8 +108,11 @@ async function onAsk(event: BusEvent, env: Env, log: Logger, ctx: HandlerContext
   const settings = readDiscordSettings(env);
   const sent = await sendInteractionAnswer(
     { baseUrl: settings.apiBaseUrl },
-    { applicationId: p.application_id, token: p.token },
+    { applicationId: p.application_id, token },
     answer,
+  );
+  await forgetInteractionToken(env, p.interaction_id).catch((err: unknown) =>
+    log.warn("discord ask: the interaction token was not forgotten (it expires anyway)", { error: String(err) }),
   );
   if (sent.ok)
     log.info("discord ask: answered", { interaction_id: p.interaction_id, messages: sent.messageIds.length });

@@ -15,6 +15,7 @@ import { formatTraceparent } from "../../platform/trace";
 import { createRouter } from "../../platform/validation";
 import { askEventId, DISCORD_ASK_SUBJECT, type DiscordAskPayload } from "./ask-event";
 import { resolveBinding } from "./bindings";
+import { saveInteractionToken } from "./interaction-tokens";
 import { EPHEMERAL, interactionResponse, parseInteraction, ResponseType } from "./interactions";
 import { readDiscordSettings } from "./settings";
 import { verifyDiscordRequest } from "./verify";
@@ -69,7 +70,6 @@ export const discordInteractionRoutes = createRouter().openapi(interactions, asy
   const payload: DiscordAskPayload = {
     interaction_id: parsed.interactionId,
     application_id: parsed.applicationId,
-    token: parsed.token,
     question: parsed.question,
     discord_user_id: parsed.user.id,
     guild_id: parsed.guildId,
@@ -78,6 +78,7 @@ export const discordInteractionRoutes = createRouter().openapi(interactions, asy
     workspace_id: binding.workspaceId,
   };
   try {
+    await saveInteractionToken(c.env, parsed.interactionId, parsed.token, Date.now());
     await publish(c.env, [
       createEvent({
         type: DISCORD_ASK_SUBJECT,
@@ -89,7 +90,7 @@ export const discordInteractionRoutes = createRouter().openapi(interactions, asy
     ]);
   } catch (err) {
     // Discord shows a 5xx as "the application did not respond": a clear ephemeral word is kinder.
-    logFor(c).error("discord ask: not accepted by the bus", { error: String(err) });
+    logFor(c).error("discord ask: not accepted", { error: String(err) });
     return c.json(ephemeral(NOT_ACCEPTED), 200);
   }
   return c.json(interactionResponse(parsed), 200);

@@ -454,3 +454,17 @@ export const discordBindings = sqliteTable(
   (t) => [primaryKey({ columns: [t.discordUserId, t.guildId] }), index("discord_bindings_user").on(t.userId)],
 );
 export type DiscordBindingRow = typeof discordBindings.$inferSelect;
+
+/**
+ * Discord interaction tokens waiting for their answer: the credential stays here, never in the bus event that
+ * carries the question (event history is readable with `events:read`). Good for 15 minutes, as Discord's.
+ */
+export const discordInteractionTokens = sqliteTable(
+  "discord_interaction_tokens",
+  {
+    interactionId: text("interaction_id").primaryKey(),
+    token: text("token").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+  },
+  (t) => [index("discord_interaction_tokens_expiry").on(t.expiresAt)],
+);

@@ -6,6 +6,8 @@ import { apiKeyRoutes } from "./admin/api-key-routes";
 import { chatModel } from "./chat-model";
 import { chatConfigHealthCheck } from "./chat/config";
 import { chatRoutes } from "./chat/routes";
+import { phoneBindingRoutes } from "./chat/twilio/phone-binding-routes";
+import { smsRoutes } from "./chat/twilio/sms-routes";
 import { workflowRoutes } from "./chainbot/workflows/routes";
 import { instanceRoutes } from "./botz/instance-routes";
 import { auditRoutes } from "./chainbot/audit/routes";
@@ -85,6 +87,8 @@ export function createApp() {
   services.mount(app, "models", openAiRoutes);
   services.mount(app, "models", logRoutes);
   services.mount(app, "chat", chatRoutes(chatModel));
+  services.mount(app, "chat", phoneBindingRoutes);
+  services.mount(app, "chat", smsRoutes);
   services.mount(app, "chainbot", workflowRoutes);
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);

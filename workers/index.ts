@@ -5,6 +5,8 @@
 import { createApp } from "./app";
 import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
+import { chatModel } from "./chat-model";
+import { chatBusHandlers } from "./chat/twilio/sms-reply";
 import { createQueueHandler } from "./platform/bus/consumer";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
@@ -13,7 +15,7 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: createQueueHandler({ handlers: { ...botzBusHandlers }, ...busConsumerHooks }),
+  queue: createQueueHandler({ handlers: { ...botzBusHandlers, ...chatBusHandlers(chatModel) }, ...busConsumerHooks }),
   scheduled,
 } satisfies ExportedHandler<Env>;
 

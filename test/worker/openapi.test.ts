@@ -18,7 +18,8 @@ interface Doc {
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
 }
 
-const PUBLIC_PATHS = ["/healthz", "/health"];
+// Twilio's webhooks carry X-Twilio-Signature, not a Bearer token (route-auth.test.ts checks they refuse unsigned).
+const PUBLIC_PATHS = ["/healthz", "/health", "/sms/inbound"];
 
 /**
  * Why each operation's declared security would not make a client send credentials (or, for a public path,

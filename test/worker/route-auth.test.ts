@@ -354,6 +354,23 @@ const ROUTES: RouteCase[] = [
     bad: { path: "/session/not-a-uuid", field: "param.id" },
   },
   {
+    method: "PUT",
+    path: "/api/v1/chat/phone-bindings/+15550000000",
+    through: 201,
+    throughAdmin: 200,
+    scope: "admin",
+    body: { user_id: "route-auth" },
+    bad: { body: { user_id: "route-auth", trust_mode: 4 }, field: "body.trust_mode" },
+  },
+  { method: "GET", path: "/api/v1/chat/phone-bindings", through: 200, scope: "admin" },
+  {
+    method: "DELETE",
+    path: "/api/v1/chat/phone-bindings/+15550000001",
+    through: [404, "phone_binding_not_found"],
+    scope: "admin",
+    bad: { path: "/api/v1/chat/phone-bindings/5550000001", field: "param.phone" },
+  },
+  {
     method: "GET",
     path: "/api/chainbot/workflows",
     through: 200,
@@ -437,6 +454,26 @@ const ROUTES: RouteCase[] = [
 ];
 
 const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json"];
+/** Twilio webhooks: authenticated by X-Twilio-Signature, not a Bearer token (403 unsigned, tested below). */
+const SIGNED_WEBHOOKS = ["POST /sms/inbound"];
+
+describe("signed webhooks", () => {
+  for (const op of SIGNED_WEBHOOKS) {
+    const [method = "POST", path = "/"] = op.split(" ");
+    it(`${op} should answer 403 to an unsigned request, even with an admin Bearer token`, async ({ expect }) => {
+      for (const auth of [undefined, await ADMIN()]) {
+        const res = await call(path, {
+          method,
+          body: "MessageSid=SM0&From=%2B15550000000",
+          token: auth,
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+        });
+        expect(res.status).toBe(403);
+        expect((await json<{ error: { code: string } }>(res)).error.code).toBe("invalid_twilio_signature");
+      }
+    });
+  }
+});
 
 function otherScope(scope: string): string {
   return scope === "botz:read" ? "workitems:read" : "botz:read";
@@ -525,6 +562,7 @@ describe("protected routes", () => {
     );
     const tested = new Set([
       ...PUBLIC,
+      ...SIGNED_WEBHOOKS,
       ...ROUTES.map(
         (r) =>
           `${r.method} ${r.path
@@ -537,6 +575,7 @@ describe("protected routes", () => {
             .replace(`/inferences/${ITEM}`, "/inferences/{inference_id}")
             .replace(`/episodes/${ITEM}`, "/episodes/{episode_id}")
             .replace(`/session/${ITEM}`, "/session/{id}")
+            .replace(/\/api\/v1\/chat\/phone-bindings\/\+\d+/, "/api/v1/chat/phone-bindings/{phone}")
             .replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")
             .replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll")
             .replace(`/commands/${ITEM}`, "/commands/{command_id}")

@@ -28,6 +28,11 @@ export default defineConfig(async () => {
             TEST_FAKE_OLLAMA_URL: fakeOllama.url,
             TEST_FAKE_UPSTREAMS_URL: fakeUpstreams.origin,
             LOG_LEVEL: "ERROR",
+            // The SMS webhook verifies against this token and replies through the fake Twilio REST API.
+            TWILIO_ACCOUNT_SID: "AC0123456789abcdef0123456789abcdef",
+            TWILIO_AUTH_TOKEN: "twilio-test-auth-token",
+            TWILIO_FROM_NUMBER: "+15005550006",
+            TWILIO_API_BASE_URL: `${fakeUpstreams.origin}/twilio`,
             // The fault test's handler fails 30% of the time at random: chaos, not an outage, so its breaker
             // gets a threshold the chaos cannot reach (bus-breaker.test.ts covers the breaker itself).
             // model-router.test.ts opens and half-opens this provider's breaker without waiting 30 s.

@@ -436,3 +436,41 @@ export const edgeDevices = sqliteTable(
   },
   (t) => [index("edge_devices_first_seen").on(t.firstSeen, t.deviceId)],
 );
+
+/**
+ * Chat over SMS and voice (workers/chat/twilio): which founder and workspace a phone number (E.164) speaks
+ * for, the trust mode its SMS sessions open at (capped again by the `sms` surface policy), the session its
+ * messages continue, and whether the number replied STOP.
+ */
+export const phoneBindings = sqliteTable("phone_bindings", {
+  phone: text("phone").primaryKey(),
+  userId: text("user_id").notNull(),
+  workspaceId: text("workspace_id").notNull(),
+  trustMode: integer("trust_mode").notNull(),
+  /** The chat session this number's messages continue; null until the first one (or after it expired). */
+  sessionId: text("session_id"),
+  /** When the number replied STOP; null while it may be messaged. */
+  optedOutAt: integer("opted_out_at"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Inbound SMS accepted for a reply, one row per Twilio `MessageSid` (the key that makes Twilio's retries of
+ * one webhook a single reply), with the bus event carrying its work and the reply's progress.
+ */
+export const smsInbound = sqliteTable(
+  "sms_inbound",
+  {
+    messageSid: text("message_sid").primaryKey(),
+    phone: text("phone").notNull(),
+    eventId: text("event_id").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    /** The model's reply once produced, so a redelivered event sends it without asking the model again. */
+    reply: text("reply"),
+    /** When a consumer took the reply on (a lease: two deliveries of one event never both send). */
+    claimedAt: integer("claimed_at"),
+    sentAt: integer("sent_at"),
+  },
+  (t) => [index("sms_inbound_phone").on(t.phone, t.receivedAt)],
+);

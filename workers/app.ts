@@ -8,6 +8,7 @@ import { chatConfigHealthCheck } from "./chat/config";
 import { chatRoutes } from "./chat/routes";
 import { phoneBindingRoutes } from "./chat/twilio/phone-binding-routes";
 import { smsRoutes } from "./chat/twilio/sms-routes";
+import { voiceRoutes } from "./chat/twilio/voice-routes";
 import { workflowRoutes } from "./chainbot/workflows/routes";
 import { instanceRoutes } from "./botz/instance-routes";
 import { auditRoutes } from "./chainbot/audit/routes";
@@ -89,6 +90,7 @@ export function createApp() {
   services.mount(app, "chat", chatRoutes(chatModel));
   services.mount(app, "chat", phoneBindingRoutes);
   services.mount(app, "chat", smsRoutes);
+  services.mount(app, "chat", voiceRoutes);
   services.mount(app, "chainbot", workflowRoutes);
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);

@@ -7,6 +7,7 @@ import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
 import { chatModel } from "./chat-model";
 import { chatBusHandlers } from "./chat/twilio/sms-reply";
+import { voiceBusHandlers } from "./chat/twilio/voice-turns";
 import { createQueueHandler } from "./platform/bus/consumer";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
@@ -15,7 +16,10 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: createQueueHandler({ handlers: { ...botzBusHandlers, ...chatBusHandlers(chatModel) }, ...busConsumerHooks }),
+  queue: createQueueHandler({
+    handlers: { ...botzBusHandlers, ...chatBusHandlers(chatModel), ...voiceBusHandlers(chatModel) },
+    ...busConsumerHooks,
+  }),
   scheduled,
 } satisfies ExportedHandler<Env>;
 

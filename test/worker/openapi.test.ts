@@ -19,7 +19,14 @@ interface Doc {
 }
 
 // Twilio's webhooks carry X-Twilio-Signature, not a Bearer token (route-auth.test.ts checks they refuse unsigned).
-const PUBLIC_PATHS = ["/healthz", "/health", "/sms/inbound"];
+const PUBLIC_PATHS = [
+  "/healthz",
+  "/health",
+  "/sms/inbound",
+  "/voice/inbound",
+  "/voice/inbound/answer",
+  "/voice/inbound/wait",
+];
 
 /**
  * Why each operation's declared security would not make a client send credentials (or, for a public path,

@@ -455,14 +455,19 @@ const ROUTES: RouteCase[] = [
 
 const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json"];
 /** Twilio webhooks: authenticated by X-Twilio-Signature, not a Bearer token (403 unsigned, tested below). */
-const SIGNED_WEBHOOKS = ["POST /sms/inbound"];
+const SIGNED_WEBHOOKS = [
+  "POST /sms/inbound",
+  "POST /voice/inbound",
+  "POST /voice/inbound/answer",
+  "POST /voice/inbound/wait",
+];
 
 describe("signed webhooks", () => {
   for (const op of SIGNED_WEBHOOKS) {
     const [method = "POST", path = "/"] = op.split(" ");
     it(`${op} should answer 403 to an unsigned request, even with an admin Bearer token`, async ({ expect }) => {
       for (const auth of [undefined, await ADMIN()]) {
-        const res = await call(path, {
+        const res = await call(path === "/voice/inbound/wait" ? `${path}?turn=${ITEM}` : path, {
           method,
           body: "MessageSid=SM0&From=%2B15550000000",
           token: auth,

@@ -14,14 +14,12 @@ import type { BusEvent } from "../../platform/bus/envelope";
 import { createDb } from "../../platform/db/client";
 import { smsInbound } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
-import { AppError } from "../../platform/errors";
 import type { Logger } from "../../platform/logger";
-import { openTurn, runTurn, type TurnRequest } from "../chat-turn";
 import { maskPhones } from "../mask";
-import type { ChatModel, Deferrer } from "../model-port";
-import type { TrustMode } from "../surfaces";
+import type { ChatModel } from "../model-port";
 import { sendSms } from "./messages-client";
-import { bindingCeiling, findBinding, setBindingSession, setOptOut, type PhoneBindingRow } from "./phone-bindings";
+import { findBinding, setOptOut } from "./phone-bindings";
+import { phoneTurn } from "./phone-turn";
 import { readTwilioSettings } from "./settings";
 import { SMS_RECEIVED } from "./sms-accept";
 
@@ -34,64 +32,6 @@ const PayloadSchema = z.object({
   phone: z.string().min(1),
   body: z.string(),
 });
-
-/** Work the turn defers (metrics, logs) is awaited before the handler returns: a queue handler has no waitUntil. */
-function collector(): Deferrer & { settle(): Promise<void> } {
-  const pending: Promise<unknown>[] = [];
-  return {
-    waitUntil: (p) => void pending.push(p),
-    settle: async () => void (await Promise.allSettled(pending)),
-  };
-}
-
-async function produceReply(
-  env: Env,
-  model: ChatModel,
-  binding: PhoneBindingRow,
-  text: string,
-  event: BusEvent,
-  log: Logger,
-): Promise<string> {
-  const ceiling = bindingCeiling(binding);
-  const request = (sessionId: string | undefined): TurnRequest => ({
-    admitted: {
-      caller: {
-        founderId: binding.userId,
-        workspaceId: binding.workspaceId,
-        trustModeMax: binding.trustMode as TrustMode,
-        scopes: ["chat:write"],
-        surfaces: ["sms"],
-        credential: "",
-      },
-      surface: "sms",
-      ceiling,
-    },
-    sessionId,
-    message: text,
-    trustMode: ceiling,
-  });
-  let req = request(binding.sessionId ?? undefined);
-  const opened = await openTurn(req, env).catch((err: unknown) => {
-    // The number's session expired (TTL) or is gone: the conversation starts a new one.
-    if (!(err instanceof AppError) || err.status !== 404) throw err;
-    req = request(undefined);
-    return openTurn(req, env);
-  });
-  const ctx = collector();
-  try {
-    const result = await runTurn(req, opened, {
-      env,
-      ctx,
-      model,
-      log,
-      traceparent: event.metadata.traceparent ?? "",
-    });
-    if (result.session_id !== binding.sessionId) await setBindingSession(env, binding.phone, result.session_id);
-    return result.reply;
-  } finally {
-    await ctx.settle();
-  }
-}
 
 async function replyToSms(event: BusEvent, env: Env, log: Logger, model: ChatModel): Promise<void> {
   const parsed = PayloadSchema.safeParse(event.payload);
@@ -129,7 +69,7 @@ async function replyToSms(event: BusEvent, env: Env, log: Logger, model: ChatMod
   let reply = claimed.reply;
   if (reply === null) {
     try {
-      reply = await produceReply(env, model, binding, body, event, log);
+      reply = await phoneTurn(env, model, binding, body, event.metadata.traceparent ?? "", log);
     } catch (err) {
       await release();
       throw err;

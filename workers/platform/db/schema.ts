@@ -474,3 +474,23 @@ export const smsInbound = sqliteTable(
   },
   (t) => [index("sms_inbound_phone").on(t.phone, t.receivedAt)],
 );
+
+/**
+ * A caller's turn on a voice call (workers/chat/twilio/voice-routes.ts): what they said, the bus event that
+ * produces the answer, and the answer once ready — keyed by turn, looked up with the CallSid Twilio sends on
+ * each `<Redirect>` while the caller waits.
+ */
+export const voiceTurns = sqliteTable(
+  "voice_turns",
+  {
+    id: text("id").primaryKey(),
+    callSid: text("call_sid").notNull(),
+    phone: text("phone").notNull(),
+    speech: text("speech").notNull(),
+    answer: text("answer"),
+    /** How many times Twilio came back for the answer before it was ready (bounded). */
+    polls: integer("polls").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("voice_turns_call").on(t.callSid, t.createdAt)],
+);

@@ -6,7 +6,9 @@ import { createApp } from "./app";
 import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
 import { chatModel } from "./chat-model";
-import { chatBusHandlers } from "./chat/discord/ask-handler";
+import { discordBusHandlers } from "./chat/discord/ask-handler";
+import { smsBusHandlers } from "./chat/twilio/sms-reply";
+import { voiceBusHandlers } from "./chat/twilio/voice-turns";
 import { createQueueHandler } from "./platform/bus/consumer";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
@@ -15,7 +17,15 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
-  queue: createQueueHandler({ handlers: { ...botzBusHandlers, ...chatBusHandlers(chatModel) }, ...busConsumerHooks }),
+  queue: createQueueHandler({
+    handlers: {
+      ...botzBusHandlers,
+      ...smsBusHandlers(chatModel),
+      ...voiceBusHandlers(chatModel),
+      ...discordBusHandlers(chatModel),
+    },
+    ...busConsumerHooks,
+  }),
   scheduled,
 } satisfies ExportedHandler<Env>;
 

@@ -18,8 +18,17 @@ interface Doc {
   components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
 }
 
-/** No Bearer token: /discord/interactions is verified by Discord's Ed25519 signature (401 when it fails). */
-const PUBLIC_PATHS = ["/healthz", "/health", "/discord/interactions"];
+// No Bearer token: Twilio's webhooks carry X-Twilio-Signature and /discord/interactions Discord's Ed25519
+// signature (route-auth.test.ts checks they refuse unsigned requests).
+const PUBLIC_PATHS = [
+  "/healthz",
+  "/health",
+  "/discord/interactions",
+  "/sms/inbound",
+  "/voice/inbound",
+  "/voice/inbound/answer",
+  "/voice/inbound/wait",
+];
 
 /**
  * Why each operation's declared security would not make a client send credentials (or, for a public path,

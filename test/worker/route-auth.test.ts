@@ -380,6 +380,23 @@ const ROUTES: RouteCase[] = [
     bad: { path: "/api/v1/chat/discord-bindings/not-a-snowflake", field: "param.discord_user_id" },
   },
   {
+    method: "PUT",
+    path: "/api/v1/chat/phone-bindings/+15550000000",
+    through: 201,
+    throughAdmin: 200,
+    scope: "admin",
+    body: { user_id: "route-auth" },
+    bad: { body: { user_id: "route-auth", trust_mode: 4 }, field: "body.trust_mode" },
+  },
+  { method: "GET", path: "/api/v1/chat/phone-bindings", through: 200, scope: "admin" },
+  {
+    method: "DELETE",
+    path: "/api/v1/chat/phone-bindings/+15550000001",
+    through: [404, "phone_binding_not_found"],
+    scope: "admin",
+    bad: { path: "/api/v1/chat/phone-bindings/5550000001", field: "param.phone" },
+  },
+  {
     method: "GET",
     path: "/api/chainbot/workflows",
     through: 200,
@@ -464,6 +481,31 @@ const ROUTES: RouteCase[] = [
 
 /** Not Bearer-authenticated: /discord/interactions is verified by Discord's Ed25519 signature instead. */
 const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json", "POST /discord/interactions"];
+/** Twilio webhooks: authenticated by X-Twilio-Signature, not a Bearer token (403 unsigned, tested below). */
+const SIGNED_WEBHOOKS = [
+  "POST /sms/inbound",
+  "POST /voice/inbound",
+  "POST /voice/inbound/answer",
+  "POST /voice/inbound/wait",
+];
+
+describe("signed webhooks", () => {
+  for (const op of SIGNED_WEBHOOKS) {
+    const [method = "POST", path = "/"] = op.split(" ");
+    it(`${op} should answer 403 to an unsigned request, even with an admin Bearer token`, async ({ expect }) => {
+      for (const auth of [undefined, await ADMIN()]) {
+        const res = await call(path === "/voice/inbound/wait" ? `${path}?turn=${ITEM}` : path, {
+          method,
+          body: "MessageSid=SM0&From=%2B15550000000",
+          token: auth,
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+        });
+        expect(res.status).toBe(403);
+        expect((await json<{ error: { code: string } }>(res)).error.code).toBe("invalid_twilio_signature");
+      }
+    });
+  }
+});
 
 function otherScope(scope: string): string {
   return scope === "botz:read" ? "workitems:read" : "botz:read";
@@ -552,6 +594,7 @@ describe("protected routes", () => {
     );
     const tested = new Set([
       ...PUBLIC,
+      ...SIGNED_WEBHOOKS,
       ...ROUTES.map(
         (r) =>
           `${r.method} ${r.path
@@ -565,6 +608,7 @@ describe("protected routes", () => {
             .replace(`/episodes/${ITEM}`, "/episodes/{episode_id}")
             .replace(`/session/${ITEM}`, "/session/{id}")
             .replace(`/discord-bindings/${DISCORD_USER}`, "/discord-bindings/{discord_user_id}")
+            .replace(/\/api\/v1\/chat\/phone-bindings\/\+\d+/, "/api/v1/chat/phone-bindings/{phone}")
             .replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")
             .replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll")
             .replace(`/commands/${ITEM}`, "/commands/{command_id}")

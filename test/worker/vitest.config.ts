@@ -31,6 +31,11 @@ export default defineConfig(async () => {
             DISCORD_PUBLIC_KEY: "f17a901c651ced1d74751defb3787fe7934b0f4e5e53033b1648864e928142e5",
             DISCORD_API_BASE_URL: `${fakeUpstreams.origin}/discord/api/v10`,
             LOG_LEVEL: "ERROR",
+            // The SMS webhook verifies against this token and replies through the fake Twilio REST API.
+            TWILIO_ACCOUNT_SID: "AC0123456789abcdef0123456789abcdef",
+            TWILIO_AUTH_TOKEN: "twilio-test-auth-token",
+            TWILIO_FROM_NUMBER: "+15005550006",
+            TWILIO_API_BASE_URL: `${fakeUpstreams.origin}/twilio`,
             // The fault test's handler fails 30% of the time at random: chaos, not an outage, so its breaker
             // gets a threshold the chaos cannot reach (bus-breaker.test.ts covers the breaker itself).
             // model-router.test.ts opens and half-opens this provider's breaker without waiting 30 s.

@@ -127,7 +127,7 @@ async function onAsk(event: BusEvent, env: Env, log: Logger, ctx: HandlerContext
 }
 
 /** The chat gateway's bus subscriptions, bound to the model gateway by the composition root. */
-export function chatBusHandlers(model: ChatModel): Record<string, BusHandler[]> {
+export function discordBusHandlers(model: ChatModel): Record<string, BusHandler[]> {
   return {
     [DISCORD_ASK_SUBJECT]: [
       { name: DISCORD_ASK_HANDLER, run: (event, env, log, ctx) => onAsk(event, env, log, ctx, model) },

@@ -18,6 +18,16 @@ export interface ReservedSubject {
 export const RESERVED_SUBJECTS: readonly ReservedSubject[] = [
   { pattern: "botz.register.v1", scope: "botz:write", why: "consumed by the BoTZ registry: POST /v1/botz/register" },
   { pattern: "botz.heartbeat.v1", scope: "botz:write", why: "consumed by the BoTZ registry: POST /v1/botz/heartbeat" },
+  {
+    pattern: "chat.sms.received.v1",
+    scope: "admin",
+    why: "consumed by the chat gateway: texts its reply to the sender (POST /sms/inbound publishes it)",
+  },
+  {
+    pattern: "chat.voice.turn.v1",
+    scope: "admin",
+    why: "consumed by the chat gateway: answers a caller's turn (POST /voice/inbound/answer publishes it)",
+  },
   { pattern: "botz.registered.v1", scope: "admin", why: "announced by the BoTZ registry" },
   { pattern: "botz.workitem.>", scope: "admin", why: "announced by the BoTZ registry (claimed, completed)" },
   { pattern: "resources.>", scope: "admin", why: "announced by the resource coordinator (granted, released, expired)" },

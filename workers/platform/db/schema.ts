@@ -468,3 +468,61 @@ export const discordInteractionTokens = sqliteTable(
   },
   (t) => [index("discord_interaction_tokens_expiry").on(t.expiresAt)],
 );
+
+/**
+ * Chat over SMS and voice (workers/chat/twilio): which founder and workspace a phone number (E.164) speaks
+ * for, the trust mode its SMS sessions open at (capped again by the `sms` surface policy), the session its
+ * messages continue, and whether the number replied STOP.
+ */
+export const phoneBindings = sqliteTable("phone_bindings", {
+  phone: text("phone").primaryKey(),
+  userId: text("user_id").notNull(),
+  workspaceId: text("workspace_id").notNull(),
+  trustMode: integer("trust_mode").notNull(),
+  /** The chat session this number's messages continue; null until the first one (or after it expired). */
+  sessionId: text("session_id"),
+  /** When the number replied STOP; null while it may be messaged. */
+  optedOutAt: integer("opted_out_at"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/**
+ * Inbound SMS accepted for a reply, one row per Twilio `MessageSid` (the key that makes Twilio's retries of
+ * one webhook a single reply), with the bus event carrying its work and the reply's progress.
+ */
+export const smsInbound = sqliteTable(
+  "sms_inbound",
+  {
+    messageSid: text("message_sid").primaryKey(),
+    phone: text("phone").notNull(),
+    eventId: text("event_id").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    /** The model's reply once produced, so a redelivered event sends it without asking the model again. */
+    reply: text("reply"),
+    /** When a consumer took the reply on (a lease: two deliveries of one event never both send). */
+    claimedAt: integer("claimed_at"),
+    sentAt: integer("sent_at"),
+  },
+  (t) => [index("sms_inbound_phone").on(t.phone, t.receivedAt)],
+);
+
+/**
+ * A caller's turn on a voice call (workers/chat/twilio/voice-routes.ts): what they said, the bus event that
+ * produces the answer, and the answer once ready — keyed by turn, looked up with the CallSid Twilio sends on
+ * each `<Redirect>` while the caller waits.
+ */
+export const voiceTurns = sqliteTable(
+  "voice_turns",
+  {
+    id: text("id").primaryKey(),
+    callSid: text("call_sid").notNull(),
+    phone: text("phone").notNull(),
+    speech: text("speech").notNull(),
+    answer: text("answer"),
+    /** How many times Twilio came back for the answer before it was ready (bounded). */
+    polls: integer("polls").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("voice_turns_call").on(t.callSid, t.createdAt)],
+);

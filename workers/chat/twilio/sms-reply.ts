@@ -1,0 +1,106 @@
+/**
+ * The bus handler that answers an inbound SMS (`chat.sms.received.v1`, published by sms-routes.ts): one chat
+ * turn on surface `sms` in the phone binding's session (the same turn logic as `POST /chat`), then the reply
+ * through the Twilio REST Messages API, split into segments. Exactly one reply per MessageSid: the
+ * `sms_inbound` row is claimed with a lease before the turn (two deliveries of one event never both run),
+ * keeps the reply once produced (a retry after a failed send does not ask the model again) and is marked
+ * sent. A crash between Twilio accepting the message and that mark is the one window where a redelivery
+ * could send twice; Twilio's Messages API has no idempotency key to close it.
+ */
+import { and, eq, isNull, lt, or } from "drizzle-orm";
+import { z } from "zod";
+import { NotReadyError, PermanentError, type BusHandler } from "../../platform/bus/consumer";
+import type { BusEvent } from "../../platform/bus/envelope";
+import { createDb } from "../../platform/db/client";
+import { smsInbound } from "../../platform/db/schema";
+import type { Env } from "../../platform/env";
+import type { Logger } from "../../platform/logger";
+import { maskPhones } from "../mask";
+import type { ChatModel } from "../model-port";
+import { sendSms } from "./messages-client";
+import { findBinding, setOptOut } from "./phone-bindings";
+import { phoneTurn } from "./phone-turn";
+import { readTwilioSettings } from "./settings";
+import { SMS_RECEIVED } from "./sms-accept";
+
+const HANDLER = "chat.sms.reply";
+/** Long enough for a model turn with tools; after it a stuck claim (a crashed consumer) is taken over. */
+const CLAIM_LEASE_MS = 5 * 60_000;
+
+const PayloadSchema = z.object({
+  message_sid: z.string().min(1),
+  phone: z.string().min(1),
+  body: z.string(),
+});
+
+async function replyToSms(event: BusEvent, env: Env, log: Logger, model: ChatModel): Promise<void> {
+  const parsed = PayloadSchema.safeParse(event.payload);
+  if (!parsed.success) throw new PermanentError(`${event.type}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+  const { message_sid: sid, phone, body } = parsed.data;
+  const fields = { message_sid: sid, phone: maskPhones(phone) };
+  const settings = readTwilioSettings(env);
+  if (!settings.accountSid || !settings.authToken || (!settings.from && !settings.messagingServiceSid))
+    throw new PermanentError("Twilio is not configured: TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and a sender");
+  const db = createDb(env.DB);
+  const now = Date.now();
+  const [claimed] = await db
+    .update(smsInbound)
+    .set({ claimedAt: now })
+    .where(
+      and(
+        eq(smsInbound.messageSid, sid),
+        isNull(smsInbound.sentAt),
+        or(isNull(smsInbound.claimedAt), lt(smsInbound.claimedAt, now - CLAIM_LEASE_MS)),
+      ),
+    )
+    .returning({ reply: smsInbound.reply });
+  if (!claimed) {
+    const [row] = await db.select().from(smsInbound).where(eq(smsInbound.messageSid, sid));
+    if (!row) throw new PermanentError(`${event.type}: no sms_inbound row for ${sid}`);
+    if (row.sentAt !== null) return log.info("sms reply already sent", fields);
+    throw new NotReadyError(`${event.type}: ${sid} is being answered by another delivery`);
+  }
+  const release = () => db.update(smsInbound).set({ claimedAt: null }).where(eq(smsInbound.messageSid, sid));
+  const binding = await findBinding(env, phone);
+  if (!binding || binding.optedOutAt !== null) {
+    await db.update(smsInbound).set({ sentAt: now }).where(eq(smsInbound.messageSid, sid));
+    return log.info("sms not answered: the number was unbound or opted out meanwhile", fields);
+  }
+  let reply = claimed.reply;
+  if (reply === null) {
+    try {
+      reply = await phoneTurn(env, model, binding, body, event.metadata.traceparent ?? "", log);
+    } catch (err) {
+      await release();
+      throw err;
+    }
+    await db.update(smsInbound).set({ reply }).where(eq(smsInbound.messageSid, sid));
+  }
+  const sender = settings.messagingServiceSid
+    ? { messagingServiceSid: settings.messagingServiceSid }
+    : { from: settings.from ?? "" };
+  const sent = await sendSms(
+    { accountSid: settings.accountSid, authToken: settings.authToken, baseUrl: settings.apiBaseUrl },
+    { ...sender, to: phone, body: reply },
+  );
+  if (!sent.ok && sent.failure.retryable && sent.sent.length === 0) {
+    await release();
+    throw new Error(`Twilio send failed (${sent.failure.kind}): ${sent.failure.message}`);
+  }
+  await db.update(smsInbound).set({ sentAt: Date.now() }).where(eq(smsInbound.messageSid, sid));
+  if (sent.ok) return log.info("sms reply sent", { ...fields, messages: sent.messages.length });
+  if (sent.failure.kind === "opted_out") await setOptOut(env, phone, Date.now());
+  log.warn("sms reply not (fully) sent", {
+    ...fields,
+    kind: sent.failure.kind,
+    code: sent.failure.code,
+    sent: sent.sent.length,
+  });
+}
+
+/** The chat gateway's bus subscriptions; the model is the composition root's in-process gateway. */
+export function smsBusHandlers(model: ChatModel): Record<string, BusHandler[]> {
+  return {
+    [SMS_RECEIVED]: [{ name: HANDLER, run: (event, env, log) => replyToSms(event, env, log, model) }],
+  };
+}

@@ -19,6 +19,7 @@ import type { Logger } from "../../platform/logger";
 import { formatTraceparent, startSpan } from "../../platform/trace";
 import { runTurn, type TurnRequest } from "../chat-turn";
 import { chatConfig } from "../config";
+import { deferredWork } from "../deferred-work";
 import type { ChatModel } from "../model-port";
 import { DISCORD_ASK_SUBJECT, DiscordAskPayloadSchema, discordSessionId, type DiscordAskPayload } from "./ask-event";
 import { sendInteractionAnswer } from "./followup-client";
@@ -62,17 +63,12 @@ async function answerOf(p: DiscordAskPayload, env: Env, model: ChatModel, log: L
       create: true,
     }),
   );
-  const pending: Promise<unknown>[] = [];
+  const ctx = deferredWork();
   try {
-    const result = await runTurn(
-      request,
-      { stub, session: opened.session },
-      { env, ctx: { waitUntil: (work) => void pending.push(work) }, model, log, traceparent },
-    );
+    const result = await runTurn(request, { stub, session: opened.session }, { env, ctx, model, log, traceparent });
     return result.reply;
   } finally {
-    // Background work of the turn (inference logs) is awaited here: a queue handler has no waitUntil to lean on.
-    await Promise.allSettled(pending);
+    await ctx.settle();
   }
 }
 

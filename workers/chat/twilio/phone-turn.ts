@@ -7,18 +7,10 @@ import type { Env } from "../../platform/env";
 import { AppError } from "../../platform/errors";
 import type { Logger } from "../../platform/logger";
 import { openTurn, runTurn, type TurnRequest } from "../chat-turn";
-import type { ChatModel, Deferrer } from "../model-port";
+import { deferredWork } from "../deferred-work";
+import type { ChatModel } from "../model-port";
 import type { TrustMode } from "../surfaces";
 import { bindingCeiling, setBindingSession, type PhoneBindingRow } from "./phone-bindings";
-
-/** Work the turn defers (metrics, logs) is awaited before the handler returns: a queue handler has no waitUntil. */
-function collector(): Deferrer & { settle(): Promise<void> } {
-  const pending: Promise<unknown>[] = [];
-  return {
-    waitUntil: (p) => void pending.push(p),
-    settle: async () => void (await Promise.allSettled(pending)),
-  };
-}
 
 /** One turn for the number's founder in the number's session; resolves to the reply text. */
 export async function phoneTurn(
@@ -54,7 +46,7 @@ export async function phoneTurn(
     req = request(undefined);
     return openTurn(req, env);
   });
-  const ctx = collector();
+  const ctx = deferredWork();
   try {
     const result = await runTurn(req, opened, {
       env,

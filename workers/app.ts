@@ -3,7 +3,7 @@
  * onError and a notFound that knows 405 from 404.
  */
 import { apiKeyRoutes } from "./admin/api-key-routes";
-import { chatModel } from "./chat-model";
+import { gatewayModel } from "./gateway-model";
 import { chatConfigHealthCheck } from "./chat/config";
 import { discordBindingRoutes } from "./chat/discord/binding-routes";
 import { discordInteractionRoutes } from "./chat/discord/interaction-routes";
@@ -89,7 +89,7 @@ export function createApp() {
   services.mount(app, "models", inferenceRoutes);
   services.mount(app, "models", openAiRoutes);
   services.mount(app, "models", logRoutes);
-  services.mount(app, "chat", chatRoutes(chatModel));
+  services.mount(app, "chat", chatRoutes(gatewayModel));
   services.mount(app, "chat", discordBindingRoutes);
   services.mount(app, "chat", discordInteractionRoutes);
   services.mount(app, "chat", phoneBindingRoutes);

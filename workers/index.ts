@@ -5,7 +5,7 @@
 import { createApp } from "./app";
 import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
-import { chatModel } from "./chat-model";
+import { gatewayModel } from "./gateway-model";
 import { discordBusHandlers } from "./chat/discord/ask-handler";
 import { smsBusHandlers } from "./chat/twilio/sms-reply";
 import { voiceBusHandlers } from "./chat/twilio/voice-turns";
@@ -20,9 +20,9 @@ export default {
   queue: createQueueHandler({
     handlers: {
       ...botzBusHandlers,
-      ...smsBusHandlers(chatModel),
-      ...voiceBusHandlers(chatModel),
-      ...discordBusHandlers(chatModel),
+      ...smsBusHandlers(gatewayModel),
+      ...voiceBusHandlers(gatewayModel),
+      ...discordBusHandlers(gatewayModel),
     },
     ...busConsumerHooks,
   }),

@@ -10,7 +10,7 @@ import { askEventId, DISCORD_ASK_SUBJECT } from "../../workers/chat/discord/ask-
 import { interactionToken, saveInteractionToken } from "../../workers/chat/discord/interaction-tokens";
 import { discordBusHandlers, DISCORD_ASK_HANDLER } from "../../workers/chat/discord/ask-handler";
 import { NOT_LINKED } from "../../workers/chat/discord/interaction-routes";
-import { chatModel } from "../../workers/chat-model";
+import { gatewayModel } from "../../workers/gateway-model";
 import { createEvent } from "../../workers/platform/bus/envelope";
 import { handlerContext } from "../../workers/platform/bus/handlers";
 import { createLogger } from "../../workers/platform/logger";
@@ -145,7 +145,7 @@ describe("POST /discord/interactions: /ask", () => {
 
 describe("chat.discord.ask.v1 handler", () => {
   it("should post once when the same event is delivered twice", async ({ expect }) => {
-    const handler = discordBusHandlers(chatModel)[DISCORD_ASK_SUBJECT]?.[0];
+    const handler = discordBusHandlers(gatewayModel)[DISCORD_ASK_SUBJECT]?.[0];
     if (!handler) throw new Error("no handler");
     const token = `tok-${crypto.randomUUID()}`;
     const interactionId = snowflake();
@@ -174,7 +174,7 @@ describe("chat.discord.ask.v1 handler", () => {
   });
 
   it("should refuse an invalid payload as permanent", async ({ expect }) => {
-    const handler = discordBusHandlers(chatModel)[DISCORD_ASK_SUBJECT]?.[0];
+    const handler = discordBusHandlers(gatewayModel)[DISCORD_ASK_SUBJECT]?.[0];
     if (!handler) throw new Error("no handler");
     const event = createEvent({ type: DISCORD_ASK_SUBJECT, source: "test", payload: { question: "" } });
     await expect(

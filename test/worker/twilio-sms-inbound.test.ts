@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, it, vi } from "vitest";
 import { smsBusHandlers } from "../../workers/chat/twilio/sms-reply";
 import { HELP_REPLY, UNKNOWN_NUMBER_REPLY } from "../../workers/chat/twilio/sms-routes";
-import { chatModel } from "../../workers/chat-model";
+import { gatewayModel } from "../../workers/gateway-model";
 import type { BusEvent } from "../../workers/platform/bus/envelope";
 import { handlerContext } from "../../workers/platform/bus/handlers";
 import { createLogger } from "../../workers/platform/logger";
@@ -149,7 +149,7 @@ describe("POST /sms/inbound: the reply", () => {
     const row = rows[0];
     if (!row) throw new Error("no row");
     const event = await json<BusEvent>(await call(`/api/v1/events/${row.event_id}`, { token: await ADMIN() }));
-    const handler = smsBusHandlers(chatModel)["chat.sms.received.v1"]?.[0];
+    const handler = smsBusHandlers(gatewayModel)["chat.sms.received.v1"]?.[0];
     if (!handler) throw new Error("no handler");
     await handler.run(event, env, createLogger("test", "ERROR"), handlerContext(env, event.event_id, handler.name));
     expect(await smsSentTo(phone)).toHaveLength(1);

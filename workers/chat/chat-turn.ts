@@ -18,14 +18,14 @@ import type { Admitted } from "./enforcer";
 import { MemoryStore } from "./memory-store";
 import type {
   ChatMessage,
-  ChatModel,
+  GatewayModel,
   ContentBlock,
   Deferrer,
   ModelCall,
   ModelReply,
   ModelServed,
   ModelUsage,
-} from "./model-port";
+} from "../platform/model-port";
 import { namespaceOf, SURFACE_POLICIES, type Surface, type TrustMode } from "./surfaces";
 import { memoryTools } from "./tools/memory-tools";
 import { ToolRegistry } from "./tools/registry";
@@ -40,7 +40,7 @@ export interface TurnRequest {
 export interface TurnDeps {
   env: Env;
   ctx: Deferrer;
-  model: ChatModel;
+  model: GatewayModel;
   log: Logger;
   traceparent: string;
   onToken?: ((text: string) => void) | undefined;
@@ -186,7 +186,12 @@ export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDe
     namespace: namespaceOf(ceiling),
   });
   const registry = new ToolRegistry(memoryTools(store));
-  const base = { functionName: config.functionName, workspace: session.workspaceId, traceparent: deps.traceparent };
+  const base = {
+    functionName: config.functionName,
+    workspace: session.workspaceId,
+    traceparent: deps.traceparent,
+    caller: "chat",
+  };
   const messages: ChatMessage[] = [
     ...session.context.map((t) => ({ role: t.role, content: [{ type: "text" as const, text: t.text }] })),
     { role: "user", content: [{ type: "text", text: req.message }] },

@@ -7,7 +7,7 @@
 import type { SessionRpc } from "../../durable-objects/session-client";
 import type { SessionState, Turn } from "../../durable-objects/session-contract";
 import type { Logger } from "../platform/logger";
-import type { ChatModel, Deferrer, ModelCall } from "./model-port";
+import type { GatewayModel, Deferrer, ModelCall } from "../platform/model-port";
 import type { Env } from "../platform/env";
 
 const KEEP_AT_LEAST = 2;
@@ -32,7 +32,7 @@ export function turnsToFold(context: readonly Turn[], budget: number): Turn[] {
 export interface FoldDeps {
   env: Env;
   ctx: Deferrer;
-  model: ChatModel;
+  model: GatewayModel;
   session: SessionRpc;
   log: Logger;
   call: Omit<ModelCall, "messages" | "system" | "tools" | "maxTokens">;

@@ -1,7 +1,7 @@
 /**
  * The chat gateway's HTTP routes (seed 003): `POST /chat` (a reply with usage and cost, or with
  * `"stream": true` the tokens as Server-Sent Events) and `GET /session/:id` (its owner only). Every request
- * passes the trust enforcer; the model gateway is reached in-process through the `ChatModel` given here.
+ * passes the trust enforcer; the model gateway is reached in-process through the `GatewayModel` given here.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { chatSession } from "../../durable-objects/session-client";
@@ -12,7 +12,7 @@ import { formatTraceparent } from "../platform/trace";
 import { createRouter } from "../platform/validation";
 import { openTurn, runTurn } from "./chat-turn";
 import { admit, chatAuth } from "./enforcer";
-import type { ChatModel } from "./model-port";
+import type { GatewayModel } from "../platform/model-port";
 import { ChatBodySchema, ChatResponseSchema, SessionParamSchema, SessionQuerySchema, SessionSchema } from "./schemas";
 import { sseTurn } from "./sse";
 import type { TrustMode } from "./surfaces";
@@ -52,7 +52,7 @@ const session = createRoute({
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export function chatRoutes(model: ChatModel) {
+export function chatRoutes(model: GatewayModel) {
   return createRouter()
     .openapi(chat, async (c) => {
       const body = c.req.valid("json");

@@ -20,7 +20,7 @@ import { formatTraceparent, startSpan } from "../../platform/trace";
 import { runTurn, type TurnRequest } from "../chat-turn";
 import { chatConfig } from "../config";
 import { deferredWork } from "../deferred-work";
-import type { ChatModel } from "../model-port";
+import type { GatewayModel } from "../../platform/model-port";
 import { DISCORD_ASK_SUBJECT, DiscordAskPayloadSchema, discordSessionId, type DiscordAskPayload } from "./ask-event";
 import { sendInteractionAnswer } from "./followup-client";
 import { forgetInteractionToken, interactionToken } from "./interaction-tokens";
@@ -30,7 +30,7 @@ export const DISCORD_ASK_HANDLER = "chat.discord.ask";
 /** What the founder reads when the turn itself failed: the "thinking…" message must not hang forever. */
 export const DISCORD_TURN_FAILED = "Sorry, I could not answer that just now. Please try again in a moment.";
 
-async function answerOf(p: DiscordAskPayload, env: Env, model: ChatModel, log: Logger, traceparent: string) {
+async function answerOf(p: DiscordAskPayload, env: Env, model: GatewayModel, log: Logger, traceparent: string) {
   // The Discord signature authenticates the Discord user, not a founder's token: the lowest trust mode.
   const request: TurnRequest = {
     admitted: {
@@ -72,7 +72,7 @@ async function answerOf(p: DiscordAskPayload, env: Env, model: ChatModel, log: L
   }
 }
 
-async function onAsk(event: BusEvent, env: Env, log: Logger, ctx: HandlerContext, model: ChatModel): Promise<void> {
+async function onAsk(event: BusEvent, env: Env, log: Logger, ctx: HandlerContext, model: GatewayModel): Promise<void> {
   const parsed = DiscordAskPayloadSchema.safeParse(event.payload);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -123,7 +123,7 @@ async function onAsk(event: BusEvent, env: Env, log: Logger, ctx: HandlerContext
 }
 
 /** The chat gateway's bus subscriptions, bound to the model gateway by the composition root. */
-export function discordBusHandlers(model: ChatModel): Record<string, BusHandler[]> {
+export function discordBusHandlers(model: GatewayModel): Record<string, BusHandler[]> {
   return {
     [DISCORD_ASK_SUBJECT]: [
       { name: DISCORD_ASK_HANDLER, run: (event, env, log, ctx) => onAsk(event, env, log, ctx, model) },

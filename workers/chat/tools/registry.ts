@@ -5,7 +5,7 @@
  * A refusal or a bad call becomes the tool's result, so the model is told and can say so.
  */
 import { z } from "zod";
-import type { ToolSpec } from "../model-port";
+import type { ToolSpec } from "../../platform/model-port";
 import { toolAllowedOn, type Surface, type TrustMode } from "../surfaces";
 
 export interface Tool<I = unknown> {

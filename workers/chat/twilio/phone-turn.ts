@@ -8,14 +8,14 @@ import { AppError } from "../../platform/errors";
 import type { Logger } from "../../platform/logger";
 import { openTurn, runTurn, type TurnRequest } from "../chat-turn";
 import { deferredWork } from "../deferred-work";
-import type { ChatModel } from "../model-port";
+import type { GatewayModel } from "../../platform/model-port";
 import type { TrustMode } from "../surfaces";
 import { bindingCeiling, setBindingSession, type PhoneBindingRow } from "./phone-bindings";
 
 /** One turn for the number's founder in the number's session; resolves to the reply text. */
 export async function phoneTurn(
   env: Env,
-  model: ChatModel,
+  model: GatewayModel,
   binding: PhoneBindingRow,
   text: string,
   traceparent: string,

@@ -16,7 +16,7 @@ import { smsInbound } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
 import type { Logger } from "../../platform/logger";
 import { maskPhones } from "../mask";
-import type { ChatModel } from "../model-port";
+import type { GatewayModel } from "../../platform/model-port";
 import { sendSms } from "./messages-client";
 import { findBinding, setOptOut } from "./phone-bindings";
 import { phoneTurn } from "./phone-turn";
@@ -33,7 +33,7 @@ const PayloadSchema = z.object({
   body: z.string(),
 });
 
-async function replyToSms(event: BusEvent, env: Env, log: Logger, model: ChatModel): Promise<void> {
+async function replyToSms(event: BusEvent, env: Env, log: Logger, model: GatewayModel): Promise<void> {
   const parsed = PayloadSchema.safeParse(event.payload);
   if (!parsed.success) throw new PermanentError(`${event.type}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
   const { message_sid: sid, phone, body } = parsed.data;
@@ -99,7 +99,7 @@ async function replyToSms(event: BusEvent, env: Env, log: Logger, model: ChatMod
 }
 
 /** The chat gateway's bus subscriptions; the model is the composition root's in-process gateway. */
-export function smsBusHandlers(model: ChatModel): Record<string, BusHandler[]> {
+export function smsBusHandlers(model: GatewayModel): Record<string, BusHandler[]> {
   return {
     [SMS_RECEIVED]: [{ name: HANDLER, run: (event, env, log) => replyToSms(event, env, log, model) }],
   };

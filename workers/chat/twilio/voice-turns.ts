@@ -14,7 +14,7 @@ import { createDb } from "../../platform/db/client";
 import { voiceTurns } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
 import type { Logger } from "../../platform/logger";
-import type { ChatModel } from "../model-port";
+import type { GatewayModel } from "../../platform/model-port";
 import { findBinding } from "./phone-bindings";
 import { phoneTurn } from "./phone-turn";
 
@@ -57,7 +57,7 @@ export async function pollVoiceTurn(env: Pick<Env, "DB">, id: string, callSid: s
   return row ?? null;
 }
 
-async function answerTurn(event: BusEvent, env: Env, log: Logger, model: ChatModel): Promise<void> {
+async function answerTurn(event: BusEvent, env: Env, log: Logger, model: GatewayModel): Promise<void> {
   const parsed = PayloadSchema.safeParse(event.payload);
   if (!parsed.success) throw new PermanentError(`${event.type}: payload.turn_id must be a UUID`);
   const db = createDb(env.DB);
@@ -74,7 +74,7 @@ async function answerTurn(event: BusEvent, env: Env, log: Logger, model: ChatMod
     .where(and(eq(voiceTurns.id, row.id), isNull(voiceTurns.answer)));
 }
 
-export function voiceBusHandlers(model: ChatModel): Record<string, BusHandler[]> {
+export function voiceBusHandlers(model: GatewayModel): Record<string, BusHandler[]> {
   return {
     [VOICE_TURN]: [{ name: "chat.voice.answer", run: (event, env, log) => answerTurn(event, env, log, model) }],
   };

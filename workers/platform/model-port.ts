@@ -1,7 +1,9 @@
 /**
- * What the chat gateway needs from the model gateway, in its own words: one chat completion (optionally with
- * function-calling tools) and its streaming form. workers/chat-model.ts binds it to the model gateway's
- * in-process API (`runInference` / `streamInference`), so this domain never imports another.
+ * What other domains (chat, ChainBot, the JimBot services) and Durable Objects need from the model gateway:
+ * one completion of a configured function (optionally with function-calling tools) and its streaming form.
+ * workers/gateway-model.ts binds it to the model gateway's in-process API (`runInference` /
+ * `streamInference`), so no domain imports another; routes and bus handlers get it injected by the
+ * composition root, objects through a `providedSlot` (platform/provided.ts) their contract declares.
  */
 import type { Env } from "../platform/env";
 
@@ -29,6 +31,8 @@ export interface ModelCall {
   maxTokens?: number | undefined;
   workspace: string;
   traceparent?: string | undefined;
+  /** Who is calling (`chat`, `chainbot`, …): the inference log's `caller` tag. */
+  caller: string;
 }
 
 export interface ModelUsage {
@@ -76,7 +80,7 @@ export interface Deferrer {
   waitUntil(p: Promise<unknown>): void;
 }
 
-export interface ChatModel {
+export interface GatewayModel {
   complete(env: Env, ctx: Deferrer, call: ModelCall): Promise<ModelReply>;
   stream(env: Env, ctx: Deferrer, call: ModelCall): Promise<ModelStream>;
 }

@@ -1,10 +1,10 @@
 /**
- * Binds the chat gateway (workers/chat/) to the model gateway's in-process API (workers/models/index.ts):
- * every chat reply, tool round and summary is one `runInference` / `streamInference` call of the configured
- * function, never an HTTP round trip. It sits beside app.ts, the composition root, because a domain never
- * imports another.
+ * Binds the platform's model port (platform/model-port.ts) to the model gateway's in-process API
+ * (workers/models/index.ts): every chat reply, workflow agent task or advisor answer is one `runInference` /
+ * `streamInference` call of the configured function, never an HTTP round trip. It sits beside app.ts, the
+ * composition root, because a domain never imports another.
  */
-import type { ChatModel, ModelCall } from "./chat/model-port";
+import type { GatewayModel, ModelCall } from "./platform/model-port";
 import { loadGatewayConfig, resolveTarget, runInference, streamInference, type InferenceInput } from "./models";
 import type { Env } from "./platform/env";
 
@@ -20,12 +20,12 @@ async function inputOf(env: Env, call: ModelCall): Promise<InferenceInput> {
       tools: call.tools,
       workspace: call.workspace,
       traceparent: call.traceparent,
-      tags: { caller: "chat" },
+      tags: { caller: call.caller },
     },
   };
 }
 
-export const chatModel: ChatModel = {
+export const gatewayModel: GatewayModel = {
   async complete(env, ctx, call) {
     const answer = await runInference(env, ctx, await inputOf(env, call));
     return {

@@ -121,7 +121,7 @@ async function route(
   const path = url.pathname;
   if (path.includes("//"))
     return sendJson(res, 404, { error: { message: `double slash in path ${path}`, type: "invalid_request_error" } });
-  if (path.startsWith("/twilio/")) return handleTwilio(path, req.headers, form, res);
+  if (path.startsWith("/twilio/")) return handleTwilio(req.method ?? "GET", url, req.headers, form, res);
   if (path.startsWith("/discord/")) return handleDiscord(req.method ?? "GET", path, req.headers, body, res);
   if (req.method === "GET" && /^\/openai\/.*\/models$/.test(path)) {
     return sendJson(res, 200, {

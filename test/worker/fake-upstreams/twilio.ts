@@ -8,7 +8,9 @@
  *   +15005550003 → 400 21408 no permission   +15005550004 → 400 21610 unsubscribed (replied STOP)
  *   +15005550009 → 400 21614 not mobile      +15005550429 → 429 20429 (Retry-After: 3)
  *   +15005550500 → 500 20500                 +15005550503 → 503 20503
- * and a Body containing `[fake-500]` → 500, so a test can make one chunk of a split reply fail.
+ * and a Body containing `[fake-500]` → 500, so a test can make one chunk of a split reply fail; `[fake-500-once]`
+ * → 500 the first time that exact Body is posted, then accepted (a transient failure).
+ * `GET …/Messages.json?To=…&PageSize=…` lists the messages it accepted, newest first, as Twilio's list resource.
  * Auth: the Basic user must be the path's AccountSid (or an `SK…` API key); the password `wrong-token` is 401
  * 20003, as is a missing or non-Basic Authorization. Validation as Twilio: 21604 no To, 21603 no From or
  * MessagingServiceSid, 21602 no Body, 21617 Body over 1,600 characters.
@@ -46,12 +48,28 @@ function credentials(headers: IncomingHttpHeaders): [string, string] | null {
   return at < 0 ? null : [text.slice(0, at), text.slice(at + 1)];
 }
 
+/** Every message accepted, oldest first, for the list resource. */
+const accepted: Record<string, unknown>[] = [];
+const failedOnce = new Set<string>();
+
+function listMessages(accountSid: string, query: URLSearchParams, res: ServerResponse): void {
+  const to = query.get("To");
+  const size = Number(query.get("PageSize") ?? "50");
+  const messages = accepted
+    .filter((m) => m.account_sid === accountSid && (to === null || m.to === to))
+    .reverse()
+    .slice(0, size);
+  sendJson(res, 200, { messages, page: 0, page_size: size, next_page_uri: null });
+}
+
 export function handleTwilio(
-  path: string,
+  method: string,
+  url: URL,
   headers: IncomingHttpHeaders,
   form: URLSearchParams,
   res: ServerResponse,
 ): void {
+  const path = url.pathname;
   const m = /^\/twilio\/2010-04-01\/Accounts\/([^/]+)\/Messages\.json$/.exec(path);
   if (!m?.[1]) return twilioError(res, 404, 20404, `The requested resource ${path} was not found`);
   const accountSid = decodeURIComponent(m[1]);
@@ -59,6 +77,7 @@ export function handleTwilio(
   if (!creds) return twilioError(res, 401, 20003, "Authentication Error - No credentials provided");
   if ((creds[0] !== accountSid && !creds[0].startsWith("SK")) || creds[1] === "wrong-token" || creds[1] === "")
     return twilioError(res, 401, 20003, "Authenticate");
+  if (method === "GET") return listMessages(accountSid, url.searchParams, res);
   if (!(headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded"))
     return twilioError(res, 400, 20001, "Content-Type must be application/x-www-form-urlencoded");
   const to = form.get("To");
@@ -74,9 +93,13 @@ export function handleTwilio(
   const magic = MAGIC[to];
   if (magic) return twilioError(res, magic[0], magic[1], magic[2]);
   if (body.includes("[fake-500]")) return twilioError(res, 500, 20500, "Internal Server Error");
+  if (body.includes("[fake-500-once]") && !failedOnce.has(body)) {
+    failedOnce.add(body);
+    return twilioError(res, 500, 20500, "Internal Server Error");
+  }
   const sid = `SM${randomBytes(16).toString("hex")}`;
   const now = new Date().toUTCString();
-  sendJson(res, 201, {
+  const message = {
     account_sid: accountSid,
     api_version: "2010-04-01",
     body,
@@ -97,5 +120,7 @@ export function handleTwilio(
     subresource_uris: { media: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}/Media.json` },
     to,
     uri: `/2010-04-01/Accounts/${accountSid}/Messages/${sid}.json`,
-  });
+  };
+  accepted.push(message);
+  sendJson(res, 201, message);
 }

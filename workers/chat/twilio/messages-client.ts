@@ -4,6 +4,8 @@
  * auth token (or an API key SID and secret). A long reply is cut into several messages by `splitSms` and sent
  * one after another. Twilio's error body `{code, message, more_info, status}` becomes a typed failure; 429,
  * 5xx and network errors are marked retryable, everything else is not (retrying a 400 sends nothing new).
+ * `findSentMessage` reads the account's Message list back, so a sender that crashed with a send in doubt can
+ * tell whether Twilio took it (the Messages API has no idempotency key).
  */
 import { z } from "zod";
 import { splitSms } from "./sms-segments";
@@ -130,9 +132,10 @@ export function messagesUrl(config: Pick<TwilioMessagesConfig, "accountSid" | "b
   return `${base}/2010-04-01/Accounts/${encodeURIComponent(config.accountSid)}/Messages.json`;
 }
 
-async function sendOne(
+/** Sends one message with exactly this body (a chunk `splitSms` already cut). */
+export async function sendSmsMessage(
   config: TwilioMessagesConfig,
-  request: SmsRequest,
+  request: SmsSender & { to: string; statusCallback?: string },
   body: string,
 ): Promise<{ ok: true; message: SentMessage } | { ok: false; failure: TwilioFailure }> {
   const form = new URLSearchParams({ To: request.to, Body: body });
@@ -195,9 +198,48 @@ export async function sendSms(config: TwilioMessagesConfig, request: SmsRequest)
     return { ok: false, failure, sent };
   }
   for (const chunk of chunks) {
-    const result = await sendOne(config, request, chunk);
+    const result = await sendSmsMessage(config, request, chunk);
     if (!result.ok) return { ok: false, failure: result.failure, sent };
     sent.push(result.message);
   }
   return { ok: true, messages: sent };
+}
+
+const messageList = z.object({
+  messages: z.array(
+    z.object({ sid: z.string(), body: z.string().nullish(), to: z.string().nullish(), date_created: z.string() }),
+  ),
+});
+
+/**
+ * The newest message to `to` with exactly `body` that Twilio created at or after `since` (epoch ms), or null.
+ * Reads one page of the account's Message list (newest first, filtered by `To`): enough for the one in-doubt
+ * send it is asked about, which is seconds old.
+ */
+export async function findSentMessage(
+  config: TwilioMessagesConfig,
+  query: { to: string; body: string; since: number },
+): Promise<{ ok: true; sid: string | null } | { ok: false; failure: TwilioFailure }> {
+  const url = `${messagesUrl(config)}?${new URLSearchParams({ To: query.to, PageSize: "50" }).toString()}`;
+  let response: Response;
+  try {
+    response = await (config.fetch ?? fetch)(url, {
+      headers: {
+        authorization: basicAuth(config.apiKeySid ?? config.accountSid, config.authToken),
+        accept: "application/json",
+      },
+    });
+  } catch (err) {
+    return { ok: false, failure: localFailure("network", `Twilio unreachable: ${String(err)}`, null) };
+  }
+  if (!response.ok) return { ok: false, failure: await twilioFailure(response) };
+  const parsed = messageList.safeParse(await response.json().catch(() => null));
+  if (!parsed.success)
+    return { ok: false, failure: localFailure("malformed_response", "no message list in the answer", response.status) };
+  // Twilio's dates are RFC 2822 with whole seconds: compare at that granularity.
+  const floor = Math.floor(query.since / 1000) * 1000;
+  const match = parsed.data.messages.find(
+    (m) => m.to === query.to && m.body === query.body && Date.parse(m.date_created) >= floor,
+  );
+  return { ok: true, sid: match?.sid ?? null };
 }

@@ -3,21 +3,30 @@
  * turn on surface `sms` in the phone binding's session (the same turn logic as `POST /chat`), then the reply
  * through the Twilio REST Messages API, split into segments. Exactly one reply per MessageSid: the
  * `sms_inbound` row is claimed with a lease before the turn (two deliveries of one event never both run),
- * keeps the reply once produced (a retry after a failed send does not ask the model again) and is marked
- * sent. A crash between Twilio accepting the message and that mark is the one window where a redelivery
- * could send twice; Twilio's Messages API has no idempotency key to close it.
+ * keeps the reply once produced (a retry after a failed send does not ask the model again) and counts the
+ * reply's chunks as Twilio accepts them, so a retry sends only the rest. Twilio's Messages API has no
+ * idempotency key: each chunk's send is marked in doubt (`sending_since`) before it goes out, and a delivery
+ * that finds a send in doubt (its predecessor crashed between Twilio's answer and the write) first reads
+ * Twilio's Message list back and sends the chunk only if Twilio never took it.
  */
 import { and, eq, isNull, lt, or } from "drizzle-orm";
 import { z } from "zod";
 import { NotReadyError, PermanentError, type BusHandler } from "../../platform/bus/consumer";
 import type { BusEvent } from "../../platform/bus/envelope";
-import { createDb } from "../../platform/db/client";
+import { createDb, type Db } from "../../platform/db/client";
 import { smsInbound } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
 import type { Logger } from "../../platform/logger";
 import { maskPhones } from "../mask";
 import type { GatewayModel } from "../../platform/model-port";
-import { sendSms } from "./messages-client";
+import {
+  findSentMessage,
+  sendSmsMessage,
+  type SmsSender,
+  type TwilioFailure,
+  type TwilioMessagesConfig,
+} from "./messages-client";
+import { splitSms } from "./sms-segments";
 import { findBinding, setOptOut } from "./phone-bindings";
 import { phoneTurn } from "./phone-turn";
 import { readTwilioSettings } from "./settings";
@@ -53,7 +62,11 @@ async function replyToSms(event: BusEvent, env: Env, log: Logger, model: Gateway
         or(isNull(smsInbound.claimedAt), lt(smsInbound.claimedAt, now - CLAIM_LEASE_MS)),
       ),
     )
-    .returning({ reply: smsInbound.reply });
+    .returning({
+      reply: smsInbound.reply,
+      segmentsSent: smsInbound.segmentsSent,
+      sendingSince: smsInbound.sendingSince,
+    });
   if (!claimed) {
     const [row] = await db.select().from(smsInbound).where(eq(smsInbound.messageSid, sid));
     if (!row) throw new PermanentError(`${event.type}: no sms_inbound row for ${sid}`);
@@ -79,23 +92,68 @@ async function replyToSms(event: BusEvent, env: Env, log: Logger, model: Gateway
   const sender = settings.messagingServiceSid
     ? { messagingServiceSid: settings.messagingServiceSid }
     : { from: settings.from ?? "" };
-  const sent = await sendSms(
-    { accountSid: settings.accountSid, authToken: settings.authToken, baseUrl: settings.apiBaseUrl },
-    { ...sender, to: phone, body: reply },
-  );
-  if (!sent.ok && sent.failure.retryable && sent.sent.length === 0) {
+  const twilio = { accountSid: settings.accountSid, authToken: settings.authToken, baseUrl: settings.apiBaseUrl };
+  const chunks = splitSms(reply);
+  const sent = await sendChunks(db, sid, twilio, { ...sender, to: phone }, chunks, claimed);
+  if (!sent.ok && sent.failure.retryable) {
     await release();
     throw new Error(`Twilio send failed (${sent.failure.kind}): ${sent.failure.message}`);
   }
   await db.update(smsInbound).set({ sentAt: Date.now() }).where(eq(smsInbound.messageSid, sid));
-  if (sent.ok) return log.info("sms reply sent", { ...fields, messages: sent.messages.length });
+  if (sent.ok) return log.info("sms reply sent", { ...fields, messages: chunks.length });
   if (sent.failure.kind === "opted_out") await setOptOut(env, phone, Date.now());
   log.warn("sms reply not (fully) sent", {
     ...fields,
     kind: sent.failure.kind,
     code: sent.failure.code,
-    sent: sent.sent.length,
+    sent: sent.segmentsSent,
   });
+}
+
+type ChunkOutcome = { ok: true } | { ok: false; failure: TwilioFailure; segmentsSent: number };
+
+/**
+ * Sends the chunks Twilio has not accepted yet, in order, recording each: `sending_since` before the POST,
+ * `segments_sent` after Twilio's answer. A chunk left in doubt by a crashed delivery is looked up first.
+ */
+async function sendChunks(
+  db: Db,
+  sid: string,
+  twilio: TwilioMessagesConfig,
+  request: SmsSender & { to: string },
+  chunks: string[],
+  progress: { segmentsSent: number; sendingSince: number | null },
+): Promise<ChunkOutcome> {
+  const row = eq(smsInbound.messageSid, sid);
+  let done = progress.segmentsSent;
+  let doubt = progress.sendingSince;
+  for (; done < chunks.length; done += 1) {
+    const body = chunks[done] ?? "";
+    if (doubt !== null) {
+      const found = await findSentMessage(twilio, { to: request.to, body, since: doubt });
+      if (!found.ok) return { ok: false, failure: { ...found.failure, retryable: true }, segmentsSent: done };
+      doubt = null;
+      if (found.sid !== null) {
+        await db
+          .update(smsInbound)
+          .set({ segmentsSent: done + 1, sendingSince: null })
+          .where(row);
+        continue;
+      }
+    }
+    await db.update(smsInbound).set({ sendingSince: Date.now() }).where(row);
+    const result = await sendSmsMessage(twilio, request, body);
+    if (!result.ok) {
+      // With no HTTP answer the chunk may still have reached Twilio: it stays in doubt for the retry.
+      if (result.failure.kind !== "network") await db.update(smsInbound).set({ sendingSince: null }).where(row);
+      return { ok: false, failure: result.failure, segmentsSent: done };
+    }
+    await db
+      .update(smsInbound)
+      .set({ segmentsSent: done + 1, sendingSince: null })
+      .where(row);
+  }
+  return { ok: true };
 }
 
 /** The chat gateway's bus subscriptions; the model is the composition root's in-process gateway. */

@@ -502,6 +502,10 @@ export const smsInbound = sqliteTable(
     reply: text("reply"),
     /** When a consumer took the reply on (a lease: two deliveries of one event never both send). */
     claimedAt: integer("claimed_at"),
+    /** How many of the reply's chunks (`splitSms`, deterministic) Twilio has accepted. */
+    segmentsSent: integer("segments_sent").notNull().default(0),
+    /** Set right before chunk `segments_sent` goes to Twilio, cleared once Twilio answers: a send in doubt. */
+    sendingSince: integer("sending_since"),
     sentAt: integer("sent_at"),
   },
   (t) => [index("sms_inbound_phone").on(t.phone, t.receivedAt)],

@@ -2,12 +2,13 @@
  * `POST /discord/interactions` through the Worker's real entry, signed with the test key, and the bus handler
  * that answers `/ask`: verification failures are 401 with nothing published or posted, PING is PONG, an
  * unbound user gets only an ephemeral "not linked", a bound user's `/ask` is deferred at once and answered
- * through the (fake) interaction webhook from the bus, and a redelivered event posts nothing twice.
+ * through the (fake) interaction webhook from the bus; a redelivery re-edits with the kept answer (no second
+ * turn), a transient Discord failure is retried with the same answer, and nothing posts after the token is gone.
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
 import { askEventId, DISCORD_ASK_SUBJECT } from "../../workers/chat/discord/ask-event";
-import { interactionToken, saveInteractionToken } from "../../workers/chat/discord/interaction-tokens";
+import { pendingInteraction, saveInteractionToken } from "../../workers/chat/discord/interaction-tokens";
 import { discordBusHandlers, DISCORD_ASK_HANDLER } from "../../workers/chat/discord/ask-handler";
 import { NOT_LINKED } from "../../workers/chat/discord/interaction-routes";
 import { gatewayModel } from "../../workers/gateway-model";
@@ -139,38 +140,73 @@ describe("POST /discord/interactions: /ask", () => {
     const event = await call(`/api/v1/events/${await askEventId(body.id)}`, { token: await ADMIN() });
     expect(event.status).toBe(200);
     expect(await event.text()).not.toContain(body.token);
-    expect(await interactionToken(env, body.id, Date.now())).toBeNull();
+    expect(await pendingInteraction(env, body.id, Date.now())).toBeNull();
   });
 });
 
+async function askEvent(interactionId: string, question: string) {
+  return createEvent({
+    type: DISCORD_ASK_SUBJECT,
+    source: "test",
+    eventId: await askEventId(interactionId),
+    payload: {
+      interaction_id: interactionId,
+      application_id: APP,
+      question,
+      discord_user_id: "300000000000000013",
+      guild_id: null,
+      channel_id: "500000000000000002",
+      user_id: "founder-discord-2",
+      workspace_id: "ws-discord-2",
+    },
+  });
+}
+
 describe("chat.discord.ask.v1 handler", () => {
-  it("should post once when the same event is delivered twice", async ({ expect }) => {
+  it("should edit @original again with the kept answer, not a new turn, when redelivered", async ({ expect }) => {
     const handler = discordBusHandlers(gatewayModel)[DISCORD_ASK_SUBJECT]?.[0];
     if (!handler) throw new Error("no handler");
     const token = `tok-${crypto.randomUUID()}`;
     const interactionId = snowflake();
-    const event = createEvent({
-      type: DISCORD_ASK_SUBJECT,
-      source: "test",
-      eventId: await askEventId(interactionId),
-      payload: {
-        interaction_id: interactionId,
-        application_id: APP,
-        question: "twice?",
-        discord_user_id: "300000000000000013",
-        guild_id: null,
-        channel_id: "500000000000000002",
-        user_id: "founder-discord-2",
-        workspace_id: "ws-discord-2",
-      },
-    });
+    const event = await askEvent(interactionId, "twice?");
     await saveInteractionToken(env, interactionId, token, Date.now());
     await handler.run(event, env, log, handlerContext(env, event.event_id, DISCORD_ASK_HANDLER));
-    // As if the process died after posting but before forgetting the token: the claim alone must stop a repost.
+    expect(await pendingInteraction(env, interactionId, Date.now())).toBeNull();
+    // As if the process died after posting, before forgetting the token: the row still holds the answer the
+    // turn made (a marker here, so a second turn would show as "echo: twice?").
     await saveInteractionToken(env, interactionId, token, Date.now());
+    await env.DB.prepare("UPDATE discord_interaction_tokens SET answer = ? WHERE interaction_id = ?")
+      .bind("the kept answer", interactionId)
+      .run();
     await handler.run(event, env, log, handlerContext(env, event.event_id, DISCORD_ASK_HANDLER));
     const posted = await recorded(token);
-    expect(posted.map((r) => [r.method, r.body.content])).toEqual([["PATCH", "echo: twice?"]]);
+    expect(posted.map((r) => [r.method, r.body.content])).toEqual([
+      ["PATCH", "echo: twice?"],
+      ["PATCH", "the kept answer"],
+    ]);
+    // A redelivery once the answer went out (token forgotten) posts nothing.
+    await handler.run(event, env, log, handlerContext(env, event.event_id, DISCORD_ASK_HANDLER));
+    expect(await recorded(token)).toHaveLength(2);
+  });
+
+  it("should throw on a transient Discord failure and post the same answer on the retry", async ({ expect }) => {
+    const handler = discordBusHandlers(gatewayModel)[DISCORD_ASK_SUBJECT]?.[0];
+    if (!handler) throw new Error("no handler");
+    const token = `fake-flaky-${crypto.randomUUID()}`;
+    const interactionId = snowflake();
+    const event = await askEvent(interactionId, "flaky?");
+    await saveInteractionToken(env, interactionId, token, Date.now());
+    await expect(
+      handler.run(event, env, log, handlerContext(env, event.event_id, DISCORD_ASK_HANDLER)),
+    ).rejects.toThrow(/Discord answer not posted \(server\)/);
+    expect((await pendingInteraction(env, interactionId, Date.now()))?.answer).toBe("echo: flaky?");
+    await handler.run(event, env, log, handlerContext(env, event.event_id, DISCORD_ASK_HANDLER));
+    const posted = await recorded(token);
+    expect(posted.map((r) => [r.method, r.body.content])).toEqual([
+      ["PATCH", "echo: flaky?"],
+      ["PATCH", "echo: flaky?"],
+    ]);
+    expect(await pendingInteraction(env, interactionId, Date.now())).toBeNull();
   });
 
   it("should refuse an invalid payload as permanent", async ({ expect }) => {

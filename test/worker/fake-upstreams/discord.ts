@@ -4,12 +4,15 @@
  * out (200), as Discord answers. Configure clients with base URL `${origin}/discord/api/v10`.
  *
  * Behaviour by the interaction token: `fake-unknown…` → 404 `{message: "Unknown Webhook", code: 10015}`;
- * `fake-429…` → 429 `{message, retry_after: 1.5, global: false}` with `Retry-After: 2`; `fake-500…` → 500.
+ * `fake-429…` → 429 `{message, retry_after: 1.5, global: false}` with `Retry-After: 2`; `fake-500…` → 500;
+ * `fake-flaky…` → 500 the first time that token is used, then as usual (a transient failure).
  * Content over 2,000 characters is Discord's 400 50035 "Invalid Form Body".
  */
 import { randomInt } from "node:crypto";
 import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import { sendJson } from "./behaviour.ts";
+
+const flaked = new Set<string>();
 
 export function handleDiscord(
   method: string,
@@ -31,6 +34,10 @@ export function handleDiscord(
       { "retry-after": "2" },
     );
   if (token.startsWith("fake-500")) return sendJson(res, 500, { message: "500: Internal Server Error", code: 0 });
+  if (token.startsWith("fake-flaky") && !flaked.has(token)) {
+    flaked.add(token);
+    return sendJson(res, 500, { message: "500: Internal Server Error", code: 0 });
+  }
   if (!(headers["content-type"] ?? "").startsWith("application/json"))
     return sendJson(res, 400, { message: "Cannot send an empty message", code: 50006 });
   const content = typeof body.content === "string" ? body.content : "";

@@ -3,16 +3,15 @@
  * `discord` in the Discord user's session for that channel, as the founder the Discord user is bound to,
  * then the answer through the interaction webhook (edit @original, follow-ups for the rest).
  *
- * Exactly once: the consumer's ledger skips an event this handler already finished. The one window left — a
- * crash after the answer was posted but before that mark — is closed by claiming `ctx.once` right before
- * posting: a redelivery that finds the claim posts nothing. The claim comes after the turn, so a crash
- * during the turn (the usual failure) is retried and still answered; the price is that a crash between the
- * claim and the post loses that one answer rather than posting it twice.
+ * Exactly one answer: the surface policy caps a Discord reply at 2,000 characters, so the answer is one edit
+ * of @original, and an edit is idempotent: a redelivery (the process died after posting, before the
+ * consumer's ledger marked the event) edits the message again with the same text, which the row keeps once
+ * the turn produced it, so the model is not asked twice. A transient failure to post is thrown and retried
+ * while the 15-minute token lasts; the token is forgotten once the answer went out.
  */
 import { chatSession } from "../../../durable-objects/session-client";
 import { PermanentError, type BusHandler } from "../../platform/bus/consumer";
 import type { BusEvent } from "../../platform/bus/envelope";
-import type { HandlerContext } from "../../platform/bus/handlers";
 import type { Env } from "../../platform/env";
 import { AppError, unwrap } from "../../platform/errors";
 import type { Logger } from "../../platform/logger";
@@ -23,7 +22,7 @@ import { deferredWork } from "../deferred-work";
 import type { GatewayModel } from "../../platform/model-port";
 import { DISCORD_ASK_SUBJECT, DiscordAskPayloadSchema, discordSessionId, type DiscordAskPayload } from "./ask-event";
 import { sendInteractionAnswer } from "./followup-client";
-import { forgetInteractionToken, interactionToken } from "./interaction-tokens";
+import { forgetInteractionToken, keepInteractionAnswer, pendingInteraction } from "./interaction-tokens";
 import { readDiscordSettings } from "./settings";
 
 export const DISCORD_ASK_HANDLER = "chat.discord.ask";
@@ -72,7 +71,7 @@ async function answerOf(p: DiscordAskPayload, env: Env, model: GatewayModel, log
   }
 }
 
-async function onAsk(event: BusEvent, env: Env, log: Logger, ctx: HandlerContext, model: GatewayModel): Promise<void> {
+async function onAsk(event: BusEvent, env: Env, log: Logger, model: GatewayModel): Promise<void> {
   const parsed = DiscordAskPayloadSchema.safeParse(event.payload);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -81,40 +80,40 @@ async function onAsk(event: BusEvent, env: Env, log: Logger, ctx: HandlerContext
     );
   }
   const p = parsed.data;
-  const traceparent = formatTraceparent(startSpan(event.metadata.traceparent));
-  let answer: string;
-  try {
-    answer = await answerOf(p, env, model, log, traceparent);
-  } catch (err) {
-    // A refusal (the model gateway's 4xx, a session of another founder) will not change on retry: say so once.
-    if (!(err instanceof AppError) || err.status >= 500) throw err;
-    log.warn("discord ask: the turn failed", { interaction_id: p.interaction_id, code: err.code });
-    answer = DISCORD_TURN_FAILED;
-  }
-  const token = await interactionToken(env, p.interaction_id, Date.now());
-  if (token === null) {
-    // Past Discord's 15 minutes (or already answered and forgotten): nothing can be posted any more.
+  const pending = await pendingInteraction(env, p.interaction_id, Date.now());
+  if (pending === null) {
+    // Past Discord's 15 minutes, or answered and forgotten: nothing can be posted any more.
     log.warn("discord ask: the interaction token is gone", { interaction_id: p.interaction_id });
     return;
   }
-  if (!(await ctx.once([]))) {
-    log.info("discord ask: already answered", { interaction_id: p.interaction_id });
-    return;
+  let answer = pending.answer;
+  if (answer === null) {
+    const traceparent = formatTraceparent(startSpan(event.metadata.traceparent));
+    try {
+      answer = await answerOf(p, env, model, log, traceparent);
+    } catch (err) {
+      // A refusal (the model gateway's 4xx, a session of another founder) will not change on retry: say so once.
+      if (!(err instanceof AppError) || err.status >= 500) throw err;
+      log.warn("discord ask: the turn failed", { interaction_id: p.interaction_id, code: err.code });
+      answer = DISCORD_TURN_FAILED;
+    }
+    await keepInteractionAnswer(env, p.interaction_id, answer);
   }
   const settings = readDiscordSettings(env);
   const sent = await sendInteractionAnswer(
     { baseUrl: settings.apiBaseUrl },
-    { applicationId: p.application_id, token },
+    { applicationId: p.application_id, token: pending.token },
     answer,
   );
+  if (!sent.ok && sent.failure.retryable)
+    throw new Error(`Discord answer not posted (${sent.failure.kind}): ${sent.failure.message}`);
   await forgetInteractionToken(env, p.interaction_id).catch((err: unknown) =>
     log.warn("discord ask: the interaction token was not forgotten (it expires anyway)", { error: String(err) }),
   );
   if (sent.ok)
     log.info("discord ask: answered", { interaction_id: p.interaction_id, messages: sent.messageIds.length });
-  // Claimed: a retry would be skipped by the ledger, so a failed post is reported, not thrown.
   else
-    log.warn("discord ask: the answer was not delivered", {
+    log.warn("discord ask: the answer was refused", {
       interaction_id: p.interaction_id,
       kind: sent.failure.kind,
       status: sent.failure.status,
@@ -125,8 +124,6 @@ async function onAsk(event: BusEvent, env: Env, log: Logger, ctx: HandlerContext
 /** The chat gateway's bus subscriptions, bound to the model gateway by the composition root. */
 export function discordBusHandlers(model: GatewayModel): Record<string, BusHandler[]> {
   return {
-    [DISCORD_ASK_SUBJECT]: [
-      { name: DISCORD_ASK_HANDLER, run: (event, env, log, ctx) => onAsk(event, env, log, ctx, model) },
-    ],
+    [DISCORD_ASK_SUBJECT]: [{ name: DISCORD_ASK_HANDLER, run: (event, env, log) => onAsk(event, env, log, model) }],
   };
 }

@@ -2,7 +2,9 @@
  * Where a deferred `/ask` keeps its interaction token until the answer is posted (D1
  * `discord_interaction_tokens`). The token lets anyone holding it post as the bot to that interaction for 15
  * minutes, so it stays out of the bus event (whose history `events:read` can read); the handler fetches it
- * by interaction id and forgets it once the answer went out. Expired rows are swept on each save.
+ * by interaction id and forgets it once the answer went out. The row also keeps the answer once the turn
+ * produced it, so a redelivered event re-posts that answer instead of asking the model again. Expired rows
+ * are swept on each save.
  */
 import { and, eq, gt, lte } from "drizzle-orm";
 import { createDb } from "../../platform/db/client";
@@ -26,14 +28,31 @@ export async function saveInteractionToken(env: Env, interactionId: string, toke
   ]);
 }
 
-/** The interaction's token while it is still good; null once expired or forgotten. */
-export async function interactionToken(env: Env, interactionId: string, now: number): Promise<string | null> {
+export interface PendingInteraction {
+  token: string;
+  /** The answer a previous delivery produced, not yet known to be posted. */
+  answer: string | null;
+}
+
+/** The interaction's token (and answer, once made) while the token is still good; null once expired or forgotten. */
+export async function pendingInteraction(
+  env: Env,
+  interactionId: string,
+  now: number,
+): Promise<PendingInteraction | null> {
   const rows = await createDb(env.DB)
-    .select({ token: discordInteractionTokens.token })
+    .select({ token: discordInteractionTokens.token, answer: discordInteractionTokens.answer })
     .from(discordInteractionTokens)
     .where(and(eq(discordInteractionTokens.interactionId, interactionId), gt(discordInteractionTokens.expiresAt, now)))
     .limit(1);
-  return rows[0]?.token ?? null;
+  return rows[0] ?? null;
+}
+
+export async function keepInteractionAnswer(env: Env, interactionId: string, answer: string): Promise<void> {
+  await createDb(env.DB)
+    .update(discordInteractionTokens)
+    .set({ answer })
+    .where(eq(discordInteractionTokens.interactionId, interactionId));
 }
 
 export async function forgetInteractionToken(env: Env, interactionId: string): Promise<void> {

@@ -465,6 +465,8 @@ export const discordInteractionTokens = sqliteTable(
     interactionId: text("interaction_id").primaryKey(),
     token: text("token").notNull(),
     expiresAt: integer("expires_at").notNull(),
+    /** The answer once the turn produced it: a redelivery posts the same text without a second turn. */
+    answer: text("answer"),
   },
   (t) => [index("discord_interaction_tokens_expiry").on(t.expiresAt)],
 );

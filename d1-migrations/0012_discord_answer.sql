@@ -1,0 +1,1 @@
+ALTER TABLE `discord_interaction_tokens` ADD `answer` text;

@@ -70,6 +70,29 @@ describe("PUT/DELETE /api/v1/chat/discord-bindings/{discord_user_id}", () => {
     }
   });
 
+  it("should keep the binding's trust mode and cap what sessions open at by the discord surface", async ({
+    expect,
+  }) => {
+    const auth = await ADMIN();
+    const user = "300000000000000003";
+    try {
+      const plain = await call(path(user), { method: "PUT", token: auth, body: { user_id: "founder-t" } });
+      expect(await json<Binding>(plain)).toMatchObject({ trust_mode: 0, effective_trust_mode: 0 });
+      const high = await call(path(user), {
+        method: "PUT",
+        token: auth,
+        body: { user_id: "founder-t", trust_mode: 3 },
+      });
+      expect(high.status).toBe(200);
+      expect(await json<Binding>(high)).toMatchObject({ trust_mode: 3, effective_trust_mode: 1 });
+      const bad = await call(path(user), { method: "PUT", token: auth, body: { user_id: "founder-t", trust_mode: 4 } });
+      expect(bad.status).toBe(400);
+      expect((await json<{ error: { message: string } }>(bad)).error.message).toContain("trust_mode");
+    } finally {
+      await call(path(user), { method: "DELETE", token: auth });
+    }
+  });
+
   it("should refuse a discord_user_id that is not a snowflake with 400", async ({ expect }) => {
     const res = await call(path("not-a-snowflake"), { method: "PUT", token: await ADMIN(), body: { user_id: "f" } });
     expect(res.status).toBe(400);

@@ -7,7 +7,12 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
-import { askEventId, DISCORD_ASK_SUBJECT } from "../../workers/chat/discord/ask-event";
+import {
+  askEventId,
+  DISCORD_ASK_SUBJECT,
+  discordSessionId,
+  type DiscordAskPayload,
+} from "../../workers/chat/discord/ask-event";
 import { pendingInteraction, saveInteractionToken } from "../../workers/chat/discord/interaction-tokens";
 import { discordBusHandlers, DISCORD_ASK_HANDLER } from "../../workers/chat/discord/ask-handler";
 import { NOT_LINKED } from "../../workers/chat/discord/interaction-routes";
@@ -15,7 +20,7 @@ import { gatewayModel } from "../../workers/gateway-model";
 import { createEvent } from "../../workers/platform/bus/envelope";
 import { handlerContext } from "../../workers/platform/bus/handlers";
 import { createLogger } from "../../workers/platform/logger";
-import { useChatModel } from "./chat-support";
+import { founderToken, useChatModel } from "./chat-support";
 import { ADMIN, call, json, uniqueId } from "./helpers";
 import { postInteraction } from "./support/discord-signer";
 
@@ -57,11 +62,11 @@ function ask(discordUserId: string, question: string, token = `tok-${crypto.rand
   };
 }
 
-async function bind(discordUserId: string, founder: string): Promise<void> {
+async function bind(discordUserId: string, founder: string, trustMode = 0): Promise<void> {
   const res = await call(`/api/v1/chat/discord-bindings/${discordUserId}`, {
     method: "PUT",
     token: await ADMIN(),
-    body: { user_id: founder, workspace_id: `ws-${founder}` },
+    body: { user_id: founder, workspace_id: `ws-${founder}`, trust_mode: trustMode },
   });
   if (res.status !== 201) throw new Error(`bind: ${res.status}`);
 }
@@ -161,6 +166,34 @@ async function askEvent(interactionId: string, question: string) {
     },
   });
 }
+
+describe("POST /discord/interactions: trust mode", () => {
+  it("should open the /ask session at the binding's trust mode capped by the discord surface", async ({ expect }) => {
+    await bind("300000000000000014", "founder-discord-3", 2);
+    const body = ask("300000000000000014", "which mode?");
+    expect((await postInteraction(body)).status).toBe(200);
+    await eventually(
+      () => recorded(body.token),
+      (r) => r.length > 0,
+    );
+    const event = await json<{ payload: DiscordAskPayload }>(
+      await call(`/api/v1/events/${await askEventId(body.id)}`, { token: await ADMIN() }),
+    );
+    expect(event.payload.trust_mode).toBe(1);
+    const session = await call(`/session/${await discordSessionId(event.payload)}?surface=discord`, {
+      token: await founderToken({
+        user_id: "founder-discord-3",
+        workspace_id: "ws-founder-discord-3",
+        trust_mode_max: 1,
+      }),
+    });
+    expect(session.status).toBe(200);
+    expect(await json<{ trust_mode: number; surface: string }>(session)).toMatchObject({
+      trust_mode: 1,
+      surface: "discord",
+    });
+  });
+});
 
 describe("chat.discord.ask.v1 handler", () => {
   it("should edit @original again with the kept answer, not a new turn, when redelivered", async ({ expect }) => {

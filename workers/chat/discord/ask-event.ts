@@ -20,6 +20,8 @@ export const DiscordAskPayloadSchema = z.object({
   channel_id: snowflake.nullable(),
   user_id: z.string().min(1).max(128),
   workspace_id: z.string().min(1).max(128),
+  /** The binding's trust mode, already capped by the `discord` surface (absent in events before it existed). */
+  trust_mode: z.number().int().min(0).max(3).default(0),
 });
 
 export type DiscordAskPayload = z.infer<typeof DiscordAskPayloadSchema>;

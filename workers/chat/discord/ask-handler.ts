@@ -18,6 +18,7 @@ import type { Logger } from "../../platform/logger";
 import { formatTraceparent, startSpan } from "../../platform/trace";
 import { runTurn, type TurnRequest } from "../chat-turn";
 import { chatConfig } from "../config";
+import { ceilingFor, type TrustMode } from "../surfaces";
 import { deferredWork } from "../deferred-work";
 import type { GatewayModel } from "../../platform/model-port";
 import { DISCORD_ASK_SUBJECT, DiscordAskPayloadSchema, discordSessionId, type DiscordAskPayload } from "./ask-event";
@@ -30,23 +31,25 @@ export const DISCORD_ASK_HANDLER = "chat.discord.ask";
 export const DISCORD_TURN_FAILED = "Sorry, I could not answer that just now. Please try again in a moment.";
 
 async function answerOf(p: DiscordAskPayload, env: Env, model: GatewayModel, log: Logger, traceparent: string) {
-  // The Discord signature authenticates the Discord user, not a founder's token: the lowest trust mode.
+  // The Discord signature authenticates the Discord user, not a founder's token: the session opens at the
+  // trust mode the operator gave the binding, capped again by the surface in case the event is old.
+  const trustMode = ceilingFor(p.trust_mode as TrustMode, "discord");
   const request: TurnRequest = {
     admitted: {
       caller: {
         founderId: p.user_id,
         workspaceId: p.workspace_id,
-        trustModeMax: 0,
+        trustModeMax: trustMode,
         scopes: ["chat:write"],
         surfaces: ["discord"],
         credential: `discord:${p.discord_user_id}`,
       },
       surface: "discord",
-      ceiling: 0,
+      ceiling: trustMode,
     },
     sessionId: await discordSessionId(p),
     message: p.question,
-    trustMode: 0,
+    trustMode,
   };
   const sessionId = request.sessionId ?? "";
   const stub = chatSession(env, sessionId);
@@ -56,7 +59,7 @@ async function answerOf(p: DiscordAskPayload, env: Env, model: GatewayModel, log
       id: sessionId,
       founderId: p.user_id,
       workspaceId: p.workspace_id,
-      trustMode: 0,
+      trustMode,
       surface: "discord",
       ttlMs: chatConfig(env).sessionTtlMs,
       create: true,

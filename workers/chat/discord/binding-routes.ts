@@ -8,6 +8,7 @@ import { requireScope } from "../../platform/auth/middleware";
 import { AppError } from "../../platform/errors";
 import { bearerSecurity, errorResponses, jsonContent } from "../../platform/openapi";
 import { createRouter } from "../../platform/validation";
+import type { TrustMode } from "../surfaces";
 import { deleteBinding, listBindings, putBinding } from "./bindings";
 
 const tags = ["chat"];
@@ -21,6 +22,8 @@ const PutBodySchema = z.object({
   /** Defaults to the founder's personal workspace, whose id is the founder's (as for a token without one). */
   workspace_id: z.string().min(1).max(128).optional(),
   guild_id: snowflake.nullish(),
+  /** The trust mode `/ask` sessions open at; the `discord` surface caps it (effective_trust_mode). */
+  trust_mode: z.number().int().min(0).max(3).default(0),
 });
 const BindingSchema = z
   .object({
@@ -28,6 +31,8 @@ const BindingSchema = z
     guild_id: z.string().nullable(),
     user_id: z.string(),
     workspace_id: z.string(),
+    trust_mode: z.number().int(),
+    effective_trust_mode: z.number().int(),
     created_at: z.string(),
     updated_at: z.string(),
   })
@@ -84,6 +89,7 @@ export const discordBindingRoutes = createRouter()
       guildId: body.guild_id ?? null,
       userId: body.user_id,
       workspaceId: body.workspace_id ?? body.user_id,
+      trustMode: body.trust_mode as TrustMode,
     });
     return created ? c.json(binding, 201) : c.json(binding, 200);
   })

@@ -1,19 +1,29 @@
 /**
  * The Discord identity bindings (D1 `discord_bindings`): which founder (`user_id`) and workspace a Discord
- * user talks as. A binding for the interaction's guild wins over the user's any-guild binding (guild "").
+ * user talks as, and the trust mode its sessions open at (never above the `discord` surface's ceiling). A
+ * binding for the interaction's guild wins over the user's any-guild binding (guild "").
  */
 import { and, asc, eq, inArray } from "drizzle-orm";
 import { createDb } from "../../platform/db/client";
 import { discordBindings, type DiscordBindingRow } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
+import { ceilingFor, type TrustMode } from "../surfaces";
 
 export interface DiscordBinding {
   discord_user_id: string;
   guild_id: string | null;
   user_id: string;
   workspace_id: string;
+  trust_mode: number;
+  /** What `/ask` sessions actually open at: trust_mode capped by the `discord` surface policy. */
+  effective_trust_mode: TrustMode;
   created_at: string;
   updated_at: string;
+}
+
+/** The trust mode a Discord session of this binding opens at: the binding's, capped by the surface. */
+export function discordCeiling(row: Pick<DiscordBindingRow, "trustMode">): TrustMode {
+  return ceilingFor(row.trustMode as TrustMode, "discord");
 }
 
 export function bindingView(row: DiscordBindingRow): DiscordBinding {
@@ -22,6 +32,8 @@ export function bindingView(row: DiscordBindingRow): DiscordBinding {
     guild_id: row.guildId === "" ? null : row.guildId,
     user_id: row.userId,
     workspace_id: row.workspaceId,
+    trust_mode: row.trustMode,
+    effective_trust_mode: discordCeiling(row),
     created_at: new Date(row.createdAt).toISOString(),
     updated_at: new Date(row.updatedAt).toISOString(),
   };
@@ -30,7 +42,7 @@ export function bindingView(row: DiscordBindingRow): DiscordBinding {
 /** Creates or replaces a binding; `created` says which. */
 export async function putBinding(
   env: Pick<Env, "DB">,
-  input: { discordUserId: string; guildId: string | null; userId: string; workspaceId: string },
+  input: { discordUserId: string; guildId: string | null; userId: string; workspaceId: string; trustMode: TrustMode },
   now = Date.now(),
 ): Promise<{ binding: DiscordBinding; created: boolean }> {
   const db = createDb(env.DB);
@@ -42,6 +54,7 @@ export async function putBinding(
     guildId,
     userId: input.userId,
     workspaceId: input.workspaceId,
+    trustMode: input.trustMode,
     createdAt: existing[0]?.createdAt ?? now,
     updatedAt: now,
   };
@@ -50,7 +63,7 @@ export async function putBinding(
     .values(row)
     .onConflictDoUpdate({
       target: [discordBindings.discordUserId, discordBindings.guildId],
-      set: { userId: row.userId, workspaceId: row.workspaceId, updatedAt: now },
+      set: { userId: row.userId, workspaceId: row.workspaceId, trustMode: row.trustMode, updatedAt: now },
     });
   return { binding: bindingView(row), created: existing.length === 0 };
 }

@@ -14,7 +14,7 @@ import { errorResponses, jsonContent } from "../../platform/openapi";
 import { formatTraceparent } from "../../platform/trace";
 import { createRouter } from "../../platform/validation";
 import { askEventId, DISCORD_ASK_SUBJECT, type DiscordAskPayload } from "./ask-event";
-import { resolveBinding } from "./bindings";
+import { discordCeiling, resolveBinding } from "./bindings";
 import { saveInteractionToken } from "./interaction-tokens";
 import { EPHEMERAL, interactionResponse, parseInteraction, ResponseType } from "./interactions";
 import { readDiscordSettings } from "./settings";
@@ -76,6 +76,7 @@ export const discordInteractionRoutes = createRouter().openapi(interactions, asy
     channel_id: parsed.channelId,
     user_id: binding.userId,
     workspace_id: binding.workspaceId,
+    trust_mode: discordCeiling(binding),
   };
   try {
     await saveInteractionToken(c.env, parsed.interactionId, parsed.token, Date.now());

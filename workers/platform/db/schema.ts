@@ -448,6 +448,8 @@ export const discordBindings = sqliteTable(
     guildId: text("guild_id").notNull().default(""),
     userId: text("user_id").notNull(),
     workspaceId: text("workspace_id").notNull(),
+    /** The trust mode this Discord user's sessions open at, before the `discord` surface's cap. */
+    trustMode: integer("trust_mode").notNull().default(0),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

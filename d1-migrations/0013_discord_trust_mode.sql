@@ -1,0 +1,1 @@
+ALTER TABLE `discord_bindings` ADD `trust_mode` integer DEFAULT 0 NOT NULL;

@@ -35,7 +35,7 @@ export type SpawnInput = z.infer<typeof SpawnSchema>;
 export const AgentListSchema = z.object({
   agent_type: z.enum(AGENT_TYPE_NAMES).optional(),
   status: z.enum(AGENT_STATUSES).optional(),
-  limit: z.number().int().min(1).max(200),
+  limit: z.number().int().min(1).max(1000),
   /** The last agent of the previous page: (created_at, id). */
   after: z.object({ created_at: z.number(), id }).optional(),
 });
@@ -55,7 +55,7 @@ export const EntanglementEntrySchema = z.object({
 export type EntanglementEntry = z.infer<typeof EntanglementEntrySchema>;
 
 export const EntanglementListSchema = z.object({
-  limit: z.number().int().min(1).max(200),
+  limit: z.number().int().min(1).max(1000),
   after: z.object({ created_at: z.number(), id }).optional(),
 });
 

@@ -273,6 +273,46 @@ describe("POST /api/chainbot/entanglements/{id}/messages", () => {
   });
 });
 
+describe("GET /api/chainbot/entanglements/{id}/ws", () => {
+  it("should show an operator (no member) everything and close a removed member's socket", async ({ expect }) => {
+    const [a, b] = [await agent("data_processor"), await agent("workflow")];
+    const { id } = await team([a, b]);
+    const open = async (query: string) => {
+      const res = await call(`/api/chainbot/entanglements/${id}/ws${query}`, {
+        token: await token(["chainbot:read"]),
+        headers: { upgrade: "websocket" },
+      });
+      const ws = res.webSocket;
+      if (res.status !== 101 || !ws) throw new Error(`no upgrade: ${res.status} ${await res.text()}`);
+      const ids: string[] = [];
+      const closed: number[] = [];
+      ws.addEventListener("message", (e) => {
+        const frame = JSON.parse(String(e.data)) as { message?: Message };
+        if (frame.message) ids.push(frame.message.id);
+      });
+      ws.addEventListener("close", (e) => closed.push(e.code));
+      ws.accept();
+      return { ws, ids, closed };
+    };
+    const [operator, memberB] = [await open(""), await open(`?member=${b}`)];
+    try {
+      const toB = await sent(id, { sender_id: a, receiver_id: b, content: "private" });
+      await expect.poll(() => operator.ids).toEqual([toB.id]);
+      await expect.poll(() => memberB.ids).toEqual([toB.id]);
+      const removed = await call(`/api/chainbot/entanglements/${id}/agents/${b}`, {
+        method: "DELETE",
+        token: await token(["chainbot:entanglement:manage"]),
+      });
+      expect(removed.status).toBe(200);
+      await expect.poll(() => memberB.closed).toEqual([1008]);
+      const noUpgrade = await call(`/api/chainbot/entanglements/${id}/ws`, { token: await token(["chainbot:read"]) });
+      expect(noUpgrade.status).toBe(426);
+    } finally {
+      operator.ws.close(1000, "done");
+    }
+  });
+});
+
 describe("assistant agents answering tasks", () => {
   it("should answer a task through the model gateway with its personality, working meanwhile", async ({ expect }) => {
     const model = `fake-slow-first-token-1500~cb-${crypto.randomUUID()}`;

@@ -13,7 +13,10 @@ import { smsRoutes } from "./chat/twilio/sms-routes";
 import { voiceRoutes } from "./chat/twilio/voice-routes";
 import { workflowRoutes } from "./chainbot/workflows/routes";
 import { instanceRoutes } from "./botz/instance-routes";
+import { agentRoutes } from "./chainbot/agents/routes";
 import { auditRoutes } from "./chainbot/audit/routes";
+import { entanglementMessageRoutes } from "./chainbot/entanglements/message-routes";
+import { entanglementRoutes } from "./chainbot/entanglements/routes";
 import { chainbotConfigRoutes } from "./chainbot/config/routes";
 import { chainbotLifecycleRoutes } from "./chainbot/lifecycle/routes";
 import { botzRegistry } from "../durable-objects/botz-registry-client";
@@ -99,6 +102,9 @@ export function createApp() {
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);
   services.mount(app, "chainbot", chainbotLifecycleRoutes);
+  services.mount(app, "chainbot", agentRoutes);
+  services.mount(app, "chainbot", entanglementRoutes);
+  services.mount(app, "chainbot", entanglementMessageRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -2,7 +2,9 @@
  * botplane's Worker entry: HTTP, the bus queue consumers and the cron tick, plus the Durable Object classes
  * wrangler.toml binds.
  */
+import { agentTaskAnswerer } from "../durable-objects/entanglement-contract";
 import { createApp } from "./app";
+import { assistantAnswerer } from "./chainbot/entanglements/answerer";
 import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
 import { gatewayModel } from "./gateway-model";
@@ -14,6 +16,8 @@ import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
 
 const app = createApp();
+// Before any request or alarm reaches an Entanglement object of this script: its assistants answer through it.
+agentTaskAnswerer.provide(assistantAnswerer(gatewayModel));
 
 export default {
   fetch: app.fetch,
@@ -37,3 +41,5 @@ export { RateLimiter } from "../durable-objects/rate-limiter";
 export { ResourceCoordinator } from "../durable-objects/resource-coordinator";
 export { EdgeHub } from "../durable-objects/edge-hub";
 export { Session } from "../durable-objects/session";
+export { AgentRegistry } from "../durable-objects/agent-registry";
+export { Entanglement } from "../durable-objects/entanglement";

@@ -477,6 +477,95 @@ const ROUTES: RouteCase[] = [
   // Stop before start, so the table leaves ChainBot running.
   { method: "POST", path: "/api/chainbot/stop", through: 200, scope: "chainbot:admin" },
   { method: "POST", path: "/api/chainbot/start", through: 200, scope: "chainbot:admin" },
+  {
+    method: "GET",
+    path: "/api/chainbot/agents",
+    through: 200,
+    scope: "chainbot:read",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
+  {
+    method: "POST",
+    path: "/api/chainbot/agents",
+    through: 201,
+    scope: "chainbot:agent:spawn",
+    body: { agent_type: "workflow", config: { name: "route-auth" } },
+    bad: { body: { agent_type: "assistant", config: { name: "a", personality: 5 } }, field: "body.config.personality" },
+  },
+  {
+    method: "GET",
+    path: `/api/chainbot/agents/${ITEM}`,
+    through: [404, "agent_not_found"],
+    scope: "chainbot:read",
+    bad: { path: "/api/chainbot/agents/not-a-uuid", field: "param.id" },
+  },
+  {
+    method: "DELETE",
+    path: `/api/chainbot/agents/${ITEM}`,
+    through: [404, "agent_not_found"],
+    scope: "chainbot:agent:terminate",
+    bad: { path: "/api/chainbot/agents/not-a-uuid", field: "param.id" },
+  },
+  {
+    method: "GET",
+    path: "/api/chainbot/entanglements",
+    through: 200,
+    scope: "chainbot:read",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
+  {
+    method: "POST",
+    path: "/api/chainbot/entanglements",
+    through: 201,
+    scope: "chainbot:entanglement:manage",
+    body: { name: "route-auth" },
+    bad: { body: { name: "" }, field: "body.name" },
+  },
+  {
+    method: "GET",
+    path: `/api/chainbot/entanglements/${ITEM}`,
+    through: [404, "entanglement_not_found"],
+    scope: "chainbot:read",
+    bad: { path: "/api/chainbot/entanglements/not-a-uuid", field: "param.id" },
+  },
+  {
+    method: "POST",
+    path: `/api/chainbot/entanglements/${ITEM}/agents`,
+    through: [404, "entanglement_not_found"],
+    scope: "chainbot:entanglement:manage",
+    body: { agent_id: ITEM },
+    bad: { body: { agent_id: "x" }, field: "body.agent_id" },
+  },
+  {
+    method: "DELETE",
+    path: `/api/chainbot/entanglements/${ITEM}/agents/${ITEM}`,
+    through: [404, "entanglement_not_found"],
+    scope: "chainbot:entanglement:manage",
+    bad: { path: `/api/chainbot/entanglements/${ITEM}/agents/x`, field: "param.agent_id" },
+  },
+  {
+    method: "POST",
+    path: `/api/chainbot/entanglements/${ITEM}/messages`,
+    through: [404, "entanglement_not_found"],
+    scope: "chainbot:entanglement:manage",
+    body: { sender_id: ITEM, content: "hi" },
+    bad: { body: { sender_id: ITEM, content: "hi", message_type: "gossip" }, field: "body.message_type" },
+  },
+  {
+    method: "GET",
+    path: `/api/chainbot/entanglements/${ITEM}/messages`,
+    through: [404, "entanglement_not_found"],
+    scope: "chainbot:read",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
+  {
+    // Without an Upgrade header the route answers 426 once past auth.
+    method: "GET",
+    path: `/api/chainbot/entanglements/${ITEM}/ws`,
+    through: [426, "upgrade_required"],
+    scope: "chainbot:read",
+    bad: { query: "?member=x", field: "query.member" },
+  },
 ];
 
 /** Not Bearer-authenticated: /discord/interactions is verified by Discord's Ed25519 signature instead. */
@@ -614,6 +703,9 @@ describe("protected routes", () => {
             .replace(`/commands/${ITEM}`, "/commands/{command_id}")
             .replace("/api/v1/edge/devices/tester/", "/api/v1/edge/devices/{device_id}/")
             .replace("/api/v1/edge/devices/unseen", "/api/v1/edge/devices/{device_id}")
+            .replace(`/entanglements/${ITEM}/agents/${ITEM}`, "/entanglements/{id}/agents/{agent_id}")
+            .replace(`/api/chainbot/entanglements/${ITEM}`, "/api/chainbot/entanglements/{id}")
+            .replace(`/api/chainbot/agents/${ITEM}`, "/api/chainbot/agents/{id}")
             .replace(`/api/chainbot/workflows/${ITEM}`, "/api/chainbot/workflows/{id}")
             .replace("/api/chainbot/config/files/route-auth", "/api/chainbot/config/files/{name}")}`,
       ),

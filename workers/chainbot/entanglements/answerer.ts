@@ -1,0 +1,57 @@
+/**
+ * How an assistant agent answers a `task` sent to it in an entanglement: one completion of its model
+ * gateway function (in-process, caller `chainbot`) with its personality as the system prompt. The agent is
+ * `working` for the duration. Any failure comes back as a masked reason, which the Entanglement object turns
+ * into an `error` message to the sender. The Worker entry provides this to the object (agentTaskAnswerer).
+ */
+import { agentRegistry } from "../../../durable-objects/agent-registry-client";
+import type { AnswerTask } from "../../../durable-objects/entanglement-contract";
+import type { GatewayModel } from "../../platform/model-port";
+import { maskString } from "../audit/mask";
+import { AssistantConfigSchema } from "../agents/schemas";
+
+const MAX_ERROR_CHARS = 500;
+
+function systemPrompt(config: ReturnType<typeof AssistantConfigSchema.parse>): string {
+  const lines = [
+    `You are "${config.name}", a ChainBot assistant agent working with other agents in an entanglement.`,
+    `Personality: ${config.personality}`,
+    `Response style: ${config.response_style}`,
+  ];
+  if (config.knowledge_base.length > 0) lines.push("Knowledge base:", ...config.knowledge_base.map((k) => `- ${k}`));
+  lines.push("Answer the task you are given.");
+  return lines.join("\n");
+}
+
+function failure(reason: string): { ok: false; error: string } {
+  return { ok: false, error: maskString(reason).slice(0, MAX_ERROR_CHARS) };
+}
+
+export function assistantAnswerer(model: GatewayModel): AnswerTask {
+  return async (env, deferrer, task) => {
+    const registry = agentRegistry(env);
+    const begun = await registry.beginWork(task.agent_id);
+    if (!begun.ok) return failure(`agent ${task.agent_id} cannot answer: ${begun.message}`);
+    try {
+      const config = AssistantConfigSchema.safeParse(begun.agent.config);
+      if (!config.success) return failure(`agent ${task.agent_id} has no usable assistant config`);
+      const reply = await model.complete(env, deferrer, {
+        functionName: config.data.function_name,
+        system: systemPrompt(config.data),
+        messages: [{ role: "user", content: [{ type: "text", text: task.content }] }],
+        maxTokens: config.data.max_tokens,
+        workspace: "chainbot",
+        caller: "chainbot",
+      });
+      const text = reply.content
+        .flatMap((b) => (b.type === "text" ? [b.text] : []))
+        .join("")
+        .trim();
+      return text === "" ? failure("the model answered with no text") : { ok: true, content: text };
+    } catch (err) {
+      return failure(`the model call failed: ${err instanceof Error ? err.message : String(err)}`);
+    } finally {
+      await registry.endWork(task.agent_id);
+    }
+  };
+}

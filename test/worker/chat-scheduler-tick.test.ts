@@ -8,7 +8,7 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeAll, describe, it } from "vitest";
 import worker from "../../workers/index";
-import { call, json, uniqueId } from "./helpers";
+import { call, json, token, uniqueId } from "./helpers";
 import { founderToken, useChatModel } from "./chat-support";
 import { bindPhone, smsSentTo, uniquePhone } from "./twilio-support";
 
@@ -92,6 +92,24 @@ describe("scheduled() chat jobs", () => {
     const ran = await readJob(f, id);
     expect(ran).toMatchObject({ last_run: iso(due), next_run: iso(due + DAY) });
     expect(ran.session_id).toMatch(/^[0-9a-f-]{36}$/);
+    // The run is announced for open sockets, without the reply's text (asserted now: later ticks at 2030
+    // times sweep event history past its retention).
+    const read = await token(["events:read"]);
+    const announced = async () => {
+      const res = await call(`/api/v1/events?subject=chat.scheduled.prompt.v1&limit=1000`, { token: read });
+      const events = (await json<{ events: { payload: Record<string, unknown> }[] }>(res)).events;
+      return events.map((e) => e.payload).filter((p) => p.job_id === id);
+    };
+    await expect.poll(async () => (await announced()).length, { timeout: 10_000 }).toBe(1);
+    expect((await announced())[0]).toEqual({
+      job_id: id,
+      job_type: "standup",
+      founder_id: f.id,
+      workspace_id: f.id,
+      namespace: "wb",
+      session_id: ran.session_id,
+      due_at: iso(due),
+    });
 
     // The same due time again (a retried tick) and the minutes after it: nothing more.
     await tick(due);
@@ -182,6 +200,44 @@ describe("scheduled() chat jobs", () => {
       .bind(id)
       .all<{ surface: string; namespace: string }>();
     expect(results).toEqual([{ surface: "web", namespace: "wbs" }]);
+  });
+
+  it("should prune what has expired on a maintenance run", async ({ expect }) => {
+    const f = await founder();
+    const phone = uniquePhone();
+    await bindPhone(phone, f.id, 1);
+    const now = Date.now();
+    const insert = env.DB.prepare(
+      "INSERT INTO summaries (id, namespace, workspace_id, type, content, generated_at) VALUES (?, 'wb', ?, 'blockers', ?, ?)",
+    );
+    await env.DB.batch(
+      Array.from({ length: 23 }, (_, i) =>
+        insert.bind(crypto.randomUUID(), f.id, `blockers ${i}`, now - (23 - i) * MIN),
+      ),
+    );
+    const sms = env.DB.prepare(
+      "INSERT INTO sms_inbound (message_sid, phone, event_id, received_at, sent_at) VALUES (?, ?, ?, ?, ?)",
+    );
+    const oldSid = `SM${crypto.randomUUID().replaceAll("-", "")}`;
+    const freshSid = `SM${crypto.randomUUID().replaceAll("-", "")}`;
+    await env.DB.batch([
+      sms.bind(oldSid, phone, crypto.randomUUID(), now - 8 * DAY, now - 8 * DAY),
+      sms.bind(freshSid, phone, crypto.randomUUID(), now - DAY, now - DAY),
+    ]);
+    const due = now + MIN;
+    await jobDueAt(f, "maintenance", "0 3 * * *", due);
+    await tick(due);
+    const { results: kept } = await env.DB.prepare(
+      "SELECT content FROM summaries WHERE workspace_id = ? ORDER BY generated_at",
+    )
+      .bind(f.id)
+      .all<{ content: string }>();
+    expect(kept.map((k) => k.content)).toEqual(Array.from({ length: 20 }, (_, i) => `blockers ${i + 3}`));
+    const { results: rows } = await env.DB.prepare("SELECT message_sid FROM sms_inbound WHERE phone = ?")
+      .bind(phone)
+      .all<{ message_sid: string }>();
+    expect(rows).toEqual([{ message_sid: freshSid }]);
+    expect(await transcriptCount(f.id)).toBe(0);
   });
 
   it("should fold the workspace's transcripts into a weekly summary without a prompt", async ({ expect }) => {

@@ -13,7 +13,7 @@ import type { Env } from "../../platform/env";
 import type { Logger } from "../../platform/logger";
 import { maskPhones } from "../mask";
 import { sendSms } from "../twilio/messages-client";
-import type { PhoneBindingRow } from "../twilio/phone-bindings";
+import { setOptOut, type PhoneBindingRow } from "../twilio/phone-bindings";
 import { readTwilioSettings } from "../twilio/settings";
 import type { JobRow, PromptSurface } from "./job-store";
 
@@ -71,7 +71,8 @@ export async function deliver(
           workspace_id: job.workspaceId,
           namespace: job.namespace,
           session_id: turn.sessionId,
-          last_run: job.lastRun === null ? null : new Date(job.lastRun).toISOString(),
+          /** The due time this run answers (the claimed `next_run`). */
+          due_at: job.nextRun === null ? null : new Date(job.nextRun).toISOString(),
         },
         correlationId: `chat-job:${job.id}`,
         traceparent: traceparent || undefined,
@@ -90,6 +91,8 @@ export async function deliver(
     { ...sender, to: route.binding.phone, body: turn.reply },
   );
   if (sent.ok) return { surface: "sms", delivered: true };
+  // Twilio says the number replied STOP outside our webhook: remember it, as the SMS reply handler does.
+  if (sent.failure.kind === "opted_out") await setOptOut(env, route.binding.phone, Date.now());
   log.warn("scheduled prompt not (fully) sent", {
     job_id: job.id,
     phone: maskPhones(route.binding.phone),

@@ -1,5 +1,6 @@
 /**
- * The Cron Trigger's tick (every minute): periodic work that must not depend on a single alarm surviving.
+ * The Cron Trigger's tick (every minute): periodic work that must not depend on a single alarm surviving, and the
+ * chat scheduler's due jobs (workers/chat/scheduler/tick.ts).
  */
 import { botzRegistry } from "../durable-objects/botz-registry-client";
 import { resourceCoordinator } from "../durable-objects/resource-coordinator-client";

@@ -8,6 +8,7 @@ import { chatConfigHealthCheck } from "./chat/config";
 import { discordBindingRoutes } from "./chat/discord/binding-routes";
 import { discordInteractionRoutes } from "./chat/discord/interaction-routes";
 import { chatRoutes } from "./chat/routes";
+import { schedulerRoutes } from "./chat/scheduler/routes";
 import { phoneBindingRoutes } from "./chat/twilio/phone-binding-routes";
 import { smsRoutes } from "./chat/twilio/sms-routes";
 import { voiceRoutes } from "./chat/twilio/voice-routes";
@@ -98,6 +99,7 @@ export function createApp() {
   services.mount(app, "chat", phoneBindingRoutes);
   services.mount(app, "chat", smsRoutes);
   services.mount(app, "chat", voiceRoutes);
+  services.mount(app, "chat", schedulerRoutes);
   services.mount(app, "chainbot", workflowRoutes);
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);

@@ -1,9 +1,12 @@
 /**
- * The Cron Trigger's tick (every minute): periodic work that must not depend on a single alarm surviving.
+ * The Cron Trigger's tick (every minute): periodic work that must not depend on a single alarm surviving, and the
+ * chat scheduler's due jobs (workers/chat/scheduler/tick.ts).
  */
 import { botzRegistry } from "../durable-objects/botz-registry-client";
 import { resourceCoordinator } from "../durable-objects/resource-coordinator-client";
 import { sweepRetention } from "./bus/retention";
+import { runDueJobs } from "./chat/scheduler/tick";
+import { gatewayModel } from "./gateway-model";
 import { pruneInferenceCache } from "./models/api/cache";
 import { breakerBoard } from "./platform/breaker/board";
 import { tickPartitions } from "./platform/bus/partition-client";
@@ -19,6 +22,12 @@ export async function scheduled(controller: ScheduledController, env: Env, ctx: 
   const bus = { resent: await tickPartitions(env) };
   const retention = await sweepRetention(env, controller.scheduledTime);
   const inferenceCache = await pruneInferenceCache(env, controller.scheduledTime);
+  const chatJobs = await runDueJobs(
+    env,
+    gatewayModel,
+    controller.scheduledTime,
+    createLogger("chat.scheduler", env.LOG_LEVEL),
+  );
   ctx.waitUntil(flushNow(env));
   log.info("tick", {
     cron: controller.cron,
@@ -29,5 +38,6 @@ export async function scheduled(controller: ScheduledController, env: Env, ctx: 
     bus,
     retention,
     inference_cache: inferenceCache,
+    chat_jobs: chatJobs,
   });
 }

@@ -57,6 +57,9 @@ describe("POST /chat tool calls", () => {
       "update_goal",
       "create_checklist",
       "update_checklist_item",
+      "list_jobs",
+      "schedule_job",
+      "cancel_job",
     ]);
     expect(first.tools[4]?.function.description).toContain("needs trust mode 2");
     expect((sent[4]?.body as { tools?: unknown }).tools).toBeUndefined();

@@ -398,6 +398,58 @@ const ROUTES: RouteCase[] = [
   },
   {
     method: "GET",
+    path: "/api/v1/chat/scheduled-jobs",
+    through: 200,
+    scope: "chat:read",
+    bad: { query: "?trust_mode=4", field: "query.trust_mode" },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/chat/scheduled-jobs",
+    through: 201,
+    scope: "chat:write",
+    body: { type: "standup", schedule: "0 9 * * 1-5" },
+    bad: { body: { type: "standup", schedule: "61 9 * * *" }, field: "body.schedule" },
+  },
+  {
+    method: "GET",
+    path: `/api/v1/chat/scheduled-jobs/${ITEM}`,
+    through: [404, "scheduled_job_not_found"],
+    scope: "chat:read",
+    bad: { path: "/api/v1/chat/scheduled-jobs/not-a-uuid", field: "param.id" },
+  },
+  {
+    method: "PATCH",
+    path: `/api/v1/chat/scheduled-jobs/${ITEM}`,
+    through: [404, "scheduled_job_not_found"],
+    scope: "chat:write",
+    body: { enabled: false },
+    bad: { body: { type: "nap" }, field: "body.type" },
+  },
+  {
+    method: "DELETE",
+    path: `/api/v1/chat/scheduled-jobs/${ITEM}`,
+    through: [404, "scheduled_job_not_found"],
+    scope: "chat:write",
+    bad: { path: "/api/v1/chat/scheduled-jobs/not-a-uuid", field: "param.id" },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/chat/preferences",
+    through: 200,
+    scope: "chat:read",
+    bad: { query: "?surface=fax", field: "query.surface" },
+  },
+  {
+    method: "PUT",
+    path: "/api/v1/chat/preferences",
+    through: 200,
+    scope: "chat:write",
+    body: { time_zone: "Europe/Lisbon" },
+    bad: { body: { time_zone: "Mars/Olympus_Mons" }, field: "body.time_zone" },
+  },
+  {
+    method: "GET",
     path: "/api/chainbot/workflows",
     through: 200,
     scope: "chainbot:read",
@@ -696,6 +748,7 @@ describe("protected routes", () => {
             .replace(`/inferences/${ITEM}`, "/inferences/{inference_id}")
             .replace(`/episodes/${ITEM}`, "/episodes/{episode_id}")
             .replace(`/session/${ITEM}`, "/session/{id}")
+            .replace(`/scheduled-jobs/${ITEM}`, "/scheduled-jobs/{id}")
             .replace(`/discord-bindings/${DISCORD_USER}`, "/discord-bindings/{discord_user_id}")
             .replace(/\/api\/v1\/chat\/phone-bindings\/\+\d+/, "/api/v1/chat/phone-bindings/{phone}")
             .replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")

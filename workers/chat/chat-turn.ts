@@ -28,6 +28,7 @@ import type {
 } from "../platform/model-port";
 import { namespaceOf, SURFACE_POLICIES, type Surface, type TrustMode } from "./surfaces";
 import { memoryTools } from "./tools/memory-tools";
+import { scheduleTools } from "./tools/schedule-tools";
 import { ToolRegistry } from "./tools/registry";
 
 export interface TurnRequest {
@@ -185,7 +186,15 @@ export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDe
     workspaceId: session.workspaceId,
     namespace: namespaceOf(ceiling),
   });
-  const registry = new ToolRegistry(memoryTools(store));
+  const registry = new ToolRegistry([
+    ...memoryTools(store),
+    ...scheduleTools(env, {
+      founderId: caller.founderId,
+      workspaceId: session.workspaceId,
+      namespace: namespaceOf(ceiling),
+      trustMode: ceiling,
+    }),
+  ]);
   const base = {
     functionName: config.functionName,
     workspace: session.workspaceId,

@@ -287,19 +287,44 @@ export const transcripts = sqliteTable(
   ],
 );
 
+/**
+ * The seed's `scheduled_jobs` (its columns verbatim) plus what running a job needs: the workspace and namespace
+ * it belongs to (mode-3 jobs live in `wbs` like the rest of Sovereign data), the trust mode its turns open at,
+ * and the chat session its prompts continue. `next_run` is the claim token of the cron tick (scheduler/tick.ts).
+ */
+export const SCHEDULED_JOB_TYPES = ["standup", "eod", "weekly", "monthly", "summary", "maintenance"] as const;
+export const PROMPT_SURFACES = ["web", "sms"] as const;
+
 export const scheduledJobs = sqliteTable(
   "scheduled_jobs",
   {
     id: text("id").primaryKey(),
     founderId: text("founder_id").notNull(),
-    type: text("type"),
+    type: text("type", { enum: SCHEDULED_JOB_TYPES }),
     schedule: text("schedule"),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     lastRun: integer("last_run"),
     nextRun: integer("next_run"),
+    namespace: text("namespace", { enum: CHAT_NAMESPACES }).notNull().default("wb"),
+    workspaceId: text("workspace_id").notNull().default(""),
+    trustMode: integer("trust_mode").notNull().default(0),
+    sessionId: text("session_id"),
+    createdAt: integer("created_at").notNull().default(0),
+    updatedAt: integer("updated_at").notNull().default(0),
   },
-  (t) => [index("scheduled_jobs_next_run").on(t.enabled, t.nextRun), index("scheduled_jobs_founder").on(t.founderId)],
+  (t) => [
+    index("scheduled_jobs_next_run").on(t.enabled, t.nextRun),
+    index("scheduled_jobs_founder").on(t.founderId, t.namespace),
+  ],
 );
+
+/** Per-founder scheduler preferences: the IANA time zone cron expressions are read in, and where prompts go. */
+export const chatFounderPreferences = sqliteTable("chat_founder_preferences", {
+  founderId: text("founder_id").primaryKey(),
+  timeZone: text("time_zone").notNull().default("UTC"),
+  promptSurface: text("prompt_surface", { enum: PROMPT_SURFACES }).notNull().default("web"),
+  updatedAt: integer("updated_at").notNull(),
+});
 
 /**
  * The trust enforcer's audit log: every access attempt to the chat gateway, allowed or denied. Credentials

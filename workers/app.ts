@@ -7,7 +7,9 @@ import { gatewayModel } from "./gateway-model";
 import { chatConfigHealthCheck } from "./chat/config";
 import { discordBindingRoutes } from "./chat/discord/binding-routes";
 import { discordInteractionRoutes } from "./chat/discord/interaction-routes";
+import { budgetRoutes } from "./chat/budget/routes";
 import { chatRoutes } from "./chat/routes";
+import { syncRoutes } from "./chat/sync/routes";
 import { phoneBindingRoutes } from "./chat/twilio/phone-binding-routes";
 import { smsRoutes } from "./chat/twilio/sms-routes";
 import { voiceRoutes } from "./chat/twilio/voice-routes";
@@ -95,6 +97,8 @@ export function createApp() {
   services.mount(app, "chat", phoneBindingRoutes);
   services.mount(app, "chat", smsRoutes);
   services.mount(app, "chat", voiceRoutes);
+  services.mount(app, "chat", budgetRoutes);
+  services.mount(app, "chat", syncRoutes(gatewayModel));
   services.mount(app, "chainbot", workflowRoutes);
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);

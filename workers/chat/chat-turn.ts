@@ -27,6 +27,8 @@ import type {
   ModelUsage,
 } from "../platform/model-port";
 import { namespaceOf, SURFACE_POLICIES, type Surface, type TrustMode } from "./surfaces";
+import { recordTurnCost, turnBudget } from "./budget/budget-gate";
+import { recall, recallSection, remember } from "./recall/recall";
 import { memoryTools } from "./tools/memory-tools";
 import { ToolRegistry } from "./tools/registry";
 
@@ -186,18 +188,26 @@ export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDe
     namespace: namespaceOf(ceiling),
   });
   const registry = new ToolRegistry(memoryTools(store));
+  const recallScope = { workspaceId: session.workspaceId, namespace: namespaceOf(ceiling), sessionId: session.id };
+  const recallDeps = { env, ctx: deps.ctx, model: deps.model, log: deps.log };
+  const [budget, recalled] = await Promise.all([
+    turnBudget(env, session.workspaceId),
+    recall(recallDeps, recallScope, req.message),
+  ]);
   const base = {
     functionName: config.functionName,
     workspace: session.workspaceId,
     traceparent: deps.traceparent,
     caller: "chat",
+    maxTier: budget.maxTier,
   };
   const messages: ChatMessage[] = [
     ...session.context.map((t) => ({ role: t.role, content: [{ type: "text" as const, text: t.text }] })),
     { role: "user", content: [{ type: "text", text: req.message }] },
   ];
+  if (budget.note) deps.onToken?.(`${budget.note}\n\n`);
   const done = await converse(deps, {
-    call: { ...base, system: systemPrompt(session) },
+    call: { ...base, system: [systemPrompt(session), recallSection(recalled)].filter(Boolean).join("\n") },
     messages,
     registry,
     surface,
@@ -215,7 +225,8 @@ export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDe
         detail: `session ${session.id}`,
       }),
   });
-  const reply = formatReply(done.reply, surface);
+  await recordTurnCost(env, session.workspaceId, done.usage, done.cost, deps.log);
+  const reply = formatReply(budget.note ? `${budget.note}\n\n${done.reply}` : done.reply, surface);
   const after = unwrap(
     await stub.appendTurns({
       founderId: caller.founderId,
@@ -239,6 +250,7 @@ export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDe
     ...messages.slice(session.context.length),
     { role: "assistant", content: [{ type: "text", text: reply }] },
   ]);
+  deps.ctx.waitUntil(remember(recallDeps, recallScope, req.message, reply));
   return {
     session_id: session.id,
     reply,

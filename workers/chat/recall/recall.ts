@@ -60,9 +60,8 @@ export function cosine(a: readonly number[], b: readonly number[]): number {
 async function embed(deps: RecallDeps, text: string, what: string): Promise<number[] | null> {
   if (!deps.model.embed) return null;
   try {
-    const vector = await deps.model.embed(deps.env, deps.ctx, text);
-    if (!vector) deps.log.warn(`semantic recall skipped: no embedding for the ${what}`);
-    return vector;
+    // null: no `embed` function configured, or it failed — which the gateway has already logged.
+    return await deps.model.embed(deps.env, deps.ctx, text);
   } catch (err) {
     deps.log.warn(`semantic recall skipped: embedding the ${what} failed`, {
       error: err instanceof Error ? err.message : String(err),

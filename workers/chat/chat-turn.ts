@@ -3,6 +3,8 @@
  * turns in context + the new message), run the model with the surface's tools, loop model → tool → model
  * to a bounded depth (a tool above the ceiling is never run: its result tells the model so), keep the reply
  * within the surface's length, store both turns, fold the context if over budget, write the transcript.
+ * Around the model: the workspace's budget (spent → local/free tiers only, said once) and recalled earlier
+ * turns before it, the turn's cost and its embedding for recall after it.
  * With `onToken`, each model round is streamed and its text deltas handed over as they arrive.
  */
 import { chatSession, type SessionRpc } from "../../durable-objects/session-client";

@@ -86,7 +86,7 @@ export async function recall(deps: RecallDeps, scope: RecallScope, message: stri
       });
       return found.matches
         .filter((m) => m.score >= threshold && m.metadata?.session_id !== scope.sessionId)
-        .map((m) => ({ text: String(m.metadata?.text ?? ""), score: m.score }))
+        .map((m) => ({ text: typeof m.metadata?.text === "string" ? m.metadata.text : "", score: m.score }))
         .filter((r) => r.text !== "")
         .slice(0, topK);
     }

@@ -5,6 +5,7 @@
 import { apiKeyRoutes } from "./admin/api-key-routes";
 import { gatewayModel } from "./gateway-model";
 import { chatConfigHealthCheck } from "./chat/config";
+import { chatLimitsHealthCheck } from "./chat/limits/config";
 import { discordBindingRoutes } from "./chat/discord/binding-routes";
 import { discordInteractionRoutes } from "./chat/discord/interaction-routes";
 import { budgetRoutes } from "./chat/budget/routes";
@@ -67,6 +68,7 @@ export function createApp() {
       model_providers: providersHealthCheck,
       config: configHealthCheck,
       chat_config: chatConfigHealthCheck,
+      chat_limits_config: chatLimitsHealthCheck,
     }),
   );
   app.route(

@@ -6,7 +6,7 @@
  */
 import { env } from "cloudflare:workers";
 import { afterAll, beforeAll, describe, it } from "vitest";
-import { parseRateLimits } from "../../workers/chat/limits/config";
+import { limitsConfig, parseRateLimits } from "../../workers/chat/limits/config";
 import { chatRateKey } from "../../workers/chat/limits/chat-rate";
 import { SMS_RATE_LIMITED_REPLY } from "../../workers/chat/limits/sms-notice";
 import { escapeXmlText } from "../../workers/chat/twilio/twiml";
@@ -133,5 +133,29 @@ describe("CHAT_RATE_LIMITS", () => {
       ok: false,
       message: `"web=10" is not '<surface>=<n>/<unit>[:<burst>]'`,
     });
+  });
+
+  it("should fall back to each documented default on a bad var, naming it", ({ expect }) => {
+    const config = limitsConfig({
+      CHAT_RATE_LIMITS: "web=lots",
+      CHAT_MONTHLY_BUDGET_USD: "-3",
+      CHAT_RECALL_TOP_K: "0",
+      CHAT_RECALL_THRESHOLD: "1.5",
+      LOG_LEVEL: "ERROR",
+    });
+    expect(config.rateLimits.web).toEqual({ capacity: 120, refill_per_hour: 120, burst_per_second: 10 });
+    expect(config.monthlyBudgetUsd).toBe(0);
+    expect(config.recallTopK).toBe(0);
+    expect(config.recallThreshold).toBe(0.75);
+    expect(config.problems.map((p) => p.name)).toEqual([
+      "CHAT_RATE_LIMITS",
+      "CHAT_MONTHLY_BUDGET_USD",
+      "CHAT_RECALL_THRESHOLD",
+    ]);
+  });
+
+  it("should report the chat_limits_config check as ok on /health with wrangler.toml's vars", async ({ expect }) => {
+    const body = await json<{ checks: Record<string, { status: string }> }>(await call("/health"));
+    expect(body.checks.chat_limits_config?.status).toBe("ok");
   });
 });

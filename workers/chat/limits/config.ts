@@ -5,6 +5,7 @@
  */
 import type { BucketLimits } from "../../platform/rate-limit/limits";
 import { MAX_BURST, MAX_CAPACITY, refillPerHour } from "../../platform/rate-limit/schemas";
+import { describeProblems } from "../../platform/config";
 import { createLogger } from "../../platform/logger";
 import { type ConfigProblem, logProblemsOnce, type Parsed, parsePositiveInt } from "../../platform/var-parsers";
 import { SURFACES, type Surface } from "../surfaces";
@@ -109,4 +110,11 @@ export function limitsConfig(vars: LimitVars): LimitsConfig {
   logProblemsOnce(problems, (message, fields) => log.error(message, fields));
   cache.set(vars, config);
   return config;
+}
+
+/** The /health check: fails naming every limits, budget or recall var that is set but unusable. */
+export function chatLimitsHealthCheck(vars: LimitVars): Promise<void> {
+  const { problems } = limitsConfig(vars);
+  if (problems.length === 0) return Promise.resolve();
+  return Promise.reject(new Error(describeProblems(problems)));
 }

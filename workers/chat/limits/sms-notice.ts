@@ -2,11 +2,11 @@
  * SMS has no 429: a founder over the `sms` limit gets one polite text instead, and while the limit lasts
  * further messages are dropped silently (no second apology per message). "Once" is per limited stretch: the
  * notice row holds until when the founder was told, claimed in one conditional upsert so two messages
- * arriving together cannot both win it.
+ * arriving together cannot both win it. A Twilio retry of a message already accepted spends no token.
  */
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { createDb } from "../../platform/db/client";
-import { chatRateNotices } from "../../platform/db/schema";
+import { chatRateNotices, smsInbound } from "../../platform/db/schema";
 import type { Env } from "../../platform/env";
 import type { Logger } from "../../platform/logger";
 import { rateLimited } from "../../platform/metrics/catalog";
@@ -19,7 +19,18 @@ export const SMS_RATE_LIMITED_REPLY =
 /** `pass`: answer the message; `notify`: reply with the polite text; `silent`: already told, drop it. */
 export type SmsRateDecision = "pass" | "notify" | "silent";
 
-export async function smsRateDecision(env: Env, founderId: string, log: Logger): Promise<SmsRateDecision> {
+export async function smsRateDecision(
+  env: Env,
+  founderId: string,
+  messageSid: string,
+  log: Logger,
+): Promise<SmsRateDecision> {
+  // Twilio's retry of a webhook already accepted is the same message: it has had its token.
+  const [seen] = await createDb(env.DB)
+    .select({ sid: smsInbound.messageSid })
+    .from(smsInbound)
+    .where(eq(smsInbound.messageSid, messageSid));
+  if (seen) return "pass";
   const result = await takeChatToken(env, founderId, "sms", log);
   if (!result || result.allowed) return "pass";
   increment(rateLimited, { limit: "chat" });

@@ -66,7 +66,7 @@ export const smsRoutes = createRouter().openapi(inbound, async (c) => {
   }
   // An opted-out number cannot be messaged (Twilio refuses with 21610): nothing to produce.
   if (binding.optedOutAt !== null) return twimlResponse(twiml());
-  const rate = await smsRateDecision(c.env, binding.userId, log);
+  const rate = await smsRateDecision(c.env, binding.userId, sms.messageSid, log);
   if (rate !== "pass") return twimlResponse(rate === "notify" ? twiml(message(SMS_RATE_LIMITED_REPLY)) : twiml());
   try {
     await acceptSms(c.env, sms, formatTraceparent(c.get("trace")));

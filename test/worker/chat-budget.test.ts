@@ -188,4 +188,26 @@ describe("PUT /api/v1/chat/workspaces/{id}/budget", () => {
     expect((await json<Costs>(reset)).budget).toMatchObject({ monthly_usd: 0, source: "default", exhausted: false });
     expect((await turn(auth, "free again")).model?.variant).toBe("cloud");
   });
+
+  it("should stream the note as the first token of the first restricted turn", async ({ expect }) => {
+    const workspace = uniqueId("ws");
+    const auth = await founderToken({ user_id: uniqueId("f"), workspace_id: workspace });
+    await call(`/api/v1/chat/workspaces/${workspace}/budget`, {
+      method: "PUT",
+      token: await ADMIN(),
+      body: { monthly_usd: 0.25 },
+    });
+    await turn(auth, "spend it all");
+    const res = await call("/chat", { token: auth, body: { message: "stream this", stream: true } });
+    const frames = (await res.text())
+      .split("\n\n")
+      .filter((f) => f.startsWith("data: {"))
+      .map(
+        (f) => JSON.parse(f.slice(6)) as { type: string; text?: string; reply?: string; model?: { variant: string } },
+      );
+    expect(frames[0]).toEqual({ type: "token", text: `${budgetNote(0.25)}\n\n` });
+    const done = frames.find((f) => f.type === "done");
+    expect(done?.reply).toBe(`${budgetNote(0.25)}\n\necho: stream this`);
+    expect(done?.model?.variant).toBe("free");
+  });
 });

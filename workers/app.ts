@@ -5,10 +5,13 @@
 import { apiKeyRoutes } from "./admin/api-key-routes";
 import { gatewayModel } from "./gateway-model";
 import { chatConfigHealthCheck } from "./chat/config";
+import { chatLimitsHealthCheck } from "./chat/limits/config";
 import { discordBindingRoutes } from "./chat/discord/binding-routes";
 import { discordInteractionRoutes } from "./chat/discord/interaction-routes";
+import { budgetRoutes } from "./chat/budget/routes";
 import { chatRoutes } from "./chat/routes";
 import { schedulerRoutes } from "./chat/scheduler/routes";
+import { syncRoutes } from "./chat/sync/routes";
 import { phoneBindingRoutes } from "./chat/twilio/phone-binding-routes";
 import { smsRoutes } from "./chat/twilio/sms-routes";
 import { voiceRoutes } from "./chat/twilio/voice-routes";
@@ -69,6 +72,7 @@ export function createApp() {
       model_providers: providersHealthCheck,
       config: configHealthCheck,
       chat_config: chatConfigHealthCheck,
+      chat_limits_config: chatLimitsHealthCheck,
     }),
   );
   app.route(
@@ -100,6 +104,8 @@ export function createApp() {
   services.mount(app, "chat", smsRoutes);
   services.mount(app, "chat", voiceRoutes);
   services.mount(app, "chat", schedulerRoutes);
+  services.mount(app, "chat", budgetRoutes);
+  services.mount(app, "chat", syncRoutes(gatewayModel));
   services.mount(app, "chainbot", workflowRoutes);
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);

@@ -5,7 +5,14 @@
  * composition root, because a domain never imports another.
  */
 import type { GatewayModel, ModelCall } from "./platform/model-port";
-import { loadGatewayConfig, resolveTarget, runInference, streamInference, type InferenceInput } from "./models";
+import {
+  embedText,
+  loadGatewayConfig,
+  resolveTarget,
+  runInference,
+  streamInference,
+  type InferenceInput,
+} from "./models";
 import type { Env } from "./platform/env";
 
 async function inputOf(env: Env, call: ModelCall): Promise<InferenceInput> {
@@ -21,6 +28,7 @@ async function inputOf(env: Env, call: ModelCall): Promise<InferenceInput> {
       workspace: call.workspace,
       traceparent: call.traceparent,
       tags: { caller: call.caller },
+      maxTier: call.maxTier,
     },
   };
 }
@@ -42,5 +50,8 @@ export const gatewayModel: GatewayModel = {
       served: { variant: executed.attempt.variant, provider: executed.attempt.provider, model: executed.attempt.model },
       done: executed.done.then((o) => ({ usage: o.usage, costUsd: o.cost_usd, error: o.error })),
     };
+  },
+  async embed(env, ctx, text) {
+    return embedText(env, (p) => ctx.waitUntil(p), await loadGatewayConfig(env), text);
   },
 };

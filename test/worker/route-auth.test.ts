@@ -390,6 +390,30 @@ const ROUTES: RouteCase[] = [
   },
   { method: "GET", path: "/api/v1/chat/phone-bindings", through: 200, scope: "admin" },
   {
+    method: "GET",
+    path: `/api/v1/chat/workspaces/${ITEM}/costs`,
+    through: [404, "workspace_not_found"],
+    throughAdmin: 200,
+    scope: "chat:read",
+    bad: { path: `/api/v1/chat/workspaces/${"x".repeat(300)}/costs`, field: "param.id" },
+  },
+  {
+    method: "PUT",
+    path: `/api/v1/chat/workspaces/${ITEM}/budget`,
+    through: 200,
+    scope: "admin",
+    body: { monthly_usd: 5 },
+    bad: { body: { monthly_usd: -1 }, field: "body.monthly_usd" },
+  },
+  {
+    method: "POST",
+    path: `/workspace/${ITEM}/sync`,
+    through: [404, "workspace_not_found"],
+    scope: "chat:write",
+    body: {},
+    bad: { body: { trust_mode: 9 }, field: "body.trust_mode" },
+  },
+  {
     method: "DELETE",
     path: "/api/v1/chat/phone-bindings/+15550000001",
     through: [404, "phone_binding_not_found"],
@@ -751,6 +775,8 @@ describe("protected routes", () => {
             .replace(`/scheduled-jobs/${ITEM}`, "/scheduled-jobs/{id}")
             .replace(`/discord-bindings/${DISCORD_USER}`, "/discord-bindings/{discord_user_id}")
             .replace(/\/api\/v1\/chat\/phone-bindings\/\+\d+/, "/api/v1/chat/phone-bindings/{phone}")
+            .replace(`/api/v1/chat/workspaces/${ITEM}/`, "/api/v1/chat/workspaces/{id}/")
+            .replace(`/workspace/${ITEM}/sync`, "/workspace/{id}/sync")
             .replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")
             .replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll")
             .replace(`/commands/${ITEM}`, "/commands/{command_id}")

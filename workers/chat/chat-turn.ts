@@ -3,6 +3,8 @@
  * turns in context + the new message), run the model with the surface's tools, loop model → tool → model
  * to a bounded depth (a tool above the ceiling is never run: its result tells the model so), keep the reply
  * within the surface's length, store both turns, fold the context if over budget, write the transcript.
+ * Around the model: the workspace's budget (spent → local/free tiers only, said once) and recalled earlier
+ * turns before it, the turn's cost and its embedding for recall after it.
  * With `onToken`, each model round is streamed and its text deltas handed over as they arrive.
  */
 import { chatSession, type SessionRpc } from "../../durable-objects/session-client";
@@ -27,6 +29,8 @@ import type {
   ModelUsage,
 } from "../platform/model-port";
 import { namespaceOf, SURFACE_POLICIES, type Surface, type TrustMode } from "./surfaces";
+import { recordTurnCost, turnBudget } from "./budget/budget-gate";
+import { recall, recallSection, remember } from "./recall/recall";
 import { memoryTools } from "./tools/memory-tools";
 import { scheduleTools } from "./tools/schedule-tools";
 import { ToolRegistry } from "./tools/registry";
@@ -195,18 +199,26 @@ export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDe
       trustMode: ceiling,
     }),
   ]);
+  const recallScope = { workspaceId: session.workspaceId, namespace: namespaceOf(ceiling), sessionId: session.id };
+  const recallDeps = { env, ctx: deps.ctx, model: deps.model, log: deps.log };
+  const [budget, recalled] = await Promise.all([
+    turnBudget(env, session.workspaceId),
+    recall(recallDeps, recallScope, req.message),
+  ]);
   const base = {
     functionName: config.functionName,
     workspace: session.workspaceId,
     traceparent: deps.traceparent,
     caller: "chat",
+    maxTier: budget.maxTier,
   };
   const messages: ChatMessage[] = [
     ...session.context.map((t) => ({ role: t.role, content: [{ type: "text" as const, text: t.text }] })),
     { role: "user", content: [{ type: "text", text: req.message }] },
   ];
+  if (budget.note) deps.onToken?.(`${budget.note}\n\n`);
   const done = await converse(deps, {
-    call: { ...base, system: systemPrompt(session) },
+    call: { ...base, system: [systemPrompt(session), recallSection(recalled)].filter(Boolean).join("\n") },
     messages,
     registry,
     surface,
@@ -224,7 +236,8 @@ export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDe
         detail: `session ${session.id}`,
       }),
   });
-  const reply = formatReply(done.reply, surface);
+  await recordTurnCost(env, session.workspaceId, done.usage, done.cost, deps.log);
+  const reply = formatReply(budget.note ? `${budget.note}\n\n${done.reply}` : done.reply, surface);
   const after = unwrap(
     await stub.appendTurns({
       founderId: caller.founderId,
@@ -248,6 +261,7 @@ export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDe
     ...messages.slice(session.context.length),
     { role: "assistant", content: [{ type: "text", text: reply }] },
   ]);
+  deps.ctx.waitUntil(remember(recallDeps, recallScope, req.message, reply));
   return {
     session_id: session.id,
     reply,

@@ -12,6 +12,7 @@ import { formatTraceparent } from "../platform/trace";
 import { createRouter } from "../platform/validation";
 import { openTurn, runTurn } from "./chat-turn";
 import { admit, chatAuth } from "./enforcer";
+import { enforceChatRate } from "./limits/chat-rate";
 import type { GatewayModel } from "../platform/model-port";
 import { ChatBodySchema, ChatResponseSchema, SessionParamSchema, SessionQuerySchema, SessionSchema } from "./schemas";
 import { sseTurn } from "./sse";
@@ -32,7 +33,7 @@ const chat = createRoute({
       description: "The reply; with `stream: true`, `token` frames, then a `done` frame with the whole reply",
       content: { "application/json": { schema: ChatResponseSchema }, "text/event-stream": { schema: z.string() } },
     },
-    ...errorResponses(400, 401, 403, 404, 415),
+    ...errorResponses(400, 401, 403, 404, 415, 429),
   },
 });
 
@@ -57,6 +58,7 @@ export function chatRoutes(model: GatewayModel) {
     .openapi(chat, async (c) => {
       const body = c.req.valid("json");
       const admitted = await admit(c, "chat:write", body.surface, (body.trust_mode ?? 0) as TrustMode);
+      await enforceChatRate(c.env, admitted.caller.founderId, admitted.surface, logFor(c));
       const request = {
         admitted,
         sessionId: body.session_id,

@@ -16,6 +16,7 @@
 export { loadGatewayConfig, type LoadedConfig } from "./config/source";
 export { resolveTarget, type Target } from "./api/attempts";
 export { runInference, streamInference } from "./api/inference-pipeline";
+export { embedText } from "./api/semantic-cache";
 export type {
   CacheStatus,
   Deferrer,

@@ -33,7 +33,12 @@ export interface ModelCall {
   traceparent?: string | undefined;
   /** Who is calling (`chat`, `chainbot`, …): the inference log's `caller` tag. */
   caller: string;
+  /** The highest gateway tier this call may use (`free`: local and free variants only, e.g. over budget). */
+  maxTier?: ModelTier | undefined;
 }
+
+/** The gateway's tiers, cheapest first (seed 001). */
+export type ModelTier = "local" | "free" | "plans" | "cloud";
 
 export interface ModelUsage {
   input_tokens: number;
@@ -83,4 +88,9 @@ export interface Deferrer {
 export interface GatewayModel {
   complete(env: Env, ctx: Deferrer, call: ModelCall): Promise<ModelReply>;
   stream(env: Env, ctx: Deferrer, call: ModelCall): Promise<ModelStream>;
+  /**
+   * One text through the gateway's `embed` function; null when there is none or it fails (logged), so a
+   * caller treats embeddings as optional. Absent on a port without embeddings.
+   */
+  embed?(env: Env, ctx: Deferrer, text: string): Promise<number[] | null>;
 }

@@ -12,6 +12,7 @@ import { errorResponses, ErrorSchema, jsonContent } from "../../platform/openapi
 import { logFor } from "../../platform/logger";
 import { formatTraceparent } from "../../platform/trace";
 import { createRouter } from "../../platform/validation";
+import { SMS_RATE_LIMITED_REPLY, smsRateDecision } from "../limits/sms-notice";
 import { maskPhones } from "../mask";
 import { parseInboundSms } from "./inbound";
 import { findBinding, setOptOut } from "./phone-bindings";
@@ -34,7 +35,10 @@ const inbound = createRoute({
   description:
     "Form-encoded as Twilio sends it. Answers TwiML at once; the assistant's reply follows through the Twilio REST API.",
   responses: {
-    200: { description: "TwiML: empty, or one `<Message>` (unknown number, HELP)", content: twimlContent },
+    200: {
+      description: "TwiML: empty, or one `<Message>` (unknown number, HELP, the first message over the rate limit)",
+      content: twimlContent,
+    },
     ...errorResponses(400, 403, 415),
     503: { description: "The message could not be queued; Twilio retries", ...jsonContent(ErrorSchema) },
   },
@@ -62,6 +66,8 @@ export const smsRoutes = createRouter().openapi(inbound, async (c) => {
   }
   // An opted-out number cannot be messaged (Twilio refuses with 21610): nothing to produce.
   if (binding.optedOutAt !== null) return twimlResponse(twiml());
+  const rate = await smsRateDecision(c.env, binding.userId, sms.messageSid, log);
+  if (rate !== "pass") return twimlResponse(rate === "notify" ? twiml(message(SMS_RATE_LIMITED_REPLY)) : twiml());
   try {
     await acceptSms(c.env, sms, formatTraceparent(c.get("trace")));
   } catch (err) {

@@ -9,6 +9,7 @@ import type { LoadedConfig } from "../config/source";
 import type { FunctionConfig } from "../config/types";
 import { createProvider } from "../providers";
 import type { AttemptRecord, ExecutionAttempt } from "../router";
+import type { Tier } from "../types";
 
 export interface Target {
   kind: "function" | "model";
@@ -45,10 +46,15 @@ export function resolveTarget(
 export function planFor(
   loaded: LoadedConfig,
   target: Target,
-  opts: { variantName?: string | undefined; embedding?: boolean },
+  opts: { variantName?: string | undefined; embedding?: boolean; maxTier?: Tier | undefined },
 ): Plan {
-  if (target.fn) return planVariants(target.fn, loaded.config, { random: Math.random, variantName: opts.variantName });
-  const plan = planModel(target.name, loaded.config, { embedding: opts.embedding ?? false });
+  if (target.fn)
+    return planVariants(target.fn, loaded.config, {
+      random: Math.random,
+      variantName: opts.variantName,
+      maxTier: opts.maxTier,
+    });
+  const plan = planModel(target.name, loaded.config, { embedding: opts.embedding ?? false, maxTier: opts.maxTier });
   if (!plan)
     throw new AppError(404, "unknown_model", `no model '${target.name}' in the gateway config`, {
       field: "body.model_name",

@@ -16,7 +16,7 @@
  */
 import type { LoadedConfig } from "../config/source";
 import type { AttemptRecord, ExecutedStream, Served, Timings } from "../router";
-import type { ChatMessage, ChatParams, ChatRequest, ChatResult, Usage } from "../types";
+import type { ChatMessage, ChatParams, ChatRequest, ChatResult, Tier, Usage } from "../types";
 import type { Target } from "./attempts";
 import type { CacheOptions } from "./cache";
 import type { SemanticOptions } from "./semantic-cache";
@@ -45,6 +45,8 @@ export interface InferenceOptions {
   cache?: CacheOptions | undefined;
   /** Semantic cache use (single-turn calls of a function with a threshold); off when absent. */
   semantic?: SemanticOptions | undefined;
+  /** The highest tier to try (`free`: local and free only); variants above it are reported as skipped. */
+  maxTier?: Tier | undefined;
   /** Aborts every attempt (the caller went away). */
   signal?: AbortSignal | undefined;
 }

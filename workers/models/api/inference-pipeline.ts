@@ -138,7 +138,10 @@ async function semanticCache(run: Run): Promise<Found | null> {
 
 /** Stage 3: the variants to try, in order, bound to their providers. */
 function plan(run: Run): Plan {
-  return planFor(run.input.config, run.input.target, { variantName: run.input.options?.variantName });
+  return planFor(run.input.config, run.input.target, {
+    variantName: run.input.options?.variantName,
+    maxTier: run.input.options?.maxTier,
+  });
 }
 
 function deps(run: Run, p: Plan): ExecuteDeps {

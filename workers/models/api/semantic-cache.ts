@@ -109,7 +109,7 @@ export async function embedText(
     const [vector] = executed.result.embeddings;
     return vector && vector.length > 0 ? vector : null;
   } catch (err) {
-    createLogger("models.semantic_cache", env.LOG_LEVEL).warn("embedding for the semantic cache failed", {
+    createLogger("models.semantic_cache", env.LOG_LEVEL).warn("embedding with the 'embed' function failed", {
       error: messageOf(err),
     });
     return null;

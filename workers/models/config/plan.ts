@@ -59,6 +59,8 @@ export interface PlanOptions {
   skip?: (providerName: string) => string | null;
   /** TensorZero's `variant_name`: try only this variant. */
   variantName?: string | undefined;
+  /** The highest tier the caller may use (a workspace over its budget: `free`); variants above it are skipped. */
+  maxTier?: Tier | undefined;
 }
 
 const tierRank = (t: Tier) => TIER_ORDER.indexOf(t);
@@ -131,6 +133,7 @@ function attemptOf(v: VariantConfig, provider: ProviderConfig): PlannedAttempt {
 function split(
   candidates: readonly { variant: VariantConfig; provider: ProviderConfig | undefined }[],
   skip: PlanOptions["skip"],
+  maxTier?: Tier,
 ): Pick<Plan, "attempts" | "skipped" | "order"> {
   const attempts: PlannedAttempt[] = [];
   const skipped: SkippedAttempt[] = [];
@@ -139,7 +142,9 @@ function split(
       ? "provider not configured"
       : !provider.enabled
         ? (provider.disabledReason ?? "disabled")
-        : (skip?.(provider.name) ?? null);
+        : maxTier !== undefined && tierRank(variant.tier) > tierRank(maxTier)
+          ? `tier '${variant.tier}' is above the caller's limit '${maxTier}'`
+          : (skip?.(provider.name) ?? null);
     if (reason === null && provider) attempts.push(attemptOf(variant, provider));
     else
       skipped.push({
@@ -157,7 +162,7 @@ export function planVariants(fn: FunctionConfig, config: GatewayConfig, opts: Pl
     const pinned = fn.variants.find((v) => v.name === opts.variantName);
     if (!pinned) return { attempts: [], skipped: [], order: [], deadlineMs: fn.deadlineMs };
     return {
-      ...split([{ variant: pinned, provider: config.providers.get(pinned.provider) }], opts.skip),
+      ...split([{ variant: pinned, provider: config.providers.get(pinned.provider) }], opts.skip, opts.maxTier),
       deadlineMs: fn.deadlineMs,
     };
   }
@@ -165,7 +170,7 @@ export function planVariants(fn: FunctionConfig, config: GatewayConfig, opts: Pl
     variant,
     provider: config.providers.get(variant.provider),
   }));
-  return { ...split(ordered, opts.skip), deadlineMs: fn.deadlineMs };
+  return { ...split(ordered, opts.skip, opts.maxTier), deadlineMs: fn.deadlineMs };
 }
 
 export interface ResolvedModel {
@@ -200,7 +205,7 @@ export function resolveModel(
 export function planModel(
   name: string,
   config: GatewayConfig,
-  opts: { skip?: PlanOptions["skip"]; embedding?: boolean } = {},
+  opts: { skip?: PlanOptions["skip"]; embedding?: boolean; maxTier?: Tier | undefined } = {},
 ): Plan | undefined {
   const m = resolveModel(name, config, opts);
   if (!m) return undefined;
@@ -218,5 +223,5 @@ export function planModel(
     contextWindow: m.contextWindow,
     params: {},
   };
-  return { ...split([{ variant, provider: m.provider }], opts.skip), deadlineMs: DEFAULT_DEADLINE_MS };
+  return { ...split([{ variant, provider: m.provider }], opts.skip, opts.maxTier), deadlineMs: DEFAULT_DEADLINE_MS };
 }

@@ -559,3 +559,55 @@ export const voiceTurns = sqliteTable(
   },
   (t) => [index("voice_turns_call").on(t.callSid, t.createdAt)],
 );
+
+/**
+ * What a workspace's chat turns cost, per UTC month (`YYYY-MM`): summed in nano-dollars (integers, so the
+ * sum is exact whatever the order of turns), with the tokens and turns counted. `budget_notified_at` marks
+ * the month's one "budget spent" note to the founder.
+ */
+export const chatWorkspaceCosts = sqliteTable(
+  "chat_workspace_costs",
+  {
+    workspaceId: text("workspace_id").notNull(),
+    month: text("month").notNull(),
+    costNanoUsd: integer("cost_nano_usd").notNull().default(0),
+    inputTokens: integer("input_tokens").notNull().default(0),
+    outputTokens: integer("output_tokens").notNull().default(0),
+    turns: integer("turns").notNull().default(0),
+    budgetNotifiedAt: integer("budget_notified_at"),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.month] })],
+);
+
+/** A workspace's monthly budget set by an admin (nano-dollars; 0 = none), overriding CHAT_MONTHLY_BUDGET_USD. */
+export const chatWorkspaceBudgets = sqliteTable("chat_workspace_budgets", {
+  workspaceId: text("workspace_id").primaryKey(),
+  monthlyNanoUsd: integer("monthly_nano_usd").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  updatedBy: text("updated_by").notNull(),
+});
+
+/** Until when a rate-limited founder's surface has been told so (SMS: one polite reply per limited stretch). */
+export const chatRateNotices = sqliteTable("chat_rate_notices", {
+  key: text("key").primaryKey(),
+  until: integer("until").notNull(),
+});
+
+/**
+ * Semantic recall's local vector store (used when no Vectorize index is bound): one embedding per transcript
+ * row, in the transcript's workspace and namespace, with the text it was made from.
+ */
+export const chatRecallVectors = sqliteTable(
+  "chat_recall_vectors",
+  {
+    id: text("id").primaryKey(),
+    namespace: text("namespace", { enum: CHAT_NAMESPACES }).notNull().default("wb"),
+    workspaceId: text("workspace_id").notNull(),
+    sessionId: text("session_id").notNull(),
+    text: text("text").notNull(),
+    embedding: text("embedding", { mode: "json" }).$type<number[]>().notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [index("chat_recall_vectors_workspace").on(t.workspaceId, t.namespace, t.createdAt)],
+);

@@ -240,7 +240,7 @@ describe("scheduled() chat jobs", () => {
     expect(await transcriptCount(f.id)).toBe(0);
   });
 
-  it("should fold the workspace's transcripts into a weekly summary without a prompt", async ({ expect }) => {
+  it("should rebuild the workspace's rolling summaries without a prompt", async ({ expect }) => {
     const f = await founder();
     const chat = await call("/chat", { token: f.token, body: { message: "we shipped the beta to ten bakeries" } });
     expect(chat.status).toBe(200);
@@ -252,9 +252,13 @@ describe("scheduled() chat jobs", () => {
     )
       .bind(f.id)
       .all<{ type: string; namespace: string; content: string }>();
-    expect(results.length).toBe(1);
-    expect(results[0]).toMatchObject({ type: "weekly", namespace: "wb" });
-    expect(results[0]?.content).toContain("we shipped the beta to ten bakeries");
+    expect(results.map((r) => [r.type, r.namespace]).sort()).toEqual([
+      ["blockers", "wb"],
+      ["decisions", "wb"],
+      ["plan", "wb"],
+      ["weekly", "wb"],
+    ]);
+    expect(results.find((r) => r.type === "weekly")?.content).toContain("we shipped the beta to ten bakeries");
     // No prompt: the only transcript is the founder's own turn.
     expect(await transcriptCount(f.id)).toBe(1);
   });

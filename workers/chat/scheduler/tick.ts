@@ -46,7 +46,7 @@ async function runOne(job: JobRow, tickTime: number, deps: JobDeps): Promise<Rec
   const type = job.type;
   if (type === null) return { skipped: "no type" };
   if (isPromptJob(type)) return { ...(await runPromptJob(job, type, deps)) };
-  if (type === "summary") return { summary_id: await runSummaryJob(job, tickTime, deps) };
+  if (type === "summary") return { summary_ids: await runSummaryJob(job, deps) };
   return { pruned: await runMaintenanceJob(job, tickTime, deps) };
 }
 

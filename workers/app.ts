@@ -8,6 +8,7 @@ import { chatConfigHealthCheck } from "./chat/config";
 import { discordBindingRoutes } from "./chat/discord/binding-routes";
 import { discordInteractionRoutes } from "./chat/discord/interaction-routes";
 import { chatRoutes } from "./chat/routes";
+import { chatSocketRoutes } from "./chat/ws/ws-routes";
 import { phoneBindingRoutes } from "./chat/twilio/phone-binding-routes";
 import { smsRoutes } from "./chat/twilio/sms-routes";
 import { voiceRoutes } from "./chat/twilio/voice-routes";
@@ -90,6 +91,7 @@ export function createApp() {
   services.mount(app, "models", openAiRoutes);
   services.mount(app, "models", logRoutes);
   services.mount(app, "chat", chatRoutes(gatewayModel));
+  services.mount(app, "chat", chatSocketRoutes);
   services.mount(app, "chat", discordBindingRoutes);
   services.mount(app, "chat", discordInteractionRoutes);
   services.mount(app, "chat", phoneBindingRoutes);

@@ -2,6 +2,7 @@
  * botplane's Worker entry: HTTP, the bus queue consumers and the cron tick, plus the Durable Object classes
  * wrangler.toml binds.
  */
+import { socketTurns } from "../durable-objects/session-socket-contract";
 import { createApp } from "./app";
 import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
@@ -9,11 +10,13 @@ import { gatewayModel } from "./gateway-model";
 import { discordBusHandlers } from "./chat/discord/ask-handler";
 import { smsBusHandlers } from "./chat/twilio/sms-reply";
 import { voiceBusHandlers } from "./chat/twilio/voice-turns";
+import { socketTurnRunner } from "./chat/ws/socket-turn";
 import { createQueueHandler } from "./platform/bus/consumer";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
 
 const app = createApp();
+socketTurns.provide(socketTurnRunner(gatewayModel));
 
 export default {
   fetch: app.fetch,

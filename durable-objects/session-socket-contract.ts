@@ -8,7 +8,7 @@ import { z } from "zod";
 import type { Env } from "../workers/platform/env";
 import type { Deferrer } from "../workers/platform/model-port";
 import { providedSlot } from "../workers/platform/provided";
-import { OpenSessionSchema, SESSION_SURFACES } from "./session-contract";
+import { OpenSessionSchema, SESSION_SURFACES, type SessionState } from "./session-contract";
 
 /** The internal header carrying the admitted upgrade from the Worker to the object (never from a client). */
 export const SOCKET_OPEN_HEADER = "x-botplane-socket-open";
@@ -49,6 +49,8 @@ export const SocketAttachmentSchema = z.object({
   surface: z.enum(SESSION_SURFACES),
   trustMode,
   tokenExpiresAt: z.number().int().nullable(),
+  /** The session TTL the Worker opened it with, renewed by every message. */
+  ttlMs: z.number().int(),
   connectedAt: z.number().int(),
 });
 
@@ -73,7 +75,8 @@ export interface SocketTurnRequest {
   caller: SocketCaller;
   surface: (typeof SESSION_SURFACES)[number];
   trustMode: 0 | 1 | 2 | 3;
-  sessionId: string;
+  /** The session as the object just resumed it for this message (no second round trip to read it). */
+  session: SessionState;
   message: string;
 }
 

@@ -6,10 +6,10 @@
  * Messages are answered one at a time, in arrival order, so the transcript is the one /chat would write.
  */
 import type { Env } from "../workers/platform/env";
-import { AppError } from "../workers/platform/errors";
+import { AppError, unwrap, type Result } from "../workers/platform/errors";
 import { createLogger } from "../workers/platform/logger";
 import { formatTraceparent, startSpan } from "../workers/platform/trace";
-import type { SessionState } from "./session-contract";
+import type { OpenSessionInput, SessionState } from "./session-contract";
 import type { ReplyLog } from "./session-replies";
 import {
   SOCKET_TAG,
@@ -61,6 +61,8 @@ export class SessionSockets {
     private readonly env: Env,
     private readonly replies: ReplyLog,
     private readonly clock: () => number,
+    /** The object's own `open`: each message resumes the session (ownership, TTL) as /chat's turn does. */
+    private readonly resume: (input: OpenSessionInput) => Promise<Result<{ session: SessionState }>>,
   ) {
     // A reply left streaming by an object that was reset mid-turn ends in an error frame for its resumers.
     for (const orphan of replies.orphaned()) {
@@ -86,6 +88,7 @@ export class SessionSockets {
       surface: open.session.surface,
       trustMode: open.session.trustMode,
       tokenExpiresAt: open.tokenExpiresAt,
+      ttlMs: open.session.ttlMs,
       connectedAt: this.clock(),
     };
     server.serializeAttachment(attachment);
@@ -167,12 +170,23 @@ export class SessionSockets {
     this.replies.begin(replyId, this.clock());
     emit({ event: "start", message: text, client_id: clientId });
     try {
+      const resumed = unwrap(
+        await this.resume({
+          id: socket.sessionId,
+          founderId: socket.caller.founderId,
+          workspaceId: socket.caller.workspaceId,
+          trustMode: socket.trustMode,
+          surface: socket.surface,
+          ttlMs: socket.ttlMs,
+          create: false,
+        }),
+      );
       const done = await socketTurns.get()(
         {
           caller: socket.caller,
           surface: socket.surface,
           trustMode: socket.trustMode as TrustLevel,
-          sessionId: socket.sessionId,
+          session: resumed.session,
           message: text,
         },
         {

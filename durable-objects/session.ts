@@ -52,7 +52,13 @@ export class Session extends DurableObject<Env> {
     super(ctx, env);
     this.store = new SessionStore(ctx.storage.sql);
     this.replies = new ReplyLog(ctx.storage.sql);
-    this.sockets = new SessionSockets(ctx, env, this.replies, () => this.clock());
+    this.sockets = new SessionSockets(
+      ctx,
+      env,
+      this.replies,
+      () => this.clock(),
+      (input) => this.open(input),
+    );
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT, HEARTBEAT_ACK));
     this.due = new DueWork(ctx, {
       clock: () => this.clock(),

@@ -8,6 +8,7 @@
 //   subprotocol beside `botplane.chat`), each looping "send a `message`, wait for its `done`"; measured: the
 //   time from the send to the first `token` frame (first token) and to the `done` frame (whole reply).
 // Requests started during warm-up are not measured.
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 
 function log(msg) {
@@ -18,6 +19,45 @@ async function readStdin() {
   const chunks = [];
   for await (const c of process.stdin) chunks.push(c);
   return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+}
+
+// CPU accounting from /proc, as load.mjs does it (Linux; null elsewhere): workerd's CPU per measured request
+// and the CPU other processes on this shared machine took meanwhile. Jiffies are 1/100 s.
+function procCpu(pid) {
+  const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const f = raw.slice(raw.lastIndexOf(")") + 2).split(" ");
+  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+}
+
+function cpuSample(cfg) {
+  try {
+    const c = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    const busy = c.reduce((a, b) => a + b, 0) - c[3] - c[4];
+    const server = (cfg.serverPids ?? []).reduce((a, p) => a + procCpu(p), 0);
+    const own = procCpu(process.pid) + (cfg.orchestratorPid ? procCpu(cfg.orchestratorPid) : 0);
+    return { at: performance.now(), busy, server, own };
+  } catch {
+    return null;
+  }
+}
+
+/** Samples at the start of the measured window and at its end; the figures load.mjs reports. */
+function cpuWindow(cfg) {
+  let first = null;
+  const timer = setTimeout(() => (first = cpuSample(cfg)), cfg.warmupMs);
+  return (requests) => {
+    clearTimeout(timer);
+    const last = cpuSample(cfg);
+    if (!first || !last) return { server_cpu_cores: null, server_cpu_us_per_req: null, other_processes_cores: null };
+    const seconds = (last.at - first.at) / 1000;
+    const server = (last.server - first.server) / 100;
+    const other = Math.max(0, (last.busy - first.busy - (last.server - first.server) - (last.own - first.own)) / 100);
+    return {
+      server_cpu_cores: Math.round((server / seconds) * 100) / 100,
+      server_cpu_us_per_req: requests ? Math.round((server * 1e6) / requests) : null,
+      other_processes_cores: Math.round((other / seconds) * 100) / 100,
+    };
+  };
 }
 
 function percentiles(samples) {
@@ -35,6 +75,7 @@ async function runTurns(cfg) {
   const latencies = [];
   const byStatus = {};
   const samples = [];
+  const cpu = cpuWindow(cfg);
   const body = JSON.stringify({ message: "what should I focus on today" });
   await Promise.all(
     Array.from({ length: cfg.connections }, async () => {
@@ -67,6 +108,7 @@ async function runTurns(cfg) {
   return {
     kind: "chat-turns",
     connections: cfg.connections,
+    ...cpu(latencies.length),
     rps: Math.round(((byStatus[200] ?? 0) / seconds) * 10) / 10,
     latency_ms: percentiles(latencies),
     by_status: byStatus,
@@ -131,12 +173,14 @@ async function runWs(cfg) {
   const sockets = await Promise.all(Array.from({ length: cfg.connections }, () => openSocket(cfg)));
   const start = performance.now();
   const clock = { measureFrom: start + cfg.warmupMs, end: start + cfg.warmupMs + cfg.durationMs };
+  const cpu = cpuWindow(cfg);
   const out = { firstToken: [], whole: [], failed: 0, samples: [] };
   await Promise.all(sockets.map((ws) => runSocket(ws, cfg, clock, out)));
   const seconds = cfg.durationMs / 1000;
   return {
     kind: "chat-ws",
     connections: cfg.connections,
+    ...cpu(out.whole.length + out.failed),
     rps: Math.round((out.whole.length / seconds) * 10) / 10,
     latency_ms: percentiles(out.firstToken),
     first_token_ms: percentiles(out.firstToken),

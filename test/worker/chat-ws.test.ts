@@ -3,15 +3,17 @@
  * `echo: <last user text>`, one word per streamed delta): the enforcer's checks on the upgrade, the token
  * from the header, the subprotocol or the query and never in a log, bad frames answered and the socket kept,
  * heartbeats, two sockets of one session seeing the same reply frames in the same order, the transcript the
- * same as /chat's, and the context kept when the session's object is evicted.
+ * same as /chat's, the context kept when the session's object is evicted, and the socket ended when its token
+ * or its session expires.
  */
 import { env } from "cloudflare:workers";
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, describe, it, vi } from "vitest";
 import { call, json, uniqueId } from "./helpers";
 import { auditRows, founderToken, useChatModel } from "./chat-support";
 import { recorded } from "./provider-fixtures";
 import { openChatSocket, tokenText, upgrade, type ChatSocket } from "./support/chat-socket";
+import { setClockLead } from "./support/clock";
 
 const MODEL = `echo~${uniqueId("chatws")}`;
 const open: ChatSocket[] = [];
@@ -228,5 +230,48 @@ describe("GET /ws sessions", () => {
       `echo: the code word is ${marker}`,
       "which code word",
     ]);
+  });
+});
+
+describe("GET /ws endings", () => {
+  it("should refuse a message after the token's expiry, say why and close 4401", async ({ expect }) => {
+    const auth = await founderToken({ user_id: uniqueId("f") });
+    const s = await socket("", { token: auth });
+    const stub = env.CHAT_SESSION.getByName(s.connectFrame().session_id);
+    try {
+      // The founder token lives an hour; two hours later the socket is still open but its token is not valid.
+      await setClockLead(stub, 2 * 3600_000);
+      s.send({ type: "message", text: "too late" });
+      await s.until("the close", () => s.closeCode !== null);
+    } finally {
+      await setClockLead(stub, 0);
+    }
+    expect(s.frames.slice(1)).toEqual([
+      { type: "error", error: { code: "token_expired", message: "token expired: reconnect with a fresh token" } },
+      { type: "disconnect", reason: "token_expired" },
+    ]);
+    expect(s.closeCode).toBe(4401);
+  });
+
+  it("should tell every socket and close them when the session expires", async ({ expect }) => {
+    const auth = await founderToken({ user_id: uniqueId("f") });
+    const a = await socket("", { token: auth });
+    const sessionId = a.connectFrame().session_id;
+    const b = await socket(`?session_id=${sessionId}`, { token: auth });
+    const stub = env.CHAT_SESSION.getByName(sessionId);
+    try {
+      await setClockLead(stub, 24 * 3600_000 + 1000);
+      expect(await runDurableObjectAlarm(stub)).toBe(true);
+      await a.until("a closed", () => a.closeCode !== null);
+      await b.until("b closed", () => b.closeCode !== null);
+    } finally {
+      await setClockLead(stub, 0);
+    }
+    for (const s of [a, b]) {
+      expect(s.frames.slice(1)).toEqual([{ type: "disconnect", reason: "session_expired" }]);
+      expect(s.closeCode).toBe(4404);
+    }
+    const again = await upgrade(`?session_id=${sessionId}`, { token: auth });
+    expect(await errorOf(again)).toEqual({ status: 404, code: "session_not_found" });
   });
 });

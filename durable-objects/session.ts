@@ -112,7 +112,7 @@ export class Session extends DurableObject<Env> {
     const now = this.clock();
     const existing = this.live(now);
     if (existing?.founderId !== parsed.data.founderId) return notFound();
-    this.ctx.storage.transactionSync(() => {
+    this.transaction(() => {
       for (const t of parsed.data.turns) this.store.addTurn(t.role, t.text, now);
       this.store.touch(now, now + parsed.data.ttlMs);
     });
@@ -128,7 +128,7 @@ export class Session extends DurableObject<Env> {
     if (existing?.founderId !== parsed.data.founderId) return notFound();
     if (existing.summaryVersion !== parsed.data.summaryVersion)
       return fail(409, "fold_conflict", "the summary changed since this fold was computed");
-    this.ctx.storage.transactionSync(() => this.store.fold(parsed.data.upToSeq, parsed.data.summary));
+    this.transaction(() => this.store.fold(parsed.data.upToSeq, parsed.data.summary));
     const session = this.store.state();
     return session ? { ok: true, session } : notFound();
   }
@@ -178,6 +178,16 @@ export class Session extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     await this.due.alarm();
+  }
+
+  /** A synchronous transaction; one that rolls back leaves the store's in-memory state to be read again. */
+  private transaction(fn: () => void): void {
+    try {
+      this.ctx.storage.transactionSync(fn);
+    } catch (err) {
+      this.store.forget();
+      throw err;
+    }
   }
 
   /** The session unless its TTL has passed (an alarm not yet run must not resurrect it). */

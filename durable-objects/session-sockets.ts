@@ -131,7 +131,13 @@ export class SessionSockets {
     if (this.queued >= MAX_QUEUED)
       return send(ws, errorFrame("busy", `${MAX_QUEUED} messages already wait for a reply: send again later`));
     this.queued += 1;
-    const run = this.tail.then(() => this.reply(socket, frame.text, frame.client_id ?? null));
+    // reply() answers its own failures in an error frame; what escapes it (storage gone) must not stop the
+    // queue, or every later message would wait behind a rejected promise forever.
+    const run = this.tail
+      .then(() => this.reply(socket, frame.text, frame.client_id ?? null))
+      .catch((err: unknown) => {
+        createLogger("chat-ws", this.env.LOG_LEVEL).error("socket reply failed", { error: String(err) });
+      });
     this.tail = run.finally(() => {
       this.queued -= 1;
     });

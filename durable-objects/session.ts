@@ -6,13 +6,18 @@
  * fold got there first, so no turn is ever dropped without being summarised. A session idle for its TTL is
  * expired by the alarm (DueWork). Only its founder reads it: anyone else gets the same 404 as a missing one.
  *
- * RPC: open(input), appendTurns(input), fold(input), read(founderId, maxTrustMode).
+ *
+ * It also holds the session's WebSockets (`GET /ws`, hibernation API): the Worker admits the upgrade and
+ * forwards it here, session-sockets.ts runs the frames and replies, session-replies.ts keeps the reply in
+ * flight for sockets that reconnect.
+ *
+ * RPC: open(input), appendTurns(input), fold(input), read(founderId, maxTrustMode). fetch: the admitted upgrade.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
 import { DueWork } from "../workers/platform/durable/due-work";
 import type { Env } from "../workers/platform/env";
-import { fail, type Failure, type Result } from "../workers/platform/errors";
+import { errorBody, fail, type Failure, type Result } from "../workers/platform/errors";
 import {
   AppendTurnsSchema,
   FoldSchema,
@@ -22,6 +27,10 @@ import {
   type OpenSessionInput,
   type SessionState,
 } from "./session-contract";
+import { ReplyLog } from "./session-replies";
+import { SOCKET_OPEN_HEADER, SocketOpenSchema } from "./session-socket-contract";
+import { HEARTBEAT, HEARTBEAT_ACK } from "./session-socket-protocol";
+import { SessionSockets } from "./session-sockets";
 import { SessionStore } from "./session-store";
 
 function invalid(error: z.ZodError): Failure {
@@ -35,11 +44,22 @@ export class Session extends DurableObject<Env> {
   /** The session's clock; tests replace it to age a session instead of waiting a day. */
   clock: () => number = () => Date.now();
   private readonly store: SessionStore;
+  private readonly replies: ReplyLog;
+  private readonly sockets: SessionSockets;
   private readonly due;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.store = new SessionStore(ctx.storage.sql);
+    this.replies = new ReplyLog(ctx.storage.sql);
+    this.sockets = new SessionSockets(
+      ctx,
+      env,
+      this.replies,
+      () => this.clock(),
+      (input) => this.open(input),
+    );
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(HEARTBEAT, HEARTBEAT_ACK));
     this.due = new DueWork(ctx, {
       clock: () => this.clock(),
       work: {
@@ -47,7 +67,10 @@ export class Session extends DurableObject<Env> {
           nextDueAt: () => this.store.expiresAt(),
           run: (now: number) => {
             const at = this.store.expiresAt();
-            if (at !== null && at <= now) this.store.clear();
+            if (at === null || at > now) return;
+            this.store.clear();
+            this.replies.clear();
+            this.sockets.endAll("session_expired");
           },
         },
       },
@@ -89,7 +112,7 @@ export class Session extends DurableObject<Env> {
     const now = this.clock();
     const existing = this.live(now);
     if (existing?.founderId !== parsed.data.founderId) return notFound();
-    this.ctx.storage.transactionSync(() => {
+    this.transaction(() => {
       for (const t of parsed.data.turns) this.store.addTurn(t.role, t.text, now);
       this.store.touch(now, now + parsed.data.ttlMs);
     });
@@ -105,7 +128,7 @@ export class Session extends DurableObject<Env> {
     if (existing?.founderId !== parsed.data.founderId) return notFound();
     if (existing.summaryVersion !== parsed.data.summaryVersion)
       return fail(409, "fold_conflict", "the summary changed since this fold was computed");
-    this.ctx.storage.transactionSync(() => this.store.fold(parsed.data.upToSeq, parsed.data.summary));
+    this.transaction(() => this.store.fold(parsed.data.upToSeq, parsed.data.summary));
     const session = this.store.state();
     return session ? { ok: true, session } : notFound();
   }
@@ -117,8 +140,54 @@ export class Session extends DurableObject<Env> {
     return { ok: true, session };
   }
 
+  /** A WebSocket upgrade the Worker admitted (GET /ws): the session is opened or resumed, then the socket joins it. */
+  override async fetch(request: Request): Promise<Response> {
+    let raw: unknown = null;
+    try {
+      raw = JSON.parse(request.headers.get(SOCKET_OPEN_HEADER) ?? "null");
+    } catch {
+      // Answered as invalid below.
+    }
+    const parsed = SocketOpenSchema.safeParse(raw);
+    if (!parsed.success) {
+      const failure = invalid(parsed.error);
+      return Response.json(errorBody(failure.code, failure.message, failure.details), { status: 400 });
+    }
+    if (request.headers.get("upgrade")?.toLowerCase() !== "websocket")
+      return Response.json(errorBody("upgrade_required", "connect with a WebSocket upgrade"), {
+        status: 426,
+        headers: { upgrade: "websocket" },
+      });
+    const opened = await this.open(parsed.data.session);
+    if (!opened.ok)
+      return Response.json(errorBody(opened.code, opened.message, opened.details), { status: opened.status });
+    return this.sockets.accept(parsed.data, opened.session, opened.created);
+  }
+
+  override webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    this.sockets.message(ws, message);
+  }
+
+  override webSocketClose(ws: WebSocket, code: number): void {
+    this.sockets.closed(ws, code);
+  }
+
+  override webSocketError(ws: WebSocket): void {
+    this.sockets.closed(ws, 1011);
+  }
+
   override async alarm(): Promise<void> {
     await this.due.alarm();
+  }
+
+  /** A synchronous transaction; one that rolls back leaves the store's in-memory state to be read again. */
+  private transaction(fn: () => void): void {
+    try {
+      this.ctx.storage.transactionSync(fn);
+    } catch (err) {
+      this.store.forget();
+      throw err;
+    }
   }
 
   /** The session unless its TTL has passed (an alarm not yet run must not resurrect it). */

@@ -12,6 +12,7 @@ import { budgetRoutes } from "./chat/budget/routes";
 import { chatRoutes } from "./chat/routes";
 import { schedulerRoutes } from "./chat/scheduler/routes";
 import { syncRoutes } from "./chat/sync/routes";
+import { chatSocketRoutes } from "./chat/ws/ws-routes";
 import { phoneBindingRoutes } from "./chat/twilio/phone-binding-routes";
 import { smsRoutes } from "./chat/twilio/sms-routes";
 import { voiceRoutes } from "./chat/twilio/voice-routes";
@@ -98,6 +99,7 @@ export function createApp() {
   services.mount(app, "models", openAiRoutes);
   services.mount(app, "models", logRoutes);
   services.mount(app, "chat", chatRoutes(gatewayModel));
+  services.mount(app, "chat", chatSocketRoutes);
   services.mount(app, "chat", discordBindingRoutes);
   services.mount(app, "chat", discordInteractionRoutes);
   services.mount(app, "chat", phoneBindingRoutes);

@@ -3,6 +3,7 @@
  * wrangler.toml binds.
  */
 import { agentTaskAnswerer } from "../durable-objects/entanglement-contract";
+import { socketTurns } from "../durable-objects/session-socket-contract";
 import { createApp } from "./app";
 import { assistantAnswerer } from "./chainbot/entanglements/answerer";
 import { botzBusHandlers } from "./botz/bus-handlers";
@@ -11,6 +12,7 @@ import { gatewayModel } from "./gateway-model";
 import { discordBusHandlers } from "./chat/discord/ask-handler";
 import { smsBusHandlers } from "./chat/twilio/sms-reply";
 import { voiceBusHandlers } from "./chat/twilio/voice-turns";
+import { socketTurnRunner } from "./chat/ws/socket-turn";
 import { createQueueHandler } from "./platform/bus/consumer";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
@@ -18,6 +20,7 @@ import { scheduled } from "./scheduled";
 const app = createApp();
 // Before any request or alarm reaches an Entanglement object of this script: its assistants answer through it.
 agentTaskAnswerer.provide(assistantAnswerer(gatewayModel));
+socketTurns.provide(socketTurnRunner(gatewayModel));
 
 export default {
   fetch: app.fetch,

@@ -1,5 +1,6 @@
 // The bench's fake model provider: a minimal Node HTTP server on 127.0.0.1 that answers OpenAI's
-// `POST /v1/chat/completions` (non-streaming) with one fixed small completion and its `usage`, keep-alive on.
+// `POST /v1/chat/completions` with one fixed small completion and its `usage` (streamed as SSE when the request
+// asks for `"stream": true`), keep-alive on.
 // It owns nothing else. run.mjs serves it from the orchestrator's process, so the upstream never shares an
 // event loop with the load generator (a second process) or with workerd; its CPU is not in `srv µs/req`.
 //
@@ -22,17 +23,49 @@ const ANSWER = JSON.stringify({
 });
 const ANSWER_HEADERS = { "content-type": "application/json", "content-length": Buffer.byteLength(ANSWER) };
 
+// The same answer streamed (`"stream": true`, what the chat gateway asks for): role, two text deltas, the
+// finish, the usage frame and [DONE], all written at once — a model that answers instantly.
+const chunk = (delta, finish = null) =>
+  `data: ${JSON.stringify({
+    id: "chatcmpl-bench",
+    object: "chat.completion.chunk",
+    created: 1_700_000_000,
+    model: "bench-model",
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  })}\n\n`;
+const STREAM = [
+  chunk({ role: "assistant", content: "" }),
+  chunk({ content: "hello" }),
+  chunk({ content: " from the bench upstream" }),
+  chunk({}, "stop"),
+  `data: ${JSON.stringify({
+    id: "chatcmpl-bench",
+    object: "chat.completion.chunk",
+    created: 1_700_000_000,
+    model: "bench-model",
+    choices: [],
+    usage: { prompt_tokens: 1, completion_tokens: 5, total_tokens: 6 },
+  })}\n\n`,
+  "data: [DONE]\n\n",
+].join("");
+const STREAM_HEADERS = { "content-type": "text/event-stream", "content-length": Buffer.byteLength(STREAM) };
+
 /** Starts the fake; resolves to `{ origin, baseUrl, counts, close }` once it listens on an ephemeral port. */
 export async function startFakeUpstream() {
-  const counts = { chat: 0, other: 0 };
+  const counts = { chat: 0, streamed: 0, other: 0 };
   const server = http.createServer((req, res) => {
-    // The body is drained, not parsed: a provider's parsing cost is not what the bench compares.
-    req.on("data", () => {});
+    // The body is not parsed (a provider's parsing cost is not what the bench compares), only searched for
+    // the streaming flag.
+    let streamed = false;
+    req.on("data", (d) => {
+      streamed ||= d.includes('"stream":true');
+    });
     req.on("end", () => {
       if (req.method === "POST" && req.url === "/v1/chat/completions") {
         counts.chat++;
-        res.writeHead(200, ANSWER_HEADERS);
-        res.end(ANSWER);
+        if (streamed) counts.streamed++;
+        res.writeHead(200, streamed ? STREAM_HEADERS : ANSWER_HEADERS);
+        res.end(streamed ? STREAM : ANSWER);
         return;
       }
       counts.other++;

@@ -28,6 +28,9 @@
 // dependencies: a same-run baseline in the tail scenarios; unset = skipped), BENCH_BUS_PARTITIONS ("1,8":
 // EVENT_BUS_PARTITIONS values to rerun publish-latency and publish-single@8 under, workerd restarted each time).
 //
+// Chat gateway scenarios (chat-bench.mjs): POST /chat turns/s and /ws message → first streamed token, with the
+// fake upstream answering at once (streamed when asked).
+//
 // Model gateway scenarios (gateway-bench.mjs): non-streaming chat through botplane's POST /inference, through
 // the pass-through Worker (one fetch) and to the fake upstream directly, at a fixed rate and closed loop.
 //
@@ -62,6 +65,7 @@ import {
   setUpEdge,
 } from "./edge-bench.mjs";
 import { startFakeUpstream } from "./fake-upstream.mjs";
+import { CHAT_GATEWAY_TOML, chatFigures, chatRows, chatSessionPlan, chatSummary, runChatLoad } from "./chat-bench.mjs";
 import { startProfile, summarizeProfile } from "./profile.mjs";
 import {
   configureGateway,
@@ -597,6 +601,7 @@ function printTable(report) {
   gatewayRows(row, r, GATEWAY_RATE);
   busRows(row, r);
   edgeRows(row, r);
+  chatRows(row, r);
   const head = [
     "scenario",
     "req/s",
@@ -682,6 +687,7 @@ function printTable(report) {
   out.push(...gatewaySummary(r, report.gateway, report.gateway.upstream_chat_calls));
   out.push(...busSummary(r, report.publish_durable_path?.error ? null : report.publish_durable_path));
   out.push(...edgeSummary(report.edge));
+  out.push(...chatSummary(report.chat));
   const saturated = Object.entries(r)
     .filter(([, s]) => s?.generator_cpu_pct > 85)
     .map(([n]) => n);
@@ -705,6 +711,7 @@ async function main() {
   const secret = randomBytes(32).toString("base64url");
   const token = await mintToken(secret);
   const inferToken = await mintToken(secret, ["models:infer"]);
+  const chatToken = await mintToken(secret, ["chat:write", "chat:read"], "bench-founder");
   // Started before workerd, whose pass-through Worker is bound to its URL; closed after workerd.
   const upstream = await startFakeUpstream();
   log(`fake model upstream on ${upstream.origin}`);
@@ -822,6 +829,7 @@ async function main() {
         ],
         ...chatPlan,
         ...EDGE_SCENARIOS.map((name) => [name, urls.botplane, { edge: true }]),
+        ...chatSessionPlan(urls.botplane),
         ...busPlan(urls.botplane, token, {
           latencyRate: LATENCY_RATE,
           latencyMs: LATENCY_MS,
@@ -857,11 +865,17 @@ async function main() {
       }
     }
     let gatewayConfig = null;
-    if (selected.some(([, origin, extra]) => extra.chat && origin === urls.botplane)) {
+    if (selected.some(([, origin, extra]) => (extra.chat || extra.chatGateway) && origin === urls.botplane)) {
       try {
         // One config serves both: the edge's function stays in it (the edge set-up above stored it alone).
         const edgeToml = edgeSetUp ? EDGE_GATEWAY_TOML : "";
-        gatewayConfig = await configureGateway(urls.botplane, token, inferToken, upstream.baseUrl, edgeToml);
+        gatewayConfig = await configureGateway(
+          urls.botplane,
+          token,
+          inferToken,
+          upstream.baseUrl,
+          edgeToml + CHAT_GATEWAY_TOML,
+        );
         log(`gateway config stored; probe inference answered (Server-Timing: ${gatewayConfig.server_timing})`);
       } catch (err) {
         gatewayConfig = { error: String(err?.message ?? err) };
@@ -903,7 +917,7 @@ async function main() {
         }
         origin = urls.botplane;
       }
-      if (gatewayConfig?.error && extra.chat && origin === urls.botplane) {
+      if (gatewayConfig?.error && (extra.chat || extra.chatGateway) && origin === urls.botplane) {
         scenarios[name] = { error: "skipped: gateway set-up failed" };
         continue;
       }
@@ -919,7 +933,9 @@ async function main() {
       try {
         const stopProfile =
           PROFILE === name ? await startProfile((await runtime.mf.getInspectorURL()).href, "botplane") : null;
-        const result = await runLoad(scenarioConfig(name, origin, extra));
+        const result = extra.chatGateway
+          ? await runChatLoad({ ...scenarioConfig(name, origin, extra), token: chatToken })
+          : await runLoad(scenarioConfig(name, origin, extra));
         // An interleaved scenario measures several targets: each becomes a scenario of its own below.
         const parts = result.kind === "chat-pair" ? Object.entries(result.targets) : [[name, result]];
         if (result.kind === "chat-pair") scenarios[name] = { kind: "chat-pair", targets: Object.keys(result.targets) };
@@ -1058,6 +1074,7 @@ async function main() {
           : drain,
       publish_durable_path_before_restart: drainBeforeRestart,
       edge: edgeFigures(scenarios),
+      chat: chatFigures(scenarios),
       gateway: {
         config: gatewayConfig,
         upstream_chat_calls: upstream.counts.chat,

@@ -41,6 +41,8 @@
  *   fake-400 / fake-404        plain bad request / unknown model
  *   fake-context               the provider's real "context too long" 400
  *   fake-slow-first-token[-MS] headers at once, first SSE frame (or the whole JSON answer) after MS ms (2000)
+ *   fake-slow-stream[-MS]      (openai) every stream frame MS ms after the one before (100): a reply still
+ *                              streaming while a test closes or opens sockets
  *   fake-midstream-error       two deltas, then an error frame (OpenAI `data: {"error":…}`, Anthropic
  *                              `event: error` overloaded_error, Gemini error frame) and the end
  *   fake-truncated             two deltas, then the connection closes with no finish/[DONE]/message_stop

@@ -347,6 +347,14 @@ const ROUTES: RouteCase[] = [
     body: { message: "hi", session_id: ITEM },
     bad: { body: { message: "" }, field: "body.message" },
   },
+  // Like the edge connect route: past auth, a plain GET (no Upgrade) is 426.
+  {
+    method: "GET",
+    path: "/ws",
+    through: [426, "upgrade_required"],
+    scope: "chat:write",
+    bad: { query: "?surface=moon", field: "query.surface" },
+  },
   {
     method: "GET",
     path: `/session/${ITEM}`,

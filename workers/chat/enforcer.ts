@@ -23,7 +23,7 @@ const callers = new WeakMap<Request, ChatCaller>();
 /** Requests whose attempt `admit` already wrote to the audit log. */
 const audited = new WeakSet<Request>();
 
-function bearerOf(authorization: string | undefined): string | null {
+export function bearerOf(authorization: string | undefined): string | null {
   if (!authorization) return null;
   return /^Bearer\s+(\S+)\s*$/i.exec(authorization)?.[1] ?? null;
 }
@@ -35,10 +35,14 @@ function asChatError(err: unknown): unknown {
   return err;
 }
 
+/** Where a request's JWT is read: `Authorization: Bearer`, unless a route takes it elsewhere too (GET /ws). */
+export type CredentialReader = (c: Context<AppEnv>) => string | null;
+const fromBearer: CredentialReader = (c) => bearerOf(c.req.header("authorization"));
+
 /** Steps 1–2: a verified, unexpired JWT with readable chat claims. */
-export function chatAuth(operation: Scope): MiddlewareHandler<AppEnv> {
+export function chatAuth(operation: Scope, credentialOf: CredentialReader = fromBearer): MiddlewareHandler<AppEnv> {
   return async function chatAuthMiddleware(c, next) {
-    const token = bearerOf(c.req.header("authorization"));
+    const token = credentialOf(c);
     try {
       if (!token)
         throw new AppError(401, "unauthorized", "missing credentials: send 'Authorization: Bearer <jwt>'", undefined, {

@@ -6,17 +6,22 @@ import type { ServerResponse } from "node:http";
 
 /**
  * The knob is the model name up to an optional `~tag` (the tag only makes a request findable in the record).
- * `slowMs` is the delay for `fake-slow-first-token[-<ms>]` (2000 ms by default).
+ * `slowMs` is the delay for `fake-slow-first-token[-<ms>]` (2000 ms by default); `frameDelayMs` the pause
+ * between stream frames for `fake-slow-stream[-<ms>]` (100 ms by default; OpenAI flavour).
  */
 export interface Knob {
   name: string;
   slowMs: number;
+  frameDelayMs?: number;
 }
 
 export function knobOf(model: string): Knob {
   const name = model.split("~")[0] ?? model;
   const slow = /^fake-slow-first-token(?:-(\d+))?$/.exec(name);
   if (slow) return { name: "fake-slow-first-token", slowMs: slow[1] === undefined ? 2000 : Number(slow[1]) };
+  const paced = /^fake-slow-stream(?:-(\d+))?$/.exec(name);
+  if (paced)
+    return { name: "fake-slow-stream", slowMs: 0, frameDelayMs: paced[1] === undefined ? 100 : Number(paced[1]) };
   return { name, slowMs: 0 };
 }
 
@@ -174,6 +179,8 @@ export interface SseOptions {
   firstDelayMs?: number;
   /** Written before the first frame and between frames (keep-alive comments, Anthropic pings). */
   between?: string | undefined;
+  /** Wait between frames (a model that streams slowly). */
+  frameDelayMs?: number | undefined;
 }
 
 /** Writes SSE frames, each in two writes split mid-frame, so clients must buffer across chunks. */
@@ -189,6 +196,7 @@ export async function sendSse(res: ServerResponse, frames: string[], opts: SseOp
     await new Promise((resolve) => setImmediate(resolve));
     res.write(frame.slice(cut));
     if (opts.between) res.write(opts.between);
+    if (opts.frameDelayMs) await sleep(opts.frameDelayMs, res);
   }
   res.end();
 }

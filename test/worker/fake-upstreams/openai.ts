@@ -272,5 +272,6 @@ export async function handleOpenAI(
   return sendSse(res, frames, {
     firstDelayMs: knob.slowMs,
     between: knob.name === "fake-keepalive" ? ": OPENROUTER PROCESSING\n\n" : undefined,
+    frameDelayMs: knob.frameDelayMs,
   });
 }

@@ -1,0 +1,37 @@
+/**
+ * The chat turn a Session object runs for a socket's `message` (the object's `socketTurns` slot, provided by
+ * the Worker entry): the same runTurn as `POST /chat` with `"stream": true`, so the reply, the tools, the
+ * audit, the stored turns and the transcript are exactly /chat's. The object has already resumed the session
+ * (openTurn's part) and hands it over, which saves the turn a round trip to the object it runs in.
+ */
+import type { SocketTurnRunner } from "../../../durable-objects/session-socket-contract";
+import { createLogger } from "../../platform/logger";
+import type { GatewayModel } from "../../platform/model-port";
+import { chatSession } from "../../../durable-objects/session-client";
+import { runTurn, type TurnRequest } from "../chat-turn";
+import { ceilingFor, type TrustMode } from "../surfaces";
+
+export function socketTurnRunner(model: GatewayModel): SocketTurnRunner {
+  return async function runSocketTurn(request, deps) {
+    const trustModeMax = request.caller.trustModeMax as TrustMode;
+    const turn: TurnRequest = {
+      admitted: {
+        caller: { ...request.caller, trustModeMax },
+        surface: request.surface,
+        ceiling: ceilingFor(trustModeMax, request.surface),
+      },
+      sessionId: request.session.id,
+      message: request.message,
+      trustMode: request.trustMode,
+    };
+    const opened = { stub: chatSession(deps.env, request.session.id), session: request.session };
+    return runTurn(turn, opened, {
+      env: deps.env,
+      ctx: deps.ctx,
+      model,
+      log: createLogger("chat-ws", deps.env.LOG_LEVEL),
+      traceparent: deps.traceparent,
+      onToken: deps.onToken,
+    });
+  };
+}

@@ -54,7 +54,25 @@ export const SocketAttachmentSchema = z.object({
   connectedAt: z.number().int(),
 });
 
+/** Who a turn no socket sent runs as (`Session.prompt`): the fields of a socket's attachment it needs. */
+export const SocketTurnAskerSchema = z.object({
+  sessionId: z.string().min(1).max(128),
+  caller: SocketCallerSchema,
+  surface: z.enum(SESSION_SURFACES),
+  trustMode,
+  ttlMs: z.number().int().positive(),
+});
+
+export const PromptSchema = z.object({
+  asker: SocketTurnAskerSchema,
+  message: z.string().min(1).max(32_000),
+  /** Shown as the reply's `client_id` in its `start` frame, e.g. `scheduled:<job id>`. */
+  clientId: z.string().min(1).max(128),
+});
+
 export type SocketCaller = z.infer<typeof SocketCallerSchema>;
+export type SocketTurnAsker = z.infer<typeof SocketTurnAskerSchema>;
+export type PromptInput = z.infer<typeof PromptSchema>;
 export type SocketOpen = z.infer<typeof SocketOpenSchema>;
 export type SocketAttachment = z.infer<typeof SocketAttachmentSchema>;
 

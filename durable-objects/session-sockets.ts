@@ -17,6 +17,8 @@ import {
   socketTurns,
   type SocketAttachment,
   type SocketOpen,
+  type SocketTurnAsker,
+  type SocketTurnDone,
   type SocketTurnRequest,
 } from "./session-socket-contract";
 import {
@@ -35,6 +37,10 @@ import {
 const MAX_QUEUED = 8;
 
 type TrustLevel = SocketTurnRequest["trustMode"];
+
+export type ReplyOutcome =
+  | { ok: true; done: SocketTurnDone }
+  | { ok: false; status: AppError["status"]; error: { code: string; message: string } };
 
 function send(ws: WebSocket, frame: string): void {
   try {
@@ -130,18 +136,42 @@ export class SessionSockets {
     }
     if (this.queued >= MAX_QUEUED)
       return send(ws, errorFrame("busy", `${MAX_QUEUED} messages already wait for a reply: send again later`));
+    this.ctx.waitUntil(this.enqueue(socket, frame.text, frame.client_id ?? null));
+  }
+
+  /**
+   * A turn that no socket sent (a scheduled prompt): it waits in the same queue as the sockets' messages and
+   * streams to every open socket like theirs; the result is the turn's, or its failure.
+   */
+  prompt(asker: SocketTurnAsker, text: string, clientId: string): Promise<ReplyOutcome> {
+    const socket: SocketAttachment = {
+      ...asker,
+      connectionId: clientId,
+      tokenExpiresAt: null,
+      connectedAt: this.clock(),
+    };
+    return this.enqueue(socket, text, clientId);
+  }
+
+  private enqueue(socket: SocketAttachment, text: string, clientId: string | null): Promise<ReplyOutcome> {
     this.queued += 1;
     // reply() answers its own failures in an error frame; what escapes it (storage gone) must not stop the
     // queue, or every later message would wait behind a rejected promise forever.
     const run = this.tail
-      .then(() => this.reply(socket, frame.text, frame.client_id ?? null))
-      .catch((err: unknown) => {
+      .then(() => this.reply(socket, text, clientId))
+      .catch((err: unknown): ReplyOutcome => {
         createLogger("chat-ws", this.env.LOG_LEVEL).error("socket reply failed", { error: String(err) });
+        return { ok: false, status: 500, error: { code: "internal_error", message: "internal error" } };
       });
-    this.tail = run.finally(() => {
-      this.queued -= 1;
-    });
-    this.ctx.waitUntil(this.tail);
+    this.tail = run.then(
+      () => {
+        this.queued -= 1;
+      },
+      () => {
+        this.queued -= 1;
+      },
+    );
+    return run;
   }
 
   closed(ws: WebSocket, code: number): void {
@@ -164,7 +194,7 @@ export class SessionSockets {
     for (const frame of frames) send(ws, frame);
   }
 
-  private async reply(socket: SocketAttachment, text: string, clientId: string | null): Promise<void> {
+  private async reply(socket: SocketAttachment, text: string, clientId: string | null): Promise<ReplyOutcome> {
     const replyId = crypto.randomUUID();
     let seq = 0;
     const emit = (body: ResponseBody) => {
@@ -204,6 +234,7 @@ export class SessionSockets {
       );
       emit({ event: "done", ...done });
       this.replies.finish(replyId, "done");
+      return { ok: true, done };
     } catch (err) {
       if (!(err instanceof AppError))
         createLogger("chat-ws", this.env.LOG_LEVEL).error("socket reply failed", { error: String(err) });
@@ -213,6 +244,7 @@ export class SessionSockets {
           : { code: "internal_error", message: "internal error" };
       emit({ event: "error", error });
       this.replies.finish(replyId, "error");
+      return { ok: false, status: err instanceof AppError ? err.status : 500, error };
     }
   }
 

@@ -11,7 +11,8 @@
  * forwards it here, session-sockets.ts runs the frames and replies, session-replies.ts keeps the reply in
  * flight for sockets that reconnect.
  *
- * RPC: open(input), appendTurns(input), fold(input), read(founderId, maxTrustMode). fetch: the admitted upgrade.
+ * RPC: open(input), appendTurns(input), fold(input), read(founderId, maxTrustMode), prompt(input) (a turn no
+ * socket sent, streamed to every open socket). fetch: the admitted upgrade.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { z } from "zod";
@@ -28,7 +29,13 @@ import {
   type SessionState,
 } from "./session-contract";
 import { ReplyLog } from "./session-replies";
-import { SOCKET_OPEN_HEADER, SocketOpenSchema } from "./session-socket-contract";
+import {
+  PromptSchema,
+  SOCKET_OPEN_HEADER,
+  SocketOpenSchema,
+  type PromptInput,
+  type SocketTurnDone,
+} from "./session-socket-contract";
 import { HEARTBEAT, HEARTBEAT_ACK } from "./session-socket-protocol";
 import { SessionSockets } from "./session-sockets";
 import { SessionStore } from "./session-store";
@@ -138,6 +145,21 @@ export class Session extends DurableObject<Env> {
     const session = this.live(this.clock());
     if (session?.founderId !== founderId || session.trustMode > maxTrustMode) return notFound();
     return { ok: true, session };
+  }
+
+  /**
+   * Runs one turn as the asker (a scheduled prompt) in the sockets' queue, so every socket open on the session
+   * sees it stream and a reconnecting one can resume it; the session must be open (404 otherwise).
+   */
+  async prompt(input: PromptInput): Promise<Result<{ done: SocketTurnDone }>> {
+    const parsed = PromptSchema.safeParse(input);
+    if (!parsed.success) return invalid(parsed.error);
+    const { asker, message, clientId } = parsed.data;
+    const existing = this.live(this.clock());
+    if (existing?.id !== asker.sessionId || existing.founderId !== asker.caller.founderId) return notFound();
+    const outcome = await this.sockets.prompt(asker, message, clientId);
+    if (outcome.ok) return { ok: true, done: outcome.done };
+    return fail(outcome.status, outcome.error.code, outcome.error.message);
   }
 
   /** A WebSocket upgrade the Worker admitted (GET /ws): the session is opened or resumed, then the socket joins it. */

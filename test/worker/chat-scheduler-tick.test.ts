@@ -10,6 +10,7 @@ import { afterEach, beforeAll, describe, it } from "vitest";
 import worker from "../../workers/index";
 import { call, json, token, uniqueId } from "./helpers";
 import { founderToken, useChatModel } from "./chat-support";
+import { openChatSocket, tokenText } from "./support/chat-socket";
 import { bindPhone, smsSentTo, uniquePhone } from "./twilio-support";
 
 const MODEL = `echo~${uniqueId("sched")}`;
@@ -130,6 +131,33 @@ describe("scheduled() chat jobs", () => {
       .all<{ surface: string; messages: string }>();
     expect(results.map((r) => r.surface)).toEqual(["web", "web"]);
     expect(results[0]?.messages).toContain("[Scheduled daily standup]");
+  });
+
+  it("should stream a web prompt to the sockets open on the job's session", async ({ expect }) => {
+    const f = await founder();
+    const due = Date.now() + 5 * MIN;
+    const id = await jobDueAt(f, "standup", "0 9 * * *", due);
+    await tick(due);
+    const { session_id: sessionId } = await readJob(f, id);
+    const socket = await openChatSocket(`?session_id=${sessionId ?? "none"}`, { token: f.token });
+    try {
+      await env.DB.prepare("UPDATE scheduled_jobs SET next_run = ? WHERE id = ?")
+        .bind(due + DAY, id)
+        .run();
+      await tick(due + DAY);
+      const frames = await socket.finished();
+      const start = frames[0];
+      const done = frames.at(-1);
+      expect(start?.event === "start" ? [start.client_id, start.message] : null).toEqual([
+        `scheduled:${id}`,
+        expect.stringContaining("[Scheduled daily standup]"),
+      ]);
+      expect(done?.event).toBe("done");
+      expect(done?.event === "done" ? done.reply : "").toBe(tokenText(frames));
+      expect(await transcriptCount(f.id)).toBe(2);
+    } finally {
+      socket.close();
+    }
   });
 
   it("should read the schedule in the founder's zone, across the DST change", async ({ expect }) => {

@@ -47,6 +47,7 @@ import { requestContext } from "./platform/request-context";
 import { createServiceMap } from "./platform/services";
 import { createRouter } from "./platform/validation";
 import { gatewayHealthCheck } from "./models/config/health";
+import { strategyRoutes } from "./jimbot/advisor/routes";
 
 export function createApp() {
   const app = createRouter();
@@ -99,6 +100,7 @@ export function createApp() {
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);
   services.mount(app, "chainbot", chainbotLifecycleRoutes);
+  services.mount(app, "jimbot", strategyRoutes(gatewayModel));
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

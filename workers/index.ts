@@ -3,6 +3,7 @@
  * wrangler.toml binds.
  */
 import { createApp } from "./app";
+import { advisorBusHandlers } from "./jimbot/advisor/bus-handler";
 import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
 import { gatewayModel } from "./gateway-model";
@@ -23,6 +24,7 @@ export default {
       ...smsBusHandlers(gatewayModel),
       ...voiceBusHandlers(gatewayModel),
       ...discordBusHandlers(gatewayModel),
+      ...advisorBusHandlers(gatewayModel),
     },
     ...busConsumerHooks,
   }),

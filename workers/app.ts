@@ -48,6 +48,7 @@ import { createServiceMap } from "./platform/services";
 import { createRouter } from "./platform/validation";
 import { gatewayHealthCheck } from "./models/config/health";
 import { strategyRoutes } from "./jimbot/advisor/routes";
+import { decisionRoutes } from "./jimbot/decisions/routes";
 
 export function createApp() {
   const app = createRouter();
@@ -101,6 +102,7 @@ export function createApp() {
   services.mount(app, "chainbot", auditRoutes);
   services.mount(app, "chainbot", chainbotLifecycleRoutes);
   services.mount(app, "jimbot", strategyRoutes(gatewayModel));
+  services.mount(app, "jimbot", decisionRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

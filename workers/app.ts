@@ -49,6 +49,7 @@ import { createRouter } from "./platform/validation";
 import { gatewayHealthCheck } from "./models/config/health";
 import { strategyRoutes } from "./jimbot/advisor/routes";
 import { decisionRoutes } from "./jimbot/decisions/routes";
+import { trainingRoutes } from "./jimbot/training/routes";
 
 export function createApp() {
   const app = createRouter();
@@ -103,6 +104,7 @@ export function createApp() {
   services.mount(app, "chainbot", chainbotLifecycleRoutes);
   services.mount(app, "jimbot", strategyRoutes(gatewayModel));
   services.mount(app, "jimbot", decisionRoutes);
+  services.mount(app, "jimbot", trainingRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -4,6 +4,7 @@
  */
 import { createApp } from "./app";
 import { advisorBusHandlers } from "./jimbot/advisor/bus-handler";
+import { trainingBusHandlers } from "./jimbot/training/metrics-handler";
 import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
 import { gatewayModel } from "./gateway-model";
@@ -25,6 +26,7 @@ export default {
       ...voiceBusHandlers(gatewayModel),
       ...discordBusHandlers(gatewayModel),
       ...advisorBusHandlers(gatewayModel),
+      ...trainingBusHandlers,
     },
     ...busConsumerHooks,
   }),

@@ -4,17 +4,23 @@
  * publishes on the bus, and the metrics view.
  */
 import { z } from "@hono/zod-openapi";
-import { SKILL_LEVELS } from "../../../durable-objects/botz-registry-model";
+import { SKILL_LEVELS, type Json } from "../../../durable-objects/botz-registry-model";
+import { boundedJson, MAX_JSON_DEPTH } from "../../platform/json-depth";
 
 /** The seed's `max_memory_per_job: 6GB`. */
 export const MAX_MEMORY_PER_JOB_MB = 6144;
+// z.json() is recursive and overflows the OpenAPI generator: any JSON value, depth-bounded, as the BoTZ
+// gateway's own schemas do.
+const jsonValue = boundedJson().openapi({
+  description: `Any JSON value, at most ${MAX_JSON_DEPTH} levels deep`,
+}) as unknown as z.ZodType<Json>;
 const modelId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, "letters, digits, _ . : - (at most 128)");
 
 export const TrainingJobSpecSchema = z
   .strictObject({
     model_id: modelId.openapi({ example: "balatro-ppo" }),
     algorithm: z.string().min(1).max(100).default("PPO").openapi({ example: "PPO" }),
-    config: z.record(z.string().max(200), z.json()).default({}).openapi({
+    config: z.record(z.string().max(200), jsonValue).default({}).openapi({
       description: "Hyperparameters and environment settings, passed to the trainer as they are",
     }),
     skill_level: z.enum(SKILL_LEVELS).default("agentic").openapi({
@@ -39,7 +45,7 @@ export const TrainingJobSchema = z
     created_at: z.string(),
     claimed_at: z.string().nullable(),
     completed_at: z.string().nullable(),
-    result: z.json(),
+    result: jsonValue,
     error: z.string().nullable(),
   })
   .openapi("TrainingJob");

@@ -1,12 +1,13 @@
 // The bench's fake model provider: a minimal Node HTTP server on 127.0.0.1 that answers OpenAI's
-// `POST /v1/chat/completions` (non-streaming) with one fixed small completion and its `usage`, keep-alive on.
-// It owns nothing else. run.mjs serves it from the orchestrator's process, so the upstream never shares an
+// `POST /v1/chat/completions` (non-streaming) with one fixed small completion and its `usage`, keep-alive on,
+// and, as the JimBot decision backend (decision-bench.mjs), `POST /decide` with one fixed decision. run.mjs serves it from the orchestrator's process, so the upstream never shares an
 // event loop with the load generator (a second process) or with workerd; its CPU is not in `srv µs/req`.
 //
 // Fixed answer, built once: the upstream should cost the same few microseconds for every caller, so the
 // three ways of reaching it (directly, through the pass-through Worker, through botplane) differ only by
 // what sits in between.
 import http from "node:http";
+import { DECISION_ANSWER } from "./decision-bench.mjs";
 
 const HOST = "127.0.0.1";
 
@@ -21,6 +22,7 @@ const ANSWER = JSON.stringify({
   usage: { prompt_tokens: 1, completion_tokens: 5, total_tokens: 6 },
 });
 const ANSWER_HEADERS = { "content-type": "application/json", "content-length": Buffer.byteLength(ANSWER) };
+const DECISION_HEADERS = { "content-type": "application/json", "content-length": Buffer.byteLength(DECISION_ANSWER) };
 
 /** Starts the fake; resolves to `{ origin, baseUrl, counts, close }` once it listens on an ephemeral port. */
 export async function startFakeUpstream() {
@@ -33,6 +35,11 @@ export async function startFakeUpstream() {
         counts.chat++;
         res.writeHead(200, ANSWER_HEADERS);
         res.end(ANSWER);
+        return;
+      }
+      if (req.method === "POST" && req.url === "/decide") {
+        res.writeHead(200, DECISION_HEADERS);
+        res.end(DECISION_ANSWER);
         return;
       }
       counts.other++;

@@ -61,6 +61,7 @@ import {
   edgeSummary,
   setUpEdge,
 } from "./edge-bench.mjs";
+import { decisionBackends, decisionFigures, decisionPlan, decisionRows, decisionSummary } from "./decision-bench.mjs";
 import { startFakeUpstream } from "./fake-upstream.mjs";
 import { startProfile, summarizeProfile } from "./profile.mjs";
 import {
@@ -258,7 +259,11 @@ async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl, 
       ...workerOptions,
       name: "botplane",
       modules: [{ type: "ESModule", path: join(ROOT, ".bench", "botplane.mjs"), contents: botplaneScript }],
-      bindings: { ...workerOptions.bindings, AUTH_JWT_SECRET: secret },
+      bindings: {
+        ...workerOptions.bindings,
+        AUTH_JWT_SECRET: secret,
+        DECISION_BACKENDS: decisionBackends(upstreamBaseUrl.replace(/\/v1$/, "")),
+      },
       unsafeDirectSockets: directSocket,
       unsafeRegisterWorker: false,
     });
@@ -597,6 +602,7 @@ function printTable(report) {
   gatewayRows(row, r, GATEWAY_RATE);
   busRows(row, r);
   edgeRows(row, r);
+  decisionRows(row, r);
   const head = [
     "scenario",
     "req/s",
@@ -682,6 +688,7 @@ function printTable(report) {
   out.push(...gatewaySummary(r, report.gateway, report.gateway.upstream_chat_calls));
   out.push(...busSummary(r, report.publish_durable_path?.error ? null : report.publish_durable_path));
   out.push(...edgeSummary(report.edge));
+  out.push(...decisionSummary(report.decisions));
   const saturated = Object.entries(r)
     .filter(([, s]) => s?.generator_cpu_pct > 85)
     .map(([n]) => n);
@@ -822,6 +829,7 @@ async function main() {
         ],
         ...chatPlan,
         ...EDGE_SCENARIOS.map((name) => [name, urls.botplane, { edge: true }]),
+        ...decisionPlan(urls.botplane, upstream.origin, inferToken, GATEWAY_MS),
         ...busPlan(urls.botplane, token, {
           latencyRate: LATENCY_RATE,
           latencyMs: LATENCY_MS,
@@ -1058,6 +1066,7 @@ async function main() {
           : drain,
       publish_durable_path_before_restart: drainBeforeRestart,
       edge: edgeFigures(scenarios),
+      decisions: decisionFigures(scenarios),
       gateway: {
         config: gatewayConfig,
         upstream_chat_calls: upstream.counts.chat,

@@ -103,16 +103,20 @@ export async function advise(deps: AdviseDeps, request: StrategyRequest): Promis
   if (cached && started - cached.createdAt <= maxAgeMs) return fromCache(cached, null);
 
   const guard = breaker(env, ADVISOR_COMPONENT, (p) => ctx.waitUntil(p));
-  const admission = guard.check();
-  if (!admission.allowed)
-    return refuse("circuit_open", `the ${ADVISOR_COMPONENT} circuit breaker is open`, admission.retryAfterMs);
+  const circuitOpen = (retryAfterMs: number) =>
+    refuse("circuit_open", `the ${ADVISOR_COMPONENT} circuit breaker is open`, retryAfterMs);
+  // An open breaker refuses before a token is spent; the admission (which may take a half-open probe slot)
+  // comes only once the bucket has let the call through, so a rate-limited call never holds a probe.
+  if (guard.state() === "open") {
+    const refused = guard.check();
+    if (!refused.allowed) return circuitOpen(refused.retryAfterMs);
+  }
   const taken = await rateLimiter(env, ADVISOR_COMPONENT).take(await limitsFor(env, ADVISOR_COMPONENT));
   if (!taken.ok) throw new Error(`rate limiter: ${taken.message}`);
-  if (!taken.allowed) {
-    // The call was admitted but will not be made: that is no verdict on the model.
-    guard.success();
+  if (!taken.allowed)
     return refuse("rate_limited", `the ${ADVISOR_COMPONENT} rate limit is spent`, taken.retry_after_ms);
-  }
+  const admission = guard.check();
+  if (!admission.allowed) return circuitOpen(admission.retryAfterMs);
 
   const situation = situationKey(request);
   const call = deps.model.complete(env, ctx, {

@@ -220,6 +220,29 @@ describe("GET /api/v1/decisions/stream", () => {
     ws.close(1000, "done");
   });
 
+  it("should answer a binary protobuf frame with a binary LearningDecisionResponse", async ({ expect }) => {
+    const res = await call("/api/v1/decisions/stream?model_id=fast", {
+      token: await token(["models:infer"]),
+      headers: { upgrade: "websocket" },
+    });
+    const ws = res.webSocket;
+    if (!ws) throw new Error("no socket");
+    const frames: unknown[] = [];
+    ws.addEventListener("message", (e) => {
+      frames.push(e.data);
+    });
+    ws.accept();
+    ws.send(toBinary(RequestProto, create(RequestProto, { requestId: "s-bin", availableActions: ACTIONS })));
+    await expect.poll(() => frames.length, { timeout: 10_000 }).toBe(1);
+    const [frame] = frames;
+    if (typeof frame === "string") throw new Error(`not binary: ${frame}`);
+    // workerd hands an in-process pair's binary frames over as a Blob.
+    const bytes = frame instanceof Blob ? await frame.arrayBuffer() : (frame as ArrayBuffer);
+    const answer = fromBinary(ResponseProto, new Uint8Array(bytes));
+    expect([answer.requestId, answer.selectedAction, answer.strategyName]).toEqual(["s-bin", "buy_joker", "fake_ppo"]);
+    ws.close(1000, "done");
+  });
+
   it("should answer 426 without an upgrade and 401 without a token", async ({ expect }) => {
     const plain = await call("/api/v1/decisions/stream", { token: await token(["models:infer"]) });
     expect(plain.status).toBe(426);

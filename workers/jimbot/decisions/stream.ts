@@ -18,13 +18,13 @@ function requestIdOf(value: unknown): string {
     : "";
 }
 
-async function answerFrame(env: Env, ctx: Deferrer, modelId: string, data: string | ArrayBuffer) {
+async function answerFrame(env: Env, ctx: Deferrer, modelId: string, data: string | Uint8Array) {
   const binary = typeof data !== "string";
   let raw: unknown = null;
   try {
     const size = binary ? data.byteLength : data.length;
     if (size > MAX_FRAME_BYTES) throw new AppError(413, "payload_too_large", `frame: at most ${MAX_FRAME_BYTES} bytes`);
-    if (binary) raw = decodeDecisionRequest(new Uint8Array(data));
+    if (binary) raw = decodeDecisionRequest(data);
     else {
       try {
         raw = JSON.parse(data);
@@ -45,21 +45,29 @@ async function answerFrame(env: Env, ctx: Deferrer, modelId: string, data: strin
   }
 }
 
+/** A frame as text or bytes: binary frames arrive as an ArrayBuffer, or as a Blob (workerd, in-process pairs). */
+async function binaryOf(data: unknown): Promise<string | Uint8Array> {
+  if (typeof data === "string") return data;
+  if (data instanceof Blob) return new Uint8Array(await data.arrayBuffer());
+  return new Uint8Array(data as ArrayBuffer);
+}
+
 export function decisionSocket(env: Env, ctx: Deferrer, modelId: string): Response {
   const pair = new WebSocketPair();
   const [client, server] = [pair[0], pair[1]];
   server.accept();
   server.addEventListener("message", (event) => {
     const data: unknown = event.data;
-    const frame = typeof data === "string" ? data : data instanceof ArrayBuffer ? data : new ArrayBuffer(0);
     ctx.waitUntil(
-      answerFrame(env, ctx, modelId, frame).then((reply) => {
-        try {
-          server.send(reply);
-        } catch {
-          // The client went away while its decision was made: nobody is left to tell.
-        }
-      }),
+      binaryOf(data)
+        .then((frame) => answerFrame(env, ctx, modelId, frame))
+        .then((reply) => {
+          try {
+            server.send(reply);
+          } catch {
+            // The client went away while its decision was made: nobody is left to tell.
+          }
+        }),
     );
   });
   server.addEventListener("close", (event) => server.close(event.code === 1005 ? 1000 : event.code, "bye"));

@@ -19,11 +19,6 @@ import type { FallbackReason, LearningDecisionRequest, LearningDecisionResponse 
 
 let inFlight = 0;
 
-/** Decisions in flight on this isolate (tests, metrics). */
-export function decisionsInFlight(): number {
-  return inFlight;
-}
-
 async function decideAdmitted(
   env: Env,
   ctx: Deferrer,

@@ -30,6 +30,7 @@ export default defineConfig(
       "**/node_modules/",
       ".wrangler/",
       "workers/bus/proto/gen/",
+      "workers/jimbot/proto/gen/",
       "worker-configuration.d.ts",
       "test/bench/results/",
       "edge-agent/dist/",

@@ -55,6 +55,9 @@ import { requestContext } from "./platform/request-context";
 import { createServiceMap } from "./platform/services";
 import { createRouter } from "./platform/validation";
 import { gatewayHealthCheck } from "./models/config/health";
+import { strategyRoutes } from "./jimbot/advisor/routes";
+import { decisionRoutes } from "./jimbot/decisions/routes";
+import { trainingRoutes } from "./jimbot/training/routes";
 
 export function createApp() {
   const app = createRouter();
@@ -115,6 +118,9 @@ export function createApp() {
   services.mount(app, "chainbot", agentRoutes);
   services.mount(app, "chainbot", entanglementRoutes);
   services.mount(app, "chainbot", entanglementMessageRoutes);
+  services.mount(app, "jimbot", strategyRoutes(gatewayModel));
+  services.mount(app, "jimbot", decisionRoutes);
+  services.mount(app, "jimbot", trainingRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -6,6 +6,8 @@ import { agentTaskAnswerer } from "../durable-objects/entanglement-contract";
 import { socketTurns } from "../durable-objects/session-socket-contract";
 import { createApp } from "./app";
 import { assistantAnswerer } from "./chainbot/entanglements/answerer";
+import { advisorBusHandlers } from "./jimbot/advisor/bus-handler";
+import { trainingBusHandlers } from "./jimbot/training/metrics-handler";
 import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
 import { gatewayModel } from "./gateway-model";
@@ -30,6 +32,8 @@ export default {
       ...smsBusHandlers(gatewayModel),
       ...voiceBusHandlers(gatewayModel),
       ...discordBusHandlers(gatewayModel),
+      ...advisorBusHandlers(gatewayModel),
+      ...trainingBusHandlers,
     },
     ...busConsumerHooks,
   }),

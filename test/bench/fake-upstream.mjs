@@ -1,13 +1,14 @@
 // The bench's fake model provider: a minimal Node HTTP server on 127.0.0.1 that answers OpenAI's
 // `POST /v1/chat/completions` with one fixed small completion and its `usage` (streamed as SSE when the request
-// asks for `"stream": true`), keep-alive on.
-// It owns nothing else. run.mjs serves it from the orchestrator's process, so the upstream never shares an
+// asks for `"stream": true`), keep-alive on, and, as the JimBot decision backend (decision-bench.mjs),
+// `POST /decide` with one fixed decision. run.mjs serves it from the orchestrator's process, so the upstream never shares an
 // event loop with the load generator (a second process) or with workerd; its CPU is not in `srv µs/req`.
 //
 // Fixed answer, built once: the upstream should cost the same few microseconds for every caller, so the
 // three ways of reaching it (directly, through the pass-through Worker, through botplane) differ only by
 // what sits in between.
 import http from "node:http";
+import { DECISION_ANSWER } from "./decision-bench.mjs";
 
 const HOST = "127.0.0.1";
 
@@ -22,6 +23,7 @@ const ANSWER = JSON.stringify({
   usage: { prompt_tokens: 1, completion_tokens: 5, total_tokens: 6 },
 });
 const ANSWER_HEADERS = { "content-type": "application/json", "content-length": Buffer.byteLength(ANSWER) };
+const DECISION_HEADERS = { "content-type": "application/json", "content-length": Buffer.byteLength(DECISION_ANSWER) };
 
 // The same answer streamed (`"stream": true`, what the chat gateway asks for): role, two text deltas, the
 // finish, the usage frame and [DONE], all written at once — a model that answers instantly.
@@ -66,6 +68,11 @@ export async function startFakeUpstream() {
         if (streamed) counts.streamed++;
         res.writeHead(200, streamed ? STREAM_HEADERS : ANSWER_HEADERS);
         res.end(streamed ? STREAM : ANSWER);
+        return;
+      }
+      if (req.method === "POST" && req.url === "/decide") {
+        res.writeHead(200, DECISION_HEADERS);
+        res.end(DECISION_ANSWER);
         return;
       }
       counts.other++;

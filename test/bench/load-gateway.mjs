@@ -13,11 +13,15 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * True when a 200's body is the answer this target should give: botplane's `content`, OpenAI's `choices`, an
- * edge command that ran (`command`), or an Ollama NDJSON stream that reached its `done` object (`ollama`).
+ * edge command that ran (`command`), an Ollama NDJSON stream that reached its `done` object (`ollama`), a
+ * decision that is not a fallback (`decision`), or any 200 at all (`any`).
  */
 function answered(kit, check, text) {
   if (check === "ollama") return kit.parseJson(text.trimEnd().split("\n").pop())?.done === true;
+  if (check === "any") return true;
   const b = kit.parseJson(text);
+  // A decision service answer (or a decision backend's): an action, and through botplane not a fallback.
+  if (check === "decision") return typeof b?.selected_action === "string" && !b?.fallback;
   if (check === "content") return Array.isArray(b?.content) && typeof b.content[0]?.text === "string";
   if (check === "command") return b?.status === "succeeded";
   return typeof b?.choices?.[0]?.message?.content === "string";

@@ -64,6 +64,7 @@ import {
   edgeSummary,
   setUpEdge,
 } from "./edge-bench.mjs";
+import { decisionBackends, decisionFigures, decisionPlan, decisionRows, decisionSummary } from "./decision-bench.mjs";
 import { startFakeUpstream } from "./fake-upstream.mjs";
 import { CHAT_GATEWAY_TOML, chatFigures, chatRows, chatSessionPlan, chatSummary, runChatLoad } from "./chat-bench.mjs";
 import { startProfile, summarizeProfile } from "./profile.mjs";
@@ -262,7 +263,11 @@ async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl, 
       ...workerOptions,
       name: "botplane",
       modules: [{ type: "ESModule", path: join(ROOT, ".bench", "botplane.mjs"), contents: botplaneScript }],
-      bindings: { ...workerOptions.bindings, AUTH_JWT_SECRET: secret },
+      bindings: {
+        ...workerOptions.bindings,
+        AUTH_JWT_SECRET: secret,
+        DECISION_BACKENDS: decisionBackends(upstreamBaseUrl.replace(/\/v1$/, "")),
+      },
       unsafeDirectSockets: directSocket,
       unsafeRegisterWorker: false,
     });
@@ -602,6 +607,7 @@ function printTable(report) {
   busRows(row, r);
   edgeRows(row, r);
   chatRows(row, r);
+  decisionRows(row, r);
   const head = [
     "scenario",
     "req/s",
@@ -688,6 +694,7 @@ function printTable(report) {
   out.push(...busSummary(r, report.publish_durable_path?.error ? null : report.publish_durable_path));
   out.push(...edgeSummary(report.edge));
   out.push(...chatSummary(report.chat));
+  out.push(...decisionSummary(report.decisions));
   const saturated = Object.entries(r)
     .filter(([, s]) => s?.generator_cpu_pct > 85)
     .map(([n]) => n);
@@ -830,6 +837,7 @@ async function main() {
         ...chatPlan,
         ...EDGE_SCENARIOS.map((name) => [name, urls.botplane, { edge: true }]),
         ...chatSessionPlan(urls.botplane),
+        ...decisionPlan(urls.botplane, upstream.origin, inferToken, GATEWAY_MS),
         ...busPlan(urls.botplane, token, {
           latencyRate: LATENCY_RATE,
           latencyMs: LATENCY_MS,
@@ -1075,6 +1083,7 @@ async function main() {
       publish_durable_path_before_restart: drainBeforeRestart,
       edge: edgeFigures(scenarios),
       chat: chatFigures(scenarios),
+      decisions: decisionFigures(scenarios),
       gateway: {
         config: gatewayConfig,
         upstream_chat_calls: upstream.counts.chat,

@@ -112,10 +112,10 @@ describe("README.md API tour", () => {
     const tour = tourScript(readFileSync(join(root, "README.md"), "utf8"));
     // Platform, API keys, BoTZ, the bus (two runnable blocks around one no-run), rate limits, the model
     // gateway, the chat gateway (no-run blocks: websocat on /ws, a Discord-signed interaction, a Twilio-signed
-    // webhook), …, the edge devices (one no-run block starting the agent): a parser that lost blocks would
-    // otherwise pass by running nothing.
+    // webhook), …, the edge devices (one no-run block starting the agent), the JimBot services (one no-run block
+    // needing websocat and a decision backend): a parser that lost blocks would otherwise pass by running nothing.
     expect(tour.blocks.length).toBeGreaterThanOrEqual(7);
-    expect(tour.skipped.length).toBe(5);
+    expect(tour.skipped.length).toBe(6);
   });
 
   it("should run every command of the tour as written against a fresh server", async () => {

@@ -13,6 +13,8 @@
  *                                                   knobs by `To` number: fake-upstreams/twilio.ts)
  *   discord     `${origin}/discord/api/v10`      → POST webhooks/{app}/{token}, PATCH …/messages/@original
  *                                                   (knobs by token: fake-upstreams/discord.ts)
+ *   decisions   `${origin}/decide/<knob>`        → POST a LearningDecisionRequest (JimBot decision backend;
+ *                                                   knobs fast, slow[-MS], down, garbage: fake-upstreams/decisions.ts)
  * A path containing `//` is answered 404, so a double slash in a built URL fails loudly.
  *
  * Auth is checked the way the real APIs do: `Authorization: Bearer …` (openai, cloudflare), `x-api-key` +
@@ -61,6 +63,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { handleAnthropic } from "./fake-upstreams/anthropic.ts";
 import { sendJson } from "./fake-upstreams/behaviour.ts";
+import { handleDecide } from "./fake-upstreams/decisions.ts";
 import { handleDiscord } from "./fake-upstreams/discord.ts";
 import { handleGoogle } from "./fake-upstreams/google.ts";
 import { handleOpenAI } from "./fake-upstreams/openai.ts";
@@ -132,6 +135,7 @@ async function route(
     });
   }
   if (req.method !== "POST") return sendJson(res, 405, { error: { message: "POST only" } });
+  if (path.startsWith("/decide/")) return handleDecide(path, body, res);
   const cf = /^\/cf\/client\/v4\/accounts\/[^/]+\/ai\/v1\/(chat\/completions|embeddings)$/.exec(path);
   if (cf) return handleOpenAI("cloudflare", cf[1] === "embeddings" ? "embeddings" : "chat", req.headers, body, res);
   const openai = /^\/openai\/.+\/(chat\/completions|embeddings)$/.exec(path);

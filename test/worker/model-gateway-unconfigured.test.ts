@@ -119,10 +119,11 @@ describe("model gateway with no provider configured (bundled config, no keys)", 
     expect(body.checks.model_providers?.status).toBe("error");
     const unreachable =
       'ollama: host.docker.internal:11434 is unreachable from a Worker (set OLLAMA_EDGE_DEVICE or url = "edge:<device-id>")';
+    const chain = `local: ${unreachable}; ` + DISABLED.map((d) => `${d.variant}: ${d.reason}`).join("; ");
+    // The bundled `strategy` function (the JimBot advisor's) runs on the same chain as `chat`.
     expect(body.checks.model_providers?.error).toBe(
-      `no provider can answer function 'chat' (local: ${unreachable}; ` +
-        DISABLED.map((d) => `${d.variant}: ${d.reason}`).join("; ") +
-        `); function 'embed' (local_embed: ${unreachable})`,
+      `no provider can answer function 'chat' (${chain}); function 'embed' (local_embed: ${unreachable}); ` +
+        `function 'strategy' (${chain})`,
     );
   });
 });

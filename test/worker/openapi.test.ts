@@ -87,6 +87,30 @@ describe("GET /openapi.json", () => {
   });
 });
 
+describe("GET /openapi.json: the JimBot services (seed 002)", () => {
+  it("should document the seed's messages and both body forms of GetDecision", async ({ expect }) => {
+    const doc = await json<{
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>>;
+      components: { schemas: Record<string, unknown> };
+    }>(await call("/openapi.json"));
+    for (const name of [
+      "StrategyRequest",
+      "StrategyResponse",
+      "LearningDecisionRequest",
+      "LearningDecisionResponse",
+      "GameStateEvent",
+      "TrainingJobSpec",
+      "ModelMetrics",
+    ])
+      expect(doc.components.schemas[name], name).toBeDefined();
+    expect(Object.keys(doc.paths["/api/v1/decisions"]?.post?.requestBody?.content ?? {})).toEqual([
+      "application/json",
+      "application/x-protobuf",
+    ]);
+    expect(Object.keys(doc.paths["/api/v1/strategies/cache"] ?? {}).sort()).toEqual(["delete", "get"]);
+  });
+});
+
 describe("securityProblems", () => {
   it("should reject a protected operation whose security is empty, optional, partial or undeclared", ({ expect }) => {
     const ok = { responses: {} };

@@ -28,6 +28,7 @@ const CHAINBOT_WORKFLOW = {
 };
 const ITEM = "00000000-0000-4000-8000-000000000000";
 const DISCORD_USER = "300000000000000099";
+const FINGERPRINT = "0".repeat(64);
 
 const ROUTES: RouteCase[] = [
   {
@@ -558,6 +559,62 @@ const ROUTES: RouteCase[] = [
   },
   { method: "GET", path: "/api/chainbot/info", through: 200, scope: "chainbot:read" },
   { method: "GET", path: "/api/chainbot/health", through: 200, scope: "chainbot:read" },
+  // JimBot services (seed 002). The advisor's body fails validation after auth: a valid one would ask the bundled
+  // gateway, which has no provider here (503), and the advisor itself is tested in jimbot-advisor*.test.ts.
+  {
+    method: "POST",
+    path: "/api/v1/strategies",
+    through: [400, "invalid_input"],
+    scope: "models:infer",
+    body: { game_state: { ante: "three" } },
+    bad: { body: { game_state: {}, timeout_ms: 5001 }, field: "body.timeout_ms" },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/strategies/cache",
+    through: 200,
+    scope: "models:read",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
+  {
+    method: "DELETE",
+    path: `/api/v1/strategies/cache/${FINGERPRINT}`,
+    through: [404, "not_found"],
+    scope: "admin",
+    bad: { path: "/api/v1/strategies/cache/not-hex", field: "param.fingerprint" },
+  },
+  { method: "DELETE", path: "/api/v1/strategies/cache", through: 200, scope: "admin" },
+  {
+    method: "POST",
+    path: "/api/v1/decisions?model_id=fast",
+    through: 200,
+    scope: "models:infer",
+    body: { request_id: "route-auth", available_actions: ["play_hand"] },
+    bad: { body: { available_actions: ["play_hand"] }, field: "body.request_id" },
+  },
+  {
+    method: "GET",
+    path: "/api/v1/decisions/stream",
+    through: [426, "upgrade_required"],
+    scope: "models:infer",
+    bad: { query: "?model_id=bad!", field: "query.model_id" },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/training/jobs",
+    through: 201,
+    scope: "workitems:write",
+    body: { model_id: "route-auth" },
+    bad: { body: { model_id: "route-auth", max_memory_mb: 0 }, field: "body.max_memory_mb" },
+  },
+  { method: "GET", path: "/api/v1/training/jobs/route-auth", through: [404, "not_found"], scope: "workitems:read" },
+  {
+    method: "GET",
+    path: "/api/v1/models/route-auth/metrics",
+    through: [404, "not_found"],
+    scope: "models:read",
+    bad: { path: "/api/v1/models/bad!/metrics", field: "param.model_id" },
+  },
   // Stop before start, so the table leaves ChainBot running.
   { method: "POST", path: "/api/chainbot/stop", through: 200, scope: "chainbot:admin" },
   { method: "POST", path: "/api/chainbot/start", through: 200, scope: "chainbot:admin" },
@@ -794,7 +851,11 @@ describe("protected routes", () => {
             .replace(`/api/chainbot/entanglements/${ITEM}`, "/api/chainbot/entanglements/{id}")
             .replace(`/api/chainbot/agents/${ITEM}`, "/api/chainbot/agents/{id}")
             .replace(`/api/chainbot/workflows/${ITEM}`, "/api/chainbot/workflows/{id}")
-            .replace("/api/chainbot/config/files/route-auth", "/api/chainbot/config/files/{name}")}`,
+            .replace("/api/chainbot/config/files/route-auth", "/api/chainbot/config/files/{name}")
+            .replace(`/api/v1/strategies/cache/${FINGERPRINT}`, "/api/v1/strategies/cache/{fingerprint}")
+            .replace("/api/v1/decisions?model_id=fast", "/api/v1/decisions")
+            .replace("/api/v1/training/jobs/route-auth", "/api/v1/training/jobs/{id}")
+            .replace("/api/v1/models/route-auth/metrics", "/api/v1/models/{model_id}/metrics")}`,
       ),
     ]);
     expect(documented.filter((op) => !tested.has(op))).toEqual([]);

@@ -31,6 +31,18 @@ export default defineConfig(async () => {
             DISCORD_PUBLIC_KEY: "f17a901c651ced1d74751defb3787fe7934b0f4e5e53033b1648864e928142e5",
             DISCORD_API_BASE_URL: `${fakeUpstreams.origin}/discord/api/v10`,
             LOG_LEVEL: "ERROR",
+            // JimBot decision backends on the fake (jimbot-decision*.test.ts): a deadline no loaded CI machine
+            // misses by accident, and a concurrency limit a test can reach.
+            DECISION_BACKENDS: JSON.stringify({
+              fast: `${fakeUpstreams.origin}/decide/fast`,
+              slow: `${fakeUpstreams.origin}/decide/slow-3000`,
+              down: `${fakeUpstreams.origin}/decide/down`,
+              garbage: `${fakeUpstreams.origin}/decide/garbage`,
+              hold: `${fakeUpstreams.origin}/decide/slow-800`,
+            }),
+            DECISION_DEADLINE: "1s",
+            DECISION_FALLBACK_ACTION: "discard",
+            MAX_CONCURRENT_DECISIONS: "5",
             // The SMS webhook verifies against this token and replies through the fake Twilio REST API.
             TWILIO_ACCOUNT_SID: "AC0123456789abcdef0123456789abcdef",
             TWILIO_AUTH_TOKEN: "twilio-test-auth-token",

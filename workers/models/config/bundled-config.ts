@@ -2,7 +2,9 @@
  * The bundled gateway config: seed 001 §2's `tensorzero.toml` blocks, verbatim and in order. It lives in a
  * .ts module because wrangler bundles .txt/.html/.sql/.bin as text by default but not .toml; `${` is escaped
  * as `\${` so the template literal keeps `${env.NAME}` for the config's own interpolation. Used when neither
- * D1 nor GATEWAY_CONFIG holds a config, and whenever those are invalid.
+ * D1 nor GATEWAY_CONFIG holds a config, and whenever those are invalid. After the seed's blocks comes one
+ * function of botplane's own: `strategy`, the JSON function the JimBot strategy advisor (seed 002's
+ * ClaudeAdvisor) calls, on the seed's chain of models.
  */
 export const BUNDLED_TOML = `[gateway]
 bind_address = "0.0.0.0:3000"
@@ -95,4 +97,30 @@ variants = ["local_embed"]
 [functions.embed.variants.local_embed]
 provider = "ollama"
 model = "qwen3-embedding:4b"
+
+# --- botplane: the JimBot strategy advisor (seed 002's ClaudeAdvisor) ---
+[functions.strategy]
+type = "json"
+variants = ["local", "free_tier", "cloud_gemini", "cloud_anthropic", "cloud_openai"]
+output_schema = { type = "object", required = ["strategy_name", "recommended_action", "reasoning", "confidence"], properties = { strategy_name = { type = "string" }, recommended_action = { type = "string" }, reasoning = { type = "string" }, confidence = { type = "number", minimum = 0, maximum = 1 } } }
+
+[functions.strategy.variants.local]
+model = "models.qwen-local"
+weight = 1.0
+
+[functions.strategy.variants.free_tier]
+model = "models.llama-cf"
+weight = 0.5
+
+[functions.strategy.variants.cloud_gemini]
+model = "models.gemini-pro"
+weight = 0.4
+
+[functions.strategy.variants.cloud_anthropic]
+model = "models.claude-sonnet"
+weight = 0.3
+
+[functions.strategy.variants.cloud_openai]
+model = "models.gpt-4o"
+weight = 0.1
 `;

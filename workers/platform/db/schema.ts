@@ -611,3 +611,31 @@ export const chatRecallVectors = sqliteTable(
   },
   (t) => [index("chat_recall_vectors_workspace").on(t.workspaceId, t.namespace, t.createdAt)],
 );
+
+/** The JimBot strategy advisor's cache (workers/jimbot/advisor/): one row per game-situation fingerprint. */
+export const strategyCache = sqliteTable(
+  "strategy_cache",
+  {
+    fingerprint: text("fingerprint").primaryKey(),
+    situation: text("situation").notNull(),
+    strategy: text("strategy").notNull(),
+    hits: integer("hits").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    lastHitAt: integer("last_hit_at"),
+  },
+  (t) => [index("strategy_cache_created").on(t.createdAt)],
+);
+
+/** The newest value of each metric a trainer reported for a model on the bus (workers/jimbot/training/). */
+export const modelMetrics = sqliteTable(
+  "model_metrics",
+  {
+    modelId: text("model_id").notNull(),
+    name: text("name").notNull(),
+    value: real("value").notNull(),
+    step: integer("step"),
+    reportedAt: integer("reported_at").notNull(),
+    eventId: text("event_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.modelId, t.name] })],
+);

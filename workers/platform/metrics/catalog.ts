@@ -144,6 +144,18 @@ export const edgeLastSeen: MetricFamily = {
   help: "Unix time an edge device was last seen by its hub, as of its last directory update",
 };
 
+export const strategyAnswers: MetricFamily = {
+  name: "jimbot_strategy_answers_total",
+  type: "counter",
+  help: "Strategy advisor answers by source (model, cache, none), status (answered, refused) and refusal reason",
+};
+
+export const decisionOutcomes: MetricFamily = {
+  name: "jimbot_decisions_total",
+  type: "counter",
+  help: "Decisions by model and outcome (backend, or fallback_<why>: deadline, breaker_open, backend_error, no_backend)",
+};
+
 export const FAMILIES: readonly MetricFamily[] = [
   requestDuration,
   busMessages,
@@ -166,4 +178,6 @@ export const FAMILIES: readonly MetricFamily[] = [
   edgeCpuTemperature,
   edgeOverTemperature,
   edgeLastSeen,
+  strategyAnswers,
+  decisionOutcomes,
 ];

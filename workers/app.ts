@@ -12,6 +12,7 @@ import { phoneBindingRoutes } from "./chat/twilio/phone-binding-routes";
 import { smsRoutes } from "./chat/twilio/sms-routes";
 import { voiceRoutes } from "./chat/twilio/voice-routes";
 import { workflowRoutes } from "./chainbot/workflows/routes";
+import { executionRoutes } from "./chainbot/executions/routes";
 import { instanceRoutes } from "./botz/instance-routes";
 import { auditRoutes } from "./chainbot/audit/routes";
 import { chainbotConfigRoutes } from "./chainbot/config/routes";
@@ -96,6 +97,7 @@ export function createApp() {
   services.mount(app, "chat", smsRoutes);
   services.mount(app, "chat", voiceRoutes);
   services.mount(app, "chainbot", workflowRoutes);
+  services.mount(app, "chainbot", executionRoutes);
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);
   services.mount(app, "chainbot", chainbotLifecycleRoutes);

@@ -2,6 +2,7 @@
  * botplane's Worker entry: HTTP, the bus queue consumers and the cron tick, plus the Durable Object classes
  * wrangler.toml binds.
  */
+import { executionRuntime } from "../durable-objects/workflow-execution-contract";
 import { createApp } from "./app";
 import { botzBusHandlers } from "./botz/bus-handlers";
 import { busConsumerHooks } from "./bus/consumer-hooks";
@@ -12,6 +13,10 @@ import { voiceBusHandlers } from "./chat/twilio/voice-turns";
 import { createQueueHandler } from "./platform/bus/consumer";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
+import { createExecutionRuntime } from "./chainbot/executions/runtime";
+
+// Before any request or alarm reaches an object of this script: the domain half of workflow executions.
+executionRuntime.provide(createExecutionRuntime(gatewayModel));
 
 const app = createApp();
 
@@ -37,3 +42,5 @@ export { RateLimiter } from "../durable-objects/rate-limiter";
 export { ResourceCoordinator } from "../durable-objects/resource-coordinator";
 export { EdgeHub } from "../durable-objects/edge-hub";
 export { Session } from "../durable-objects/session";
+export { WorkflowExecution } from "../durable-objects/workflow-execution";
+export { WorkflowAdmission } from "../durable-objects/workflow-admission";

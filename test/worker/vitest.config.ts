@@ -31,6 +31,10 @@ export default defineConfig(async () => {
             DISCORD_PUBLIC_KEY: "f17a901c651ced1d74751defb3787fe7934b0f4e5e53033b1648864e928142e5",
             DISCORD_API_BASE_URL: `${fakeUpstreams.origin}/discord/api/v10`,
             LOG_LEVEL: "ERROR",
+            // ChainBot api_call steps may read these two secrets (chainbot-exec tests check they stay masked).
+            CHAINBOT_SECRET_NAMES: "api_token,CHAINBOT_TEST_TOKEN",
+            api_token: "seed-api-token-5f2a9c",
+            CHAINBOT_TEST_TOKEN: "cb-test-secret-77e1d0",
             // The SMS webhook verifies against this token and replies through the fake Twilio REST API.
             TWILIO_ACCOUNT_SID: "AC0123456789abcdef0123456789abcdef",
             TWILIO_AUTH_TOKEN: "twilio-test-auth-token",

@@ -52,6 +52,8 @@ export class WorkflowExecution extends DurableObject<Env> {
   /** Aborts the in-flight run on cancel or timeout. */
   private running: AbortController | null = null;
   private deliveryRetryAt = 0;
+  /** A signal or resume arrived while a run was under way: the run's own wake time must not hide it. */
+  private poked = false;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -64,6 +66,13 @@ export class WorkflowExecution extends DurableObject<Env> {
         deliveries: { nextDueAt: (now: number) => this.deliveriesDueAt(now), run: () => this.deliver() },
         outbox: this.outbox,
       },
+    });
+    // A run cut off by an eviction or crash leaves its wake time in the past; if no alarm survived it (the
+    // platform retries a failed alarm, but not after every kind of reset), the first touch re-arms it.
+    void ctx.blockConcurrencyWhile(async () => {
+      if ((await ctx.storage.getAlarm()) !== null) return;
+      const due = [this.runnerDueAt(), this.deliveriesDueAt(this.clock())].filter((d) => d !== null);
+      if (due.length > 0) await this.due.armBy(Math.max(Math.min(...due), this.clock()));
     });
   }
 
@@ -136,6 +145,7 @@ export class WorkflowExecution extends DurableObject<Env> {
       this.store.setStatus("running");
       this.store.setWake(now);
     });
+    if (this.running) this.poked = true;
     this.broadcast({ type: "execution", status: "running" });
     await this.due.armBy(now);
     return this.get();
@@ -155,6 +165,7 @@ export class WorkflowExecution extends DurableObject<Env> {
       this.store.addSignal(s.kind, s.name, s.payload, s.by ?? null, now);
       if (meta.status === "running") this.store.setWake(now);
     });
+    if (this.running) this.poked = true;
     if (meta.status === "running") await this.due.armBy(now);
     return { ok: true, status: meta.status };
   }
@@ -233,7 +244,9 @@ export class WorkflowExecution extends DurableObject<Env> {
       deadline === null
         ? undefined
         : setTimeout(() => controller.abort(new Error("workflow_timeout")), Math.max(0, deadline - this.clock()));
-    this.store.setWake(null);
+    this.poked = false;
+    // The wake time stays in the past while the run is under way: if the object dies mid-step, the
+    // execution is still due when it comes back.
     const journal = new ExecutionJournalImpl(this.ctx, this.store, meta, controller.signal, {
       now: () => this.clock(),
       changed: (rec) => this.stepChanged(rec),
@@ -259,7 +272,7 @@ export class WorkflowExecution extends DurableObject<Env> {
     if (current.status !== "running") return;
     if (outcome.kind === "completed") this.end(current, "completed", outcome.output, null);
     else if (outcome.kind === "failed") this.end(current, "failed", null, outcome.error);
-    else if (outcome.kind === "suspended") this.store.setWake(outcome.wakeAt);
+    else if (outcome.kind === "suspended") this.store.setWake(this.poked ? now : outcome.wakeAt);
     else this.store.setWake(now);
   }
 

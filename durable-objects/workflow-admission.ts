@@ -178,21 +178,33 @@ export class WorkflowAdmission extends DurableObject<Env> {
 
   /** Tells each admitted execution to start; one that cannot be reached is retried by the alarm. */
   private async beginAdmitted(): Promise<void> {
+    // Bounded: each round either starts executions or frees slots that a cancel already emptied.
+    for (let round = 0; round < 10; round++) if (!(await this.beginRound())) return;
+  }
+
+  /** One round of begins; true when a slot came free on the way (cancelled while queued). */
+  private async beginRound(): Promise<boolean> {
     const ids = this.unbegun();
+    if (ids.length === 0) return false;
     let failed = false;
+    let freed = false;
     await Promise.all(
       ids.map(async (id) => {
         try {
           const started = await stubOf(this.env.WORKFLOW_EXECUTION, id).begin();
           this.sql.exec("UPDATE execs SET begun = 1 WHERE id = ?", id);
           // Cancelled while it waited: its slot is free again at once.
-          if (started.ok && started.status !== "running")
+          if (started.ok && started.status !== "running") {
             this.sql.exec("UPDATE execs SET status = ? WHERE id = ?", started.status, id);
+            freed = true;
+          }
         } catch {
           failed = true;
         }
       }),
     );
     if (failed) await this.due.armBy(this.clock() + RETRY_BEGIN_MS);
+    if (freed) this.ctx.storage.transactionSync(() => this.promote(this.clock()));
+    return freed;
   }
 }

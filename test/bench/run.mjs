@@ -62,6 +62,7 @@ import {
   setUpEdge,
 } from "./edge-bench.mjs";
 import { startFakeUpstream } from "./fake-upstream.mjs";
+import { CHAINBOT_SCENARIOS, chainbotFailures, chainbotSummary, runChainbot } from "./chainbot-bench.mjs";
 import { startProfile, summarizeProfile } from "./profile.mjs";
 import {
   configureGateway,
@@ -682,6 +683,7 @@ function printTable(report) {
   out.push(...gatewaySummary(r, report.gateway, report.gateway.upstream_chat_calls));
   out.push(...busSummary(r, report.publish_durable_path?.error ? null : report.publish_durable_path));
   out.push(...edgeSummary(report.edge));
+  out.push(...chainbotSummary(r));
   const saturated = Object.entries(r)
     .filter(([, s]) => s?.generator_cpu_pct > 85)
     .map(([n]) => n);
@@ -822,6 +824,7 @@ async function main() {
         ],
         ...chatPlan,
         ...EDGE_SCENARIOS.map((name) => [name, urls.botplane, { edge: true }]),
+        ...CHAINBOT_SCENARIOS.map((name) => [name, urls.botplane, { chainbot: true }]),
         ...busPlan(urls.botplane, token, {
           latencyRate: LATENCY_RATE,
           latencyMs: LATENCY_MS,
@@ -875,6 +878,16 @@ async function main() {
     for (const [name, planned, plannedExtra] of selected) {
       let origin = planned;
       let extra = plannedExtra;
+      if (extra.chainbot) {
+        log(`running ${name} ...`);
+        try {
+          scenarios[name] = await runChainbot(name, origin, token, log);
+        } catch (err) {
+          scenarios[name] = { error: String(err?.message ?? err) };
+          failures.push(`${name}: ${scenarios[name].error}`);
+        }
+        continue;
+      }
       if (extra.edge) {
         if (!edgeScenarios) {
           scenarios[name] = { error: "skipped: edge set-up failed" };
@@ -1008,6 +1021,7 @@ async function main() {
     if (drain?.error) failures.push(`durable-path check failed: ${drain.error}`);
     failures.push(...busFailures(scenarios, drain?.error ? null : drain));
     failures.push(...gatewayFailures(scenarios));
+    failures.push(...chainbotFailures(scenarios));
 
     const floor50 = scenarios["do-write-floor@50"];
     const runtimeName =

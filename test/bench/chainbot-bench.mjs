@@ -138,7 +138,6 @@ async function throughputScenario(origin, token, log) {
     }),
   );
   const queued = started.filter((s) => s.status !== "running").length;
-  let completed = 0;
   for (;;) {
     const page = await call(
       origin,
@@ -146,7 +145,7 @@ async function throughputScenario(origin, token, log) {
       "GET",
       `/api/chainbot/workflows/${wf}/executions?status=completed&limit=200`,
     );
-    completed = page.executions.length;
+    const completed = page.executions.length;
     if (completed >= CONCURRENT + 1) break;
     if (performance.now() - t0 > 60_000) throw new Error(`only ${completed - 1} of ${CONCURRENT} completed in 60 s`);
     await sleep(10);

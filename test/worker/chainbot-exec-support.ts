@@ -17,6 +17,8 @@ export interface StepView {
   output: unknown;
   error: { code: string; message: string } | null;
   duration_ms: number | null;
+  started_at: string | null;
+  finished_at: string | null;
   next_attempt_at: string | null;
 }
 

@@ -71,8 +71,16 @@ export function topLevelIds(def: WorkflowDefinition): string[] {
   return def.steps.filter((s) => !contained.has(s.id)).map((s) => s.id);
 }
 
+/**
+ * A run yields (suspends until now) after this long, so one alarm invocation never holds the object for
+ * long: the next alarm goes on from the committed steps, and the platform's limit on an alarm's wall time
+ * is never near.
+ */
+export const RUN_SLICE_MS = 60_000;
+
 class Run {
   private readonly byId: Map<string, Step>;
+  private readonly startedAt: number;
 
   constructor(
     private readonly env: Env,
@@ -82,6 +90,7 @@ class Run {
     private readonly leaves: LeafSteps,
   ) {
     this.byId = new Map(def.steps.map((s) => [s.id, s]));
+    this.startedAt = j.now();
   }
 
   async main(): Promise<RunOutcome> {
@@ -110,6 +119,8 @@ class Run {
     for (const id of ids) {
       if (scope.halted?.()) return;
       if (this.j.stopped()) throw new Stopped();
+      const now = this.j.now();
+      if (now - this.startedAt > RUN_SLICE_MS) throw new Suspend(now);
       await this.step(this.stepOf(id), scope);
     }
   }

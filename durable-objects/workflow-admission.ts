@@ -49,6 +49,8 @@ export class WorkflowAdmission extends DurableObject<Env> {
   clock: () => number = () => Date.now();
   private readonly sql: SqlStorage;
   private readonly due;
+  /** Begins under way: concurrent enqueues each start only their own share, never the same one twice. */
+  private readonly beginning = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -184,8 +186,9 @@ export class WorkflowAdmission extends DurableObject<Env> {
 
   /** One round of begins; true when a slot came free on the way (cancelled while queued). */
   private async beginRound(): Promise<boolean> {
-    const ids = this.unbegun();
+    const ids = this.unbegun().filter((id) => !this.beginning.has(id));
     if (ids.length === 0) return false;
+    for (const id of ids) this.beginning.add(id);
     let failed = false;
     let freed = false;
     await Promise.all(
@@ -200,6 +203,8 @@ export class WorkflowAdmission extends DurableObject<Env> {
           }
         } catch {
           failed = true;
+        } finally {
+          this.beginning.delete(id);
         }
       }),
     );

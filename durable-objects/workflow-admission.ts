@@ -70,6 +70,10 @@ export class WorkflowAdmission extends DurableObject<Env> {
         },
       },
     });
+    // Admitted but never begun (the object was reset between the two): the first touch re-arms the retry.
+    void ctx.blockConcurrencyWhile(async () => {
+      if ((await ctx.storage.getAlarm()) === null && this.unbegun().length > 0) await this.due.armBy(this.clock());
+    });
   }
 
   /** Queues the execution and admits as many as the limit allows; says where this one stands. */

@@ -115,7 +115,7 @@ export class WorkflowExecution extends DurableObject<Env> {
     if (!meta) return notFound();
     if (TERMINAL_STATUSES.includes(meta.status))
       return fail(409, "execution_finished", `the execution is already ${meta.status}`, { status: meta.status });
-    this.end(meta, "cancelled", null, { code: "cancelled", message: "cancelled by request" });
+    this.end("cancelled", null, { code: "cancelled", message: "cancelled by request" });
     this.running?.abort(new Error("cancelled"));
     await this.due.armBy(this.clock());
     return this.get();
@@ -232,7 +232,7 @@ export class WorkflowExecution extends DurableObject<Env> {
 
   private timeOut(meta: Meta): void {
     const hours = meta.timeoutMs / 3_600_000;
-    this.end(meta, "failed", null, { code: "workflow_timeout", message: `the workflow ran past ${hours} h` });
+    this.end("failed", null, { code: "workflow_timeout", message: `the workflow ran past ${hours} h` });
   }
 
   /** One run of the interpreter: as far as it gets before it finishes, fails, waits or is stopped. */
@@ -270,21 +270,20 @@ export class WorkflowExecution extends DurableObject<Env> {
     if (current.deadlineAt !== null && now >= current.deadlineAt && !TERMINAL_STATUSES.includes(current.status))
       return this.timeOut(current);
     if (current.status !== "running") return;
-    if (outcome.kind === "completed") this.end(current, "completed", outcome.output, null);
-    else if (outcome.kind === "failed") this.end(current, "failed", null, outcome.error);
+    if (outcome.kind === "completed") this.end("completed", outcome.output, null);
+    else if (outcome.kind === "failed") this.end("failed", null, outcome.error);
     else if (outcome.kind === "suspended") this.store.setWake(this.poked ? now : outcome.wakeAt);
     else this.store.setWake(now);
   }
 
   /** Ends the execution with its event in one transaction. */
-  private end(meta: Meta, status: ExecutionStatus, output: unknown, error: StepError | null): void {
+  private end(status: ExecutionStatus, output: unknown, error: StepError | null): void {
     const now = this.clock();
     this.ctx.storage.transactionSync(() => {
       this.store.finish(status, now, output, error);
       this.workflowEvent(status === "completed" ? "completed" : "failed", now, status, error);
     });
     this.broadcast({ type: "execution", status, output, error });
-    void meta;
   }
 
   /** The seed's Event Data Format. */

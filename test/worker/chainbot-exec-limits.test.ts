@@ -263,4 +263,29 @@ describe("durability", () => {
       expect(step(done, key)).toMatchObject({ status: "completed", attempts: 2 });
     }
   });
+
+  it("should survive a crash while waiting for an event and while waiting to retry", async ({ expect }) => {
+    const t = tag("dur-wait");
+    const wf = await createWorkflow({
+      name: "durable-waits",
+      steps: [
+        { id: "first", type: "api_call", url: upstream(`echo/${t}-first`) },
+        { id: "w", type: "wait", event: "go", timeout: 3600 },
+        { id: "retry", type: "api_call", url: upstream(`flaky/1/${t}-retry`), retry_delay: 1 },
+      ],
+    });
+    const id = await execute(wf);
+    await waitFor(id, (e) => e.steps.some((s) => s.key === "w" && s.status === "waiting"));
+    await abortObject(env.WORKFLOW_EXECUTION.getByName(id));
+    await post(`/api/chainbot/executions/${id}/events`, { name: "go" });
+    await waitFor(id, (e) => e.steps.some((s) => s.key === "retry" && s.status !== "running"));
+    await abortObject(env.WORKFLOW_EXECUTION.getByName(id));
+    const done = await waitFor(id, undefined, 20_000);
+    expect(done.status).toBe("completed");
+    expect(await received(`echo/${t}-first`)).toHaveLength(1);
+    expect(step(done, "w").status).toBe("completed");
+    // One failed attempt, one retry: the crash during the backoff added none.
+    expect(await received(`flaky/1/${t}-retry`)).toHaveLength(2);
+    expect(step(done, "retry")).toMatchObject({ status: "completed", attempts: 2 });
+  });
 });

@@ -10,7 +10,7 @@ import type { Env } from "../../platform/env";
 import type { GatewayModel } from "../../platform/model-port";
 import { renderValue } from "../expressions/templates";
 import type { Step } from "../workflows/definition-schema";
-import type { LeafCall } from "./interpreter";
+import type { LeafCall } from "./control";
 import { ExecError } from "./step-errors";
 
 const ROLES: Record<string, string> = {

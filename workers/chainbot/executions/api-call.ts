@@ -12,7 +12,7 @@ import type { Json } from "../expressions/cel-values";
 import { scanReferences } from "../expressions/references";
 import { renderTemplate, renderValue } from "../expressions/templates";
 import type { Step } from "../workflows/definition-schema";
-import type { LeafCall } from "./interpreter";
+import type { LeafCall } from "./control";
 import { ExecError } from "./step-errors";
 
 const MAX_RESPONSE_CHARS = 1_000_000;

@@ -11,49 +11,13 @@ import type {
   ExecutionJournal,
   ExecutionRuntime,
   RunOutcome,
-  StepError,
 } from "../../../durable-objects/workflow-execution-contract";
 import { evaluateExpression } from "../expressions/engine";
 import type { Json } from "../expressions/cel-values";
-import { renderTemplate, renderValue } from "../expressions/templates";
 import { WorkflowDefinitionSchema, type Step, type WorkflowDefinition } from "../workflows/definition-schema";
+import { Failed, Stopped, Suspend, type LeafCall, type LeafSteps, type Scope } from "./control";
 import { ExecError, retryDelayMs, toStepError, withTimeout } from "./step-errors";
-
-/** Leaf steps that reach outside: the runtime composes them (api_call, agent_task, child executions). */
-export interface LeafSteps {
-  apiCall(env: Env, step: Extract<Step, { type: "api_call" }>, at: LeafCall): Promise<unknown>;
-  agentTask(env: Env, step: Extract<Step, { type: "agent_task" }>, at: LeafCall): Promise<unknown>;
-  childId(executionId: string, key: string): Promise<string>;
-}
-
-export interface LeafCall {
-  executionId: string;
-  key: string;
-  attempt: number;
-  vars: Readonly<Record<string, unknown>>;
-  signal: AbortSignal;
-  waitUntil(work: Promise<unknown>): void;
-}
-
-// Control flow of a run, thrown through the step walk (never out of `runExecution`).
-class Suspend extends Error {
-  constructor(readonly wakeAt: number | null) {
-    super("suspended");
-  }
-}
-class Failed extends Error {
-  constructor(readonly error: StepError) {
-    super(error.message);
-  }
-}
-class Stopped extends Error {}
-
-interface Scope {
-  vars: Record<string, unknown>;
-  prefix: string;
-  /** Set by a join-any parallel once a branch has won: the others stop at their next step. */
-  halted?: () => boolean;
-}
+import { runSubWorkflow, runWait } from "./waits";
 
 const earliest = (a: number | null, b: number | null): number | null =>
   a === null ? b : b === null ? a : Math.min(a, b);
@@ -351,109 +315,12 @@ class Run {
     scope.vars[step.id] = output;
   }
 
-  private async wait(step: Extract<Step, { type: "wait" }>, key: string, scope: Scope): Promise<void> {
-    let data = this.j.record(key)?.data ?? null;
-    const now = this.j.now();
-    if (data === null) {
-      const deadline = step.timeout === undefined ? null : now + step.timeout * 1000;
-      if (step.duration !== undefined) data = { until: now + step.duration * 1000 };
-      else if (step.until !== undefined) {
-        const r = renderTemplate(step.until, scope.vars);
-        const at = r.ok && typeof r.value === "string" ? Date.parse(r.value) : NaN;
-        if (Number.isNaN(at)) {
-          const error = { code: "invalid_time", message: `until '${step.until}' is not an ISO-8601 time` };
-          this.j.failStep(key, step.id, step.type, error);
-          throw new Failed(error);
-        }
-        data = { until: at };
-      } else if (step.event !== undefined) data = { event: step.event, deadline };
-      else data = { approval: true, deadline };
-      this.j.waitFor(key, step.id, step.type, data);
-    }
-    if (typeof data.until === "number") {
-      if (now < data.until) throw new Suspend(data.until);
-      return this.finish(step, key, scope, { waited_until: new Date(data.until).toISOString() });
-    }
-    const deadline = typeof data.deadline === "number" ? data.deadline : null;
-    const taken =
-      typeof data.event === "string"
-        ? this.j.takeSignal("event", [data.event], key)
-        : this.j.takeSignal("approval", [step.id, "*"], key);
-    if (taken) {
-      const at = new Date(taken.at).toISOString();
-      if (typeof data.event === "string")
-        return this.finish(step, key, scope, { event: data.event, payload: taken.payload, by: taken.by, at });
-      const p = (taken.payload ?? {}) as { decision?: string; comment?: string };
-      const decision = p.decision ?? "approved";
-      return this.finish(step, key, scope, {
-        decision,
-        approved: decision === "approved",
-        comment: p.comment ?? null,
-        by: taken.by,
-        at,
-      });
-    }
-    if (deadline !== null && now >= deadline) {
-      const what = typeof data.event === "string" ? `event '${data.event}'` : "approval";
-      const error = { code: "wait_timeout", message: `no ${what} within ${step.timeout ?? 0} s` };
-      this.j.failStep(key, step.id, step.type, error);
-      throw new Failed({ code: error.code, message: `step '${step.id}': ${error.message}` });
-    }
-    throw new Suspend(deadline);
+  private wait(step: Extract<Step, { type: "wait" }>, key: string, scope: Scope): void {
+    runWait(this.j, step, key, scope);
   }
 
-  private finish(step: Step, key: string, scope: Scope, output: unknown): void {
-    this.j.complete(key, step.id, step.type, output);
-    scope.vars[step.id] = output;
-  }
-
-  private async subWorkflow(step: Extract<Step, { type: "sub_workflow" }>, key: string, scope: Scope): Promise<void> {
-    const rec = this.j.record(key);
-    let child = typeof rec?.data?.child === "string" ? rec.data.child : null;
-    const now = this.j.now();
-    if (child === null) {
-      const input = renderValue(step.input ?? {}, scope.vars);
-      if (!input.ok || input.value === null || typeof input.value !== "object" || Array.isArray(input.value)) {
-        const error = { code: "template_error", message: input.ok ? "input is not an object" : input.message };
-        this.j.failStep(key, step.id, step.type, error);
-        throw new Failed(error);
-      }
-      const childId = await this.leaves.childId(this.j.executionId, key);
-      const started = await this.runtime.startChild(this.env, {
-        childId,
-        workflowId: step.workflow_id,
-        version: step.version,
-        input: input.value,
-        parent: { executionId: this.j.executionId, stepKey: key },
-        createdBy: `execution:${this.j.executionId}`,
-      });
-      if (!started.ok) {
-        const error = { code: started.code, message: started.message };
-        this.j.failStep(key, step.id, step.type, error);
-        throw new Failed({ code: error.code, message: `step '${step.id}': ${error.message}` });
-      }
-      child = started.executionId;
-      const deadline = step.timeout === undefined ? null : now + step.timeout * 1000;
-      this.j.waitFor(key, step.id, step.type, { child, deadline });
-    }
-    const taken = this.j.takeSignal("child", [child], key);
-    if (taken) {
-      const p = taken.payload as { status?: string; output?: unknown; error?: StepError | null };
-      if (p.status === "completed") return this.finish(step, key, scope, p.output ?? null);
-      const error = {
-        code: "sub_workflow_failed",
-        message: `child ${child} ${p.status ?? "failed"}${p.error ? `: ${p.error.message}` : ""}`,
-      };
-      this.j.failStep(key, step.id, step.type, error);
-      throw new Failed({ code: error.code, message: `step '${step.id}': ${error.message}` });
-    }
-    const deadline = typeof rec?.data?.deadline === "number" ? rec.data.deadline : null;
-    if (deadline !== null && now >= deadline) {
-      const error = { code: "step_timeout", message: `child ${child} did not finish within ${step.timeout ?? 0} s` };
-      this.j.failStep(key, step.id, step.type, error);
-      throw new Failed(error);
-    }
-    throw new Suspend(deadline);
+  private subWorkflow(step: Extract<Step, { type: "sub_workflow" }>, key: string, scope: Scope): Promise<void> {
+    return runSubWorkflow({ env: this.env, j: this.j, runtime: this.runtime, leaves: this.leaves }, step, key, scope);
   }
 }
 

@@ -7,7 +7,8 @@ import type { GatewayModel } from "../../platform/model-port";
 import { sha256Hex } from "../../platform/sha256";
 import { runAgentTask } from "./agent-task";
 import { runApiCall } from "./api-call";
-import { runExecution, type LeafSteps } from "./interpreter";
+import type { LeafSteps } from "./control";
+import { runExecution } from "./interpreter";
 import { startExecution } from "./start";
 
 export function createExecutionRuntime(model: GatewayModel): ExecutionRuntime {

@@ -17,6 +17,7 @@ import { phoneBindingRoutes } from "./chat/twilio/phone-binding-routes";
 import { smsRoutes } from "./chat/twilio/sms-routes";
 import { voiceRoutes } from "./chat/twilio/voice-routes";
 import { workflowRoutes } from "./chainbot/workflows/routes";
+import { executionRoutes } from "./chainbot/executions/routes";
 import { instanceRoutes } from "./botz/instance-routes";
 import { agentRoutes } from "./chainbot/agents/routes";
 import { auditRoutes } from "./chainbot/audit/routes";
@@ -112,6 +113,7 @@ export function createApp() {
   services.mount(app, "chat", budgetRoutes);
   services.mount(app, "chat", syncRoutes(gatewayModel));
   services.mount(app, "chainbot", workflowRoutes);
+  services.mount(app, "chainbot", executionRoutes);
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);
   services.mount(app, "chainbot", chainbotLifecycleRoutes);

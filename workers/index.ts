@@ -4,6 +4,7 @@
  */
 import { agentTaskAnswerer } from "../durable-objects/entanglement-contract";
 import { socketTurns } from "../durable-objects/session-socket-contract";
+import { executionRuntime } from "../durable-objects/workflow-execution-contract";
 import { createApp } from "./app";
 import { assistantAnswerer } from "./chainbot/entanglements/answerer";
 import { advisorBusHandlers } from "./jimbot/advisor/bus-handler";
@@ -18,6 +19,10 @@ import { socketTurnRunner } from "./chat/ws/socket-turn";
 import { createQueueHandler } from "./platform/bus/consumer";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
+import { createExecutionRuntime } from "./chainbot/executions/runtime";
+
+// Before any request or alarm reaches an object of this script: the domain half of workflow executions.
+executionRuntime.provide(createExecutionRuntime(gatewayModel));
 
 const app = createApp();
 // Before any request or alarm reaches an Entanglement object of this script: its assistants answer through it.
@@ -50,3 +55,5 @@ export { EdgeHub } from "../durable-objects/edge-hub";
 export { Session } from "../durable-objects/session";
 export { AgentRegistry } from "../durable-objects/agent-registry";
 export { Entanglement } from "../durable-objects/entanglement";
+export { WorkflowExecution } from "../durable-objects/workflow-execution";
+export { WorkflowAdmission } from "../durable-objects/workflow-admission";

@@ -67,6 +67,7 @@ import {
 import { decisionBackends, decisionFigures, decisionPlan, decisionRows, decisionSummary } from "./decision-bench.mjs";
 import { startFakeUpstream } from "./fake-upstream.mjs";
 import { CHAT_GATEWAY_TOML, chatFigures, chatRows, chatSessionPlan, chatSummary, runChatLoad } from "./chat-bench.mjs";
+import { CHAINBOT_SCENARIOS, chainbotFailures, chainbotSummary, runChainbot } from "./chainbot-bench.mjs";
 import { startProfile, summarizeProfile } from "./profile.mjs";
 import {
   configureGateway,
@@ -695,6 +696,7 @@ function printTable(report) {
   out.push(...edgeSummary(report.edge));
   out.push(...chatSummary(report.chat));
   out.push(...decisionSummary(report.decisions));
+  out.push(...chainbotSummary(r));
   const saturated = Object.entries(r)
     .filter(([, s]) => s?.generator_cpu_pct > 85)
     .map(([n]) => n);
@@ -838,6 +840,7 @@ async function main() {
         ...EDGE_SCENARIOS.map((name) => [name, urls.botplane, { edge: true }]),
         ...chatSessionPlan(urls.botplane),
         ...decisionPlan(urls.botplane, upstream.origin, inferToken, GATEWAY_MS),
+        ...CHAINBOT_SCENARIOS.map((name) => [name, urls.botplane, { chainbot: true }]),
         ...busPlan(urls.botplane, token, {
           latencyRate: LATENCY_RATE,
           latencyMs: LATENCY_MS,
@@ -897,6 +900,16 @@ async function main() {
     for (const [name, planned, plannedExtra] of selected) {
       let origin = planned;
       let extra = plannedExtra;
+      if (extra.chainbot) {
+        log(`running ${name} ...`);
+        try {
+          scenarios[name] = await runChainbot(name, origin, token, log);
+        } catch (err) {
+          scenarios[name] = { error: String(err?.message ?? err) };
+          failures.push(`${name}: ${scenarios[name].error}`);
+        }
+        continue;
+      }
       if (extra.edge) {
         if (!edgeScenarios) {
           scenarios[name] = { error: "skipped: edge set-up failed" };
@@ -1032,6 +1045,7 @@ async function main() {
     if (drain?.error) failures.push(`durable-path check failed: ${drain.error}`);
     failures.push(...busFailures(scenarios, drain?.error ? null : drain));
     failures.push(...gatewayFailures(scenarios));
+    failures.push(...chainbotFailures(scenarios));
 
     const floor50 = scenarios["do-write-floor@50"];
     const runtimeName =

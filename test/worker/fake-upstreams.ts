@@ -11,6 +11,7 @@
  *   cloudflare  `${origin}/cf/client/v4/accounts/acc/ai/v1` → POST chat/completions, embeddings
  *   twilio      `${origin}/twilio`               → POST 2010-04-01/Accounts/{sid}/Messages.json (form-encoded;
  *                                                   knobs by `To` number: fake-upstreams/twilio.ts)
+ *   chainbot    `${origin}/chainbot/…`         → any method: api_call receivers (fake-upstreams/chainbot.ts)
  *   discord     `${origin}/discord/api/v10`      → POST webhooks/{app}/{token}, PATCH …/messages/@original
  *                                                   (knobs by token: fake-upstreams/discord.ts)
  *   decisions   `${origin}/decide/<knob>`        → POST a LearningDecisionRequest (JimBot decision backend;
@@ -64,6 +65,7 @@ import type { AddressInfo } from "node:net";
 import { handleAnthropic } from "./fake-upstreams/anthropic.ts";
 import { sendJson } from "./fake-upstreams/behaviour.ts";
 import { handleDecide } from "./fake-upstreams/decisions.ts";
+import { handleChainbot } from "./fake-upstreams/chainbot.ts";
 import { handleDiscord } from "./fake-upstreams/discord.ts";
 import { handleGoogle } from "./fake-upstreams/google.ts";
 import { handleOpenAI } from "./fake-upstreams/openai.ts";
@@ -127,6 +129,7 @@ async function route(
   if (path.includes("//"))
     return sendJson(res, 404, { error: { message: `double slash in path ${path}`, type: "invalid_request_error" } });
   if (path.startsWith("/twilio/")) return handleTwilio(req.method ?? "GET", url, req.headers, form, res);
+  if (path.startsWith("/chainbot/")) return handleChainbot(req.method ?? "GET", path, req.headers, body, res);
   if (path.startsWith("/discord/")) return handleDiscord(req.method ?? "GET", path, req.headers, body, res);
   if (req.method === "GET" && /^\/openai\/.*\/models$/.test(path)) {
     return sendJson(res, 200, {

@@ -521,6 +521,72 @@ const ROUTES: RouteCase[] = [
     scope: "chainbot:workflow:delete",
     bad: { path: `/api/chainbot/workflows/${"w".repeat(101)}`, field: "param.id" },
   },
+  {
+    method: "POST",
+    path: `/api/chainbot/workflows/${ITEM}/execute`,
+    through: [404, "workflow_not_found"],
+    scope: "chainbot:workflow:execute",
+    body: { input_data: {} },
+    bad: { body: { input_data: [1] }, field: "body.input_data" },
+  },
+  {
+    method: "GET",
+    path: `/api/chainbot/workflows/${ITEM}/executions`,
+    through: 200,
+    scope: "chainbot:read",
+    bad: { query: "?status=lost", field: "query.status" },
+  },
+  {
+    method: "GET",
+    path: `/api/chainbot/executions/${ITEM}`,
+    through: [404, "execution_not_found"],
+    scope: "chainbot:read",
+    bad: { path: `/api/chainbot/executions/${"x".repeat(65)}`, field: "param.id" },
+  },
+  {
+    method: "GET",
+    path: `/api/chainbot/executions/${ITEM}/live`,
+    through: [426, "upgrade_required"],
+    scope: "chainbot:read",
+    bad: { path: `/api/chainbot/executions/${"x".repeat(65)}/live`, field: "param.id" },
+  },
+  {
+    method: "POST",
+    path: `/api/chainbot/executions/${ITEM}/cancel`,
+    through: [404, "execution_not_found"],
+    scope: "chainbot:workflow:execute",
+    bad: { path: `/api/chainbot/executions/${"x".repeat(65)}/cancel`, field: "param.id" },
+  },
+  {
+    method: "POST",
+    path: `/api/chainbot/executions/${ITEM}/pause`,
+    through: [404, "execution_not_found"],
+    scope: "chainbot:workflow:execute",
+    bad: { path: `/api/chainbot/executions/${"x".repeat(65)}/pause`, field: "param.id" },
+  },
+  {
+    method: "POST",
+    path: `/api/chainbot/executions/${ITEM}/resume`,
+    through: [404, "execution_not_found"],
+    scope: "chainbot:workflow:execute",
+    bad: { path: `/api/chainbot/executions/${"x".repeat(65)}/resume`, field: "param.id" },
+  },
+  {
+    method: "POST",
+    path: `/api/chainbot/executions/${ITEM}/events`,
+    through: [404, "execution_not_found"],
+    scope: "chainbot:workflow:execute",
+    body: { name: "payment_received" },
+    bad: { body: { name: "" }, field: "body.name" },
+  },
+  {
+    method: "POST",
+    path: `/api/chainbot/executions/${ITEM}/approve`,
+    through: [404, "execution_not_found"],
+    scope: "chainbot:workflow:execute",
+    body: { decision: "approved" },
+    bad: { body: { decision: "maybe" }, field: "body.decision" },
+  },
   { method: "GET", path: "/api/chainbot/config", through: 200, scope: "chainbot:admin" },
   {
     method: "PATCH",
@@ -851,6 +917,7 @@ describe("protected routes", () => {
             .replace(`/api/chainbot/entanglements/${ITEM}`, "/api/chainbot/entanglements/{id}")
             .replace(`/api/chainbot/agents/${ITEM}`, "/api/chainbot/agents/{id}")
             .replace(`/api/chainbot/workflows/${ITEM}`, "/api/chainbot/workflows/{id}")
+            .replace(`/api/chainbot/executions/${ITEM}`, "/api/chainbot/executions/{id}")
             .replace("/api/chainbot/config/files/route-auth", "/api/chainbot/config/files/{name}")
             .replace(`/api/v1/strategies/cache/${FINGERPRINT}`, "/api/v1/strategies/cache/{fingerprint}")
             .replace("/api/v1/decisions?model_id=fast", "/api/v1/decisions")

@@ -43,6 +43,10 @@ export default defineConfig(async () => {
             DECISION_DEADLINE: "1s",
             DECISION_FALLBACK_ACTION: "discard",
             MAX_CONCURRENT_DECISIONS: "5",
+            // ChainBot api_call steps may read these two secrets (chainbot-exec tests check they stay masked).
+            CHAINBOT_SECRET_NAMES: "api_token,CHAINBOT_TEST_TOKEN",
+            api_token: "seed-api-token-5f2a9c",
+            CHAINBOT_TEST_TOKEN: "cb-test-secret-77e1d0",
             // The SMS webhook verifies against this token and replies through the fake Twilio REST API.
             TWILIO_ACCOUNT_SID: "AC0123456789abcdef0123456789abcdef",
             TWILIO_AUTH_TOKEN: "twilio-test-auth-token",

@@ -9,6 +9,8 @@ import { gatewayModel } from "./gateway-model";
 import { discordBusHandlers } from "./chat/discord/ask-handler";
 import { smsBusHandlers } from "./chat/twilio/sms-reply";
 import { voiceBusHandlers } from "./chat/twilio/voice-turns";
+import { analyticsBusHandlers } from "./jimbot/analytics/ingest";
+import { knowledgeBusHandlers } from "./jimbot/knowledge/bus-handlers";
 import { createQueueHandler } from "./platform/bus/consumer";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
@@ -23,6 +25,8 @@ export default {
       ...smsBusHandlers(gatewayModel),
       ...voiceBusHandlers(gatewayModel),
       ...discordBusHandlers(gatewayModel),
+      ...knowledgeBusHandlers,
+      ...analyticsBusHandlers,
     },
     ...busConsumerHooks,
   }),

@@ -4,6 +4,7 @@
 import { botzRegistry } from "../durable-objects/botz-registry-client";
 import { resourceCoordinator } from "../durable-objects/resource-coordinator-client";
 import { sweepRetention } from "./bus/retention";
+import { sweepAnalytics } from "./jimbot/analytics/retention";
 import { pruneInferenceCache } from "./models/api/cache";
 import { breakerBoard } from "./platform/breaker/board";
 import { tickPartitions } from "./platform/bus/partition-client";
@@ -19,6 +20,7 @@ export async function scheduled(controller: ScheduledController, env: Env, ctx: 
   const bus = { resent: await tickPartitions(env) };
   const retention = await sweepRetention(env, controller.scheduledTime);
   const inferenceCache = await pruneInferenceCache(env, controller.scheduledTime);
+  const analytics = await sweepAnalytics(env, controller.scheduledTime);
   ctx.waitUntil(flushNow(env));
   log.info("tick", {
     cron: controller.cron,
@@ -29,5 +31,6 @@ export async function scheduled(controller: ScheduledController, env: Env, ctx: 
     bus,
     retention,
     inference_cache: inferenceCache,
+    analytics,
   });
 }

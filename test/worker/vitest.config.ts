@@ -10,6 +10,7 @@ export const TEST_JWT_SECRET = "test-secret-please-change-0123456789abcdef";
 export default defineConfig(async () => {
   const root = path.join(import.meta.dirname, "../..");
   const migrations = await readD1Migrations(path.join(root, "d1-migrations"));
+  const analyticsMigrations = await readD1Migrations(path.join(root, "analytics-migrations"));
   const peers = await startLocalServer();
   const fakeOllama = await startFakeOllama();
   const fakeUpstreams = await startFakeUpstreams();
@@ -20,6 +21,7 @@ export default defineConfig(async () => {
         miniflare: {
           bindings: {
             TEST_MIGRATIONS: migrations,
+            TEST_ANALYTICS_MIGRATIONS: analyticsMigrations,
             AUTH_JWT_SECRET: TEST_JWT_SECRET,
             AUTH_JWKS_URL: peers.jwksUrl,
             TEST_JWKS_PRIVATE_KEY: peers.privateJwk,
@@ -31,6 +33,10 @@ export default defineConfig(async () => {
             DISCORD_PUBLIC_KEY: "f17a901c651ced1d74751defb3787fe7934b0f4e5e53033b1648864e928142e5",
             DISCORD_API_BASE_URL: `${fakeUpstreams.origin}/discord/api/v10`,
             LOG_LEVEL: "ERROR",
+            // The seed's 50 ms / 200 ms budgets hold on an idle machine; on a shared CI runner a cold first D1
+            // read can take longer, so tests give ordinary queries room (the budget test reads this value).
+            KNOWLEDGE_QUERY_TIMEOUT: "1s",
+            KNOWLEDGE_MUTATION_TIMEOUT: "3s",
             // The SMS webhook verifies against this token and replies through the fake Twilio REST API.
             TWILIO_ACCOUNT_SID: "AC0123456789abcdef0123456789abcdef",
             TWILIO_AUTH_TOKEN: "twilio-test-auth-token",

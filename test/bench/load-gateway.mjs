@@ -13,11 +13,14 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * True when a 200's body is the answer this target should give: botplane's `content`, OpenAI's `choices`, an
- * edge command that ran (`command`), or an Ollama NDJSON stream that reached its `done` object (`ollama`).
+ * edge command that ran (`command`), an Ollama NDJSON stream that reached its `done` object (`ollama`), a GraphQL
+ * answer with data and no errors (`graphql`), or /healthz's `ok` (`healthz`).
  */
 function answered(kit, check, text) {
   if (check === "ollama") return kit.parseJson(text.trimEnd().split("\n").pop())?.done === true;
   const b = kit.parseJson(text);
+  if (check === "healthz") return b?.status === "ok";
+  if (check === "graphql") return b?.data != null && b.errors === undefined;
   if (check === "content") return Array.isArray(b?.content) && typeof b.content[0]?.text === "string";
   if (check === "command") return b?.status === "succeeded";
   return typeof b?.choices?.[0]?.message?.content === "string";

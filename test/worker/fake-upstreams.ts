@@ -13,6 +13,7 @@
  *                                                   knobs by `To` number: fake-upstreams/twilio.ts)
  *   discord     `${origin}/discord/api/v10`      → POST webhooks/{app}/{token}, PATCH …/messages/@original
  *                                                   (knobs by token: fake-upstreams/discord.ts)
+ *   memgraph    `${origin}/memgraph/db/neo4j/tx/commit` → Neo4j's HTTP transaction API (fake-upstreams/memgraph.ts)
  * A path containing `//` is answered 404, so a double slash in a built URL fails loudly.
  *
  * Auth is checked the way the real APIs do: `Authorization: Bearer …` (openai, cloudflare), `x-api-key` +
@@ -60,6 +61,7 @@ import type { AddressInfo } from "node:net";
 import { handleAnthropic } from "./fake-upstreams/anthropic.ts";
 import { sendJson } from "./fake-upstreams/behaviour.ts";
 import { handleDiscord } from "./fake-upstreams/discord.ts";
+import { handleMemgraph } from "./fake-upstreams/memgraph.ts";
 import { handleGoogle } from "./fake-upstreams/google.ts";
 import { handleOpenAI } from "./fake-upstreams/openai.ts";
 import { handleTwilio } from "./fake-upstreams/twilio.ts";
@@ -123,6 +125,7 @@ async function route(
     return sendJson(res, 404, { error: { message: `double slash in path ${path}`, type: "invalid_request_error" } });
   if (path.startsWith("/twilio/")) return handleTwilio(path, req.headers, form, res);
   if (path.startsWith("/discord/")) return handleDiscord(req.method ?? "GET", path, req.headers, body, res);
+  if (path.startsWith("/memgraph/")) return handleMemgraph(path, body, res);
   if (req.method === "GET" && /^\/openai\/.*\/models$/.test(path)) {
     return sendJson(res, 200, {
       object: "list",

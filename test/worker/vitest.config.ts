@@ -37,6 +37,8 @@ export default defineConfig(async () => {
             // read can take longer, so tests give ordinary queries room (the budget test reads this value).
             KNOWLEDGE_QUERY_TIMEOUT: "1s",
             KNOWLEDGE_MUTATION_TIMEOUT: "3s",
+            // Knowledge updates are mirrored to the fake Memgraph (jimbot-knowledge-memgraph.test.ts).
+            MEMGRAPH_URL: `${fakeUpstreams.origin}/memgraph/db/neo4j/tx/commit`,
             // The SMS webhook verifies against this token and replies through the fake Twilio REST API.
             TWILIO_ACCOUNT_SID: "AC0123456789abcdef0123456789abcdef",
             TWILIO_AUTH_TOKEN: "twilio-test-auth-token",
@@ -48,6 +50,8 @@ export default defineConfig(async () => {
             CIRCUIT_BREAKER_OVERRIDES: JSON.stringify({
               "bus.handler.fault.counter": { failure_threshold: 10000, timeout: "30s" },
               "model.provider.flaky-test": { failure_threshold: 2, timeout: "1s", half_open_requests: 1 },
+              // The mirror test opens the memgraph breaker with three failures instead of the seed's ten.
+              memgraph: { failure_threshold: 3, timeout: "60s" },
             }),
           },
           // Deliver queued messages quickly so integration tests need not wait a second per batch.

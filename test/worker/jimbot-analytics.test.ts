@@ -133,6 +133,8 @@ describe("POST /api/v1/query", () => {
     });
     const cte = await query("WITH t AS (SELECT count(*) AS n FROM analytics_snapshots) SELECT n FROM t");
     expect(cte.res.status).toBe(200);
+    const none = await query("SELECT event_id, value FROM analytics_events WHERE 0");
+    expect(none.body).toMatchObject({ columns: ["event_id", "value"], rows: [], row_count: 0, truncated: false });
   });
 
   it("should refuse a missing token, a missing scope, a bad body and an unknown content type", async ({ expect }) => {

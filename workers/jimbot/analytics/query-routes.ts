@@ -98,9 +98,10 @@ export const analyticsQueryRoutes = createRouter().openapi(query, async (c) => {
   const late = new Promise<"late">((resolve) => {
     timer = setTimeout(() => resolve("late"), QUERY_TIME_LIMIT_MS);
   });
-  let result: D1Result<Record<string, unknown>> | "late";
+  // raw() with column names: an empty result still says which columns it has.
+  let result: [string[], ...unknown[][]] | "late";
   try {
-    result = await Promise.race([statement.all<Record<string, unknown>>(), late]);
+    result = await Promise.race([statement.raw<unknown[]>({ columnNames: true }), late]);
   } catch (err) {
     // The guard let it through but SQLite refused it (e.g. a column that does not exist).
     throw new AppError(400, "sql_error", err instanceof Error ? err.message : String(err));
@@ -110,13 +111,14 @@ export const analyticsQueryRoutes = createRouter().openapi(query, async (c) => {
   if (result === "late") {
     throw new AppError(504, "query_timeout", `query ran past the ${QUERY_TIME_LIMIT_MS} ms limit`);
   }
-  const rows = result.results.slice(0, maxRows);
+  const [columns, ...values] = result;
+  const rows = values.slice(0, maxRows).map((v) => Object.fromEntries(columns.map((name, i) => [name, v[i] ?? null])));
   return c.json(
     {
-      columns: Object.keys(rows[0] ?? {}),
+      columns,
       rows,
       row_count: rows.length,
-      truncated: result.results.length > maxRows,
+      truncated: values.length > maxRows,
       elapsed_ms: Date.now() - started,
     },
     200,

@@ -12,6 +12,7 @@ import { voiceBusHandlers } from "./chat/twilio/voice-turns";
 import { analyticsBusHandlers } from "./jimbot/analytics/ingest";
 import { knowledgeBusHandlers } from "./jimbot/knowledge/bus-handlers";
 import { createQueueHandler } from "./platform/bus/consumer";
+import { mergeHandlerTables } from "./platform/bus/handlers";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
 
@@ -20,14 +21,14 @@ const app = createApp();
 export default {
   fetch: app.fetch,
   queue: createQueueHandler({
-    handlers: {
-      ...botzBusHandlers,
-      ...smsBusHandlers(gatewayModel),
-      ...voiceBusHandlers(gatewayModel),
-      ...discordBusHandlers(gatewayModel),
-      ...knowledgeBusHandlers,
-      ...analyticsBusHandlers,
-    },
+    handlers: mergeHandlerTables(
+      botzBusHandlers,
+      smsBusHandlers(gatewayModel),
+      voiceBusHandlers(gatewayModel),
+      discordBusHandlers(gatewayModel),
+      knowledgeBusHandlers,
+      analyticsBusHandlers,
+    ),
     ...busConsumerHooks,
   }),
   scheduled,

@@ -8,7 +8,9 @@ import { env } from "cloudflare:workers";
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { describe, it } from "vitest";
 import worker from "../../workers/index";
+import { analyticsBusHandlers } from "../../workers/jimbot/analytics/ingest";
 import { createEvent } from "../../workers/platform/bus/envelope";
+import { handlersFor, mergeHandlerTables, type BusHandler } from "../../workers/platform/bus/handlers";
 import { call, json, token, uniqueId } from "./helpers";
 import { deliverToBus } from "./support/queue";
 
@@ -59,6 +61,17 @@ describe("analytics ingestion", () => {
       row_count: 3,
       truncated: false,
     });
+  });
+});
+
+describe("analytics handler table", () => {
+  it("should match metrics subjects by pattern and keep another table's handlers of the same key", ({ expect }) => {
+    const other: BusHandler = { name: "other.metrics", run: () => Promise.resolve() };
+    const table = mergeHandlerTables(analyticsBusHandlers, { "metrics.>": [other], "game.state": [other] });
+    expect(handlersFor(table, "metrics.cpu.load").map((h) => h.name)).toEqual(["analytics.ingest", "other.metrics"]);
+    expect(handlersFor(table, "game.state").map((h) => h.name)).toEqual(["analytics.ingest", "other.metrics"]);
+    expect(handlersFor(table, "metrics")).toEqual([]);
+    expect(handlersFor(table, "learning.decision.v2")).toEqual([]);
   });
 });
 

@@ -25,6 +25,13 @@ export interface BusHandler {
 /** Keyed by subject, or by a NATS pattern (`metrics.*`, `metrics.>`) for a handler of a whole subject space. */
 export type HandlerTable = Readonly<Record<string, readonly BusHandler[]>>;
 
+/** Joins handler tables; handlers of one subject key from several tables all run (a spread would keep the last). */
+export function mergeHandlerTables(...tables: HandlerTable[]): HandlerTable {
+  const out: Record<string, BusHandler[]> = {};
+  for (const table of tables) for (const [key, handlers] of Object.entries(table)) (out[key] ??= []).push(...handlers);
+  return out;
+}
+
 /** The handlers for one subject: those keyed by it exactly, then those whose pattern matches it. */
 export function handlersFor(table: HandlerTable, subject: string): readonly BusHandler[] {
   const exact = table[subject] ?? [];

@@ -28,12 +28,15 @@ const CRON = "* * * * *";
 ensureDevVars(root);
 
 const persistArgs = persistTo === undefined ? [] : ["--persist-to", persistTo];
-const migrate = spawnSync(node, [wrangler, "d1", "migrations", "apply", "DB", "--local", ...persistArgs], {
-  cwd: root,
-  stdio: "inherit",
-  env: { ...process.env, CI: "true" },
-});
-if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+// The operational database and the analytics one (ANALYTICS_DB), each from its own migrations folder.
+for (const binding of ["DB", "ANALYTICS_DB"]) {
+  const migrate = spawnSync(node, [wrangler, "d1", "migrations", "apply", binding, "--local", ...persistArgs], {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, CI: "true" },
+  });
+  if (migrate.status !== 0) process.exit(migrate.status ?? 1);
+}
 
 const dev = spawn(node, [wrangler, "dev", "--test-scheduled", ...extra], {
   cwd: root,

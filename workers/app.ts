@@ -33,6 +33,8 @@ import { eventRoutes } from "./bus/event-routes";
 import { resourceGauges } from "./resources/gauges";
 import { resourceRoutes } from "./resources/routes";
 import { streamRoutes } from "./bus/stream-routes";
+import { topicStreamRoutes } from "./bus/topic-stream-routes";
+import { analyticsQueryRoutes } from "./jimbot/analytics/query-routes";
 import { edgeCommandRoutes } from "./edge/command-routes";
 import { edgeConnectRoutes } from "./edge/connect-routes";
 import { edgeDeviceGauges } from "./edge/device-gauges";
@@ -54,6 +56,7 @@ import { notFoundHandler } from "./platform/method-not-allowed";
 import { rateLimitRoutes } from "./platform/rate-limit/routes";
 import { requestContext } from "./platform/request-context";
 import { createServiceMap } from "./platform/services";
+import { knowledgeRoutes } from "./jimbot/knowledge/routes";
 import { createRouter } from "./platform/validation";
 import { gatewayHealthCheck } from "./models/config/health";
 import { strategyRoutes } from "./jimbot/advisor/routes";
@@ -92,6 +95,7 @@ export function createApp() {
   services.mount(app, "resources", resourceRoutes);
   // /api/v1/events/stream must be mounted before eventRoutes, whose /api/v1/events/{event_id} would match it.
   services.mount(app, "bus", streamRoutes);
+  services.mount(app, "bus", topicStreamRoutes);
   services.mount(app, "bus", eventRoutes);
   services.mount(app, "bus", deadLetterRoutes);
   services.mount(app, "edge", edgeConnectRoutes);
@@ -123,6 +127,8 @@ export function createApp() {
   services.mount(app, "jimbot", strategyRoutes(gatewayModel));
   services.mount(app, "jimbot", decisionRoutes);
   services.mount(app, "jimbot", trainingRoutes);
+  services.mount(app, "knowledge", knowledgeRoutes);
+  services.mount(app, "analytics", analyticsQueryRoutes);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -16,7 +16,10 @@ import { discordBusHandlers } from "./chat/discord/ask-handler";
 import { smsBusHandlers } from "./chat/twilio/sms-reply";
 import { voiceBusHandlers } from "./chat/twilio/voice-turns";
 import { socketTurnRunner } from "./chat/ws/socket-turn";
+import { analyticsBusHandlers } from "./jimbot/analytics/ingest";
+import { knowledgeBusHandlers } from "./jimbot/knowledge/bus-handlers";
 import { createQueueHandler } from "./platform/bus/consumer";
+import { mergeHandlerTables } from "./platform/bus/handlers";
 import type { Env } from "./platform/env";
 import { scheduled } from "./scheduled";
 import { createExecutionRuntime } from "./chainbot/executions/runtime";
@@ -32,14 +35,16 @@ socketTurns.provide(socketTurnRunner(gatewayModel));
 export default {
   fetch: app.fetch,
   queue: createQueueHandler({
-    handlers: {
-      ...botzBusHandlers,
-      ...smsBusHandlers(gatewayModel),
-      ...voiceBusHandlers(gatewayModel),
-      ...discordBusHandlers(gatewayModel),
-      ...advisorBusHandlers(gatewayModel),
-      ...trainingBusHandlers,
-    },
+    handlers: mergeHandlerTables(
+      botzBusHandlers,
+      smsBusHandlers(gatewayModel),
+      voiceBusHandlers(gatewayModel),
+      discordBusHandlers(gatewayModel),
+      advisorBusHandlers(gatewayModel),
+      trainingBusHandlers,
+      knowledgeBusHandlers,
+      analyticsBusHandlers,
+    ),
     ...busConsumerHooks,
   }),
   scheduled,

@@ -7,6 +7,7 @@ import { resourceCoordinator } from "../durable-objects/resource-coordinator-cli
 import { sweepRetention } from "./bus/retention";
 import { runDueJobs } from "./chat/scheduler/tick";
 import { gatewayModel } from "./gateway-model";
+import { sweepAnalytics } from "./jimbot/analytics/retention";
 import { pruneInferenceCache } from "./models/api/cache";
 import { breakerBoard } from "./platform/breaker/board";
 import { tickPartitions } from "./platform/bus/partition-client";
@@ -28,6 +29,7 @@ export async function scheduled(controller: ScheduledController, env: Env, ctx: 
     controller.scheduledTime,
     createLogger("chat.scheduler", env.LOG_LEVEL),
   );
+  const analytics = await sweepAnalytics(env, controller.scheduledTime);
   ctx.waitUntil(flushNow(env));
   log.info("tick", {
     cron: controller.cron,
@@ -39,5 +41,6 @@ export async function scheduled(controller: ScheduledController, env: Env, ctx: 
     retention,
     inference_cache: inferenceCache,
     chat_jobs: chatJobs,
+    analytics,
   });
 }

@@ -14,7 +14,8 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 /**
  * True when a 200's body is the answer this target should give: botplane's `content`, OpenAI's `choices`, an
  * edge command that ran (`command`), an Ollama NDJSON stream that reached its `done` object (`ollama`), a
- * decision that is not a fallback (`decision`), or any 200 at all (`any`).
+ * decision that is not a fallback (`decision`), a GraphQL answer with data and no errors (`graphql`),
+ * /healthz's `ok` (`healthz`), or any 200 at all (`any`).
  */
 function answered(kit, check, text) {
   if (check === "ollama") return kit.parseJson(text.trimEnd().split("\n").pop())?.done === true;
@@ -22,6 +23,8 @@ function answered(kit, check, text) {
   const b = kit.parseJson(text);
   // A decision service answer (or a decision backend's): an action, and through botplane not a fallback.
   if (check === "decision") return typeof b?.selected_action === "string" && !b?.fallback;
+  if (check === "healthz") return b?.status === "ok";
+  if (check === "graphql") return b?.data != null && b.errors === undefined;
   if (check === "content") return Array.isArray(b?.content) && typeof b.content[0]?.text === "string";
   if (check === "command") return b?.status === "succeeded";
   return typeof b?.choices?.[0]?.message?.content === "string";

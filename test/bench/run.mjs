@@ -27,6 +27,8 @@
 // measured time per target in tail@1/tail@50), BENCH_PORTKEY_DIR (a Portkey-AI/gateway checkout with its
 // dependencies: a same-run baseline in the tail scenarios; unset = skipped), BENCH_BUS_PARTITIONS ("1,8":
 // EVENT_BUS_PARTITIONS values to rerun publish-latency and publish-single@8 under, workerd restarted each time).
+// BENCH_JIMBOT_MS (6000: measured time of jimbot-graph@1, JokerSynergies on 10,000 entities beside /healthz),
+// BENCH_INGEST_EVENTS (5000 metrics events published for analytics-ingest, timed until ANALYTICS_DB holds them).
 //
 // Chat gateway scenarios (chat-bench.mjs): POST /chat turns/s and /ws message → first streamed token, with the
 // fake upstream answering at once (streamed when asked).
@@ -68,6 +70,17 @@ import { decisionBackends, decisionFigures, decisionPlan, decisionRows, decision
 import { startFakeUpstream } from "./fake-upstream.mjs";
 import { CHAT_GATEWAY_TOML, chatFigures, chatRows, chatSessionPlan, chatSummary, runChatLoad } from "./chat-bench.mjs";
 import { CHAINBOT_SCENARIOS, chainbotFailures, chainbotSummary, runChainbot } from "./chainbot-bench.mjs";
+import {
+  INGEST_SCENARIO,
+  JIMBOT_SCENARIOS,
+  jimbotFigures,
+  jimbotPlan,
+  jimbotRows,
+  jimbotSummary,
+  measureIngest,
+  probeGraph,
+  seedGraph,
+} from "./jimbot-bench.mjs";
 import { startProfile, summarizeProfile } from "./profile.mjs";
 import {
   configureGateway,
@@ -109,6 +122,9 @@ const GATEWAY_MS = Number(env.BENCH_GATEWAY_MS ?? 5000);
 const TAIL_MS = Number(env.BENCH_TAIL_MS ?? 8000);
 // Measured time per target in the interleaved edge scenarios (edge-commands@1, edge-inference@1), in 1 s slices.
 const EDGE_MS = Number(env.BENCH_EDGE_MS ?? 5000);
+// Measured time of the knowledge graph scenario (jimbot-graph@1, 1 s slices) and the analytics ingestion's size.
+const JIMBOT_MS = Number(env.BENCH_JIMBOT_MS ?? 6000);
+const INGEST_EVENTS = Number(env.BENCH_INGEST_EVENTS ?? 5000);
 // EVENT_BUS_PARTITIONS values to run publish→subscriber and single-event publish @8 under, side by side
 // ("" to skip); each value restarts workerd with the binding overridden, same storage.
 const BUS_PARTITIONS = (env.BENCH_BUS_PARTITIONS ?? "1,8")
@@ -124,6 +140,7 @@ const CLAIMERS = 50;
 
 const WORKER_ENTRY = join(ROOT, "workers", "index.ts");
 const MIGRATIONS_DIR = join(ROOT, "d1-migrations");
+const ANALYTICS_MIGRATIONS_DIR = join(ROOT, "analytics-migrations");
 const RESULTS_DIR = join(HERE, "results");
 
 // The static floor is inline: it is the cheapest possible Worker answer (what /healthz should cost).
@@ -381,15 +398,29 @@ async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl, 
   };
 }
 
-/** Applies d1-migrations/*.sql in name order, one batch per file, split on drizzle's breakpoint marker. */
+/**
+ * Applies d1-migrations/*.sql to DB and analytics-migrations/*.sql to ANALYTICS_DB, in name order, one batch
+ * per file, split on drizzle's breakpoint marker.
+ */
 async function applyMigrations(mf) {
-  if (!existsSync(MIGRATIONS_DIR)) return [];
-  const files = readdirSync(MIGRATIONS_DIR)
+  const applied = [];
+  for (const [dir, binding] of [
+    [MIGRATIONS_DIR, "DB"],
+    [ANALYTICS_MIGRATIONS_DIR, "ANALYTICS_DB"],
+  ]) {
+    applied.push(...(await applyMigrationsOf(mf, dir, binding)));
+  }
+  return applied;
+}
+
+async function applyMigrationsOf(mf, dir, binding) {
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir)
     .filter((f) => f.endsWith(".sql"))
     .sort();
-  const db = await mf.getD1Database("DB", "botplane");
+  const db = await mf.getD1Database(binding, "botplane");
   for (const f of files) {
-    const statements = readFileSync(join(MIGRATIONS_DIR, f), "utf8")
+    const statements = readFileSync(join(dir, f), "utf8")
       .split("--> statement-breakpoint")
       .map((s) => s.trim())
       .filter((s) => s.replace(/^--.*$/gm, "").trim().length > 0);
@@ -609,6 +640,7 @@ function printTable(report) {
   edgeRows(row, r);
   chatRows(row, r);
   decisionRows(row, r);
+  jimbotRows(row, r);
   const head = [
     "scenario",
     "req/s",
@@ -697,6 +729,7 @@ function printTable(report) {
   out.push(...chatSummary(report.chat));
   out.push(...decisionSummary(report.decisions));
   out.push(...chainbotSummary(r));
+  out.push(...jimbotSummary(report.jimbot));
   const saturated = Object.entries(r)
     .filter(([, s]) => s?.generator_cpu_pct > 85)
     .map(([n]) => n);
@@ -841,6 +874,8 @@ async function main() {
         ...chatSessionPlan(urls.botplane),
         ...decisionPlan(urls.botplane, upstream.origin, inferToken, GATEWAY_MS),
         ...CHAINBOT_SCENARIOS.map((name) => [name, urls.botplane, { chainbot: true }]),
+        ...JIMBOT_SCENARIOS.map((name) => [name, urls.botplane, { jimbot: true }]),
+        [INGEST_SCENARIO, urls.botplane, { ingest: true }],
         ...busPlan(urls.botplane, token, {
           latencyRate: LATENCY_RATE,
           latencyMs: LATENCY_MS,
@@ -872,6 +907,21 @@ async function main() {
         );
       } catch (err) {
         failures.push(`edge set-up failed: ${String(err?.message ?? err)}`);
+        log(failures.at(-1));
+      }
+    }
+    // The knowledge graph scenario's 10,000 entities, written into D1 before its load starts.
+    let jimbotScenarios = null;
+    if (selected.some(([, , extra]) => extra.jimbot)) {
+      try {
+        const seeded = await seedGraph(runtime.mf);
+        await probeGraph(urls.botplane, token);
+        log(`knowledge graph seeded: ${seeded.entities} entities, ${seeded.relations} relations`);
+        jimbotScenarios = Object.fromEntries(
+          jimbotPlan(urls.botplane, token, JIMBOT_MS).map(([name, , extra]) => [name, extra]),
+        );
+      } catch (err) {
+        failures.push(`knowledge graph set-up failed: ${String(err?.message ?? err)} ${String(err?.cause ?? "")}`);
         log(failures.at(-1));
       }
     }
@@ -916,6 +966,27 @@ async function main() {
           continue;
         }
         extra = edgeScenarios[name];
+      }
+      if (extra.jimbot) {
+        if (!jimbotScenarios) {
+          scenarios[name] = { error: "skipped: knowledge graph set-up failed" };
+          continue;
+        }
+        extra = jimbotScenarios[name];
+      }
+      if (extra.ingest) {
+        log(`running ${name} (${INGEST_EVENTS} events) ...`);
+        try {
+          await waitForQuiet(serverPids, QUIET_MS);
+          scenarios[name] = await measureIngest(urls.botplane, runtime.mf, token, INGEST_EVENTS, DRAIN_MS);
+          if (!scenarios[name].complete)
+            failures.push(`${name}: ${scenarios[name].ingested}/${INGEST_EVENTS} ingested in ${DRAIN_MS} ms`);
+          log(`${name}: ${scenarios[name].events_per_s} events/s (${scenarios[name].total_ms} ms)`);
+        } catch (err) {
+          scenarios[name] = { error: err.message };
+          failures.push(`${name}: ${err.message}`);
+        }
+        continue;
       }
       if (extra.partitions !== undefined) {
         if (extra.partitions !== partitionsInForce) {
@@ -1098,6 +1169,7 @@ async function main() {
       edge: edgeFigures(scenarios),
       chat: chatFigures(scenarios),
       decisions: decisionFigures(scenarios),
+      jimbot: jimbotFigures(scenarios),
       gateway: {
         config: gatewayConfig,
         upstream_chat_calls: upstream.counts.chat,

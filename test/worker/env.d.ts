@@ -2,6 +2,7 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("cloudflare:test").D1Migration[];
+    TEST_ANALYTICS_MIGRATIONS: import("cloudflare:test").D1Migration[];
     TEST_JWKS_PRIVATE_KEY: string;
     TEST_COLLECTOR_URL: string;
     TEST_FAKE_OLLAMA_URL: string;

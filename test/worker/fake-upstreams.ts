@@ -16,6 +16,7 @@
  *                                                   (knobs by token: fake-upstreams/discord.ts)
  *   decisions   `${origin}/decide/<knob>`        → POST a LearningDecisionRequest (JimBot decision backend;
  *                                                   knobs fast, slow[-MS], down, garbage: fake-upstreams/decisions.ts)
+ *   memgraph    `${origin}/memgraph/db/neo4j/tx/commit` → Neo4j's HTTP transaction API (fake-upstreams/memgraph.ts)
  * A path containing `//` is answered 404, so a double slash in a built URL fails loudly.
  *
  * Auth is checked the way the real APIs do: `Authorization: Bearer …` (openai, cloudflare), `x-api-key` +
@@ -67,6 +68,7 @@ import { sendJson } from "./fake-upstreams/behaviour.ts";
 import { handleDecide } from "./fake-upstreams/decisions.ts";
 import { handleChainbot } from "./fake-upstreams/chainbot.ts";
 import { handleDiscord } from "./fake-upstreams/discord.ts";
+import { handleMemgraph } from "./fake-upstreams/memgraph.ts";
 import { handleGoogle } from "./fake-upstreams/google.ts";
 import { handleOpenAI } from "./fake-upstreams/openai.ts";
 import { handleTwilio } from "./fake-upstreams/twilio.ts";
@@ -131,6 +133,7 @@ async function route(
   if (path.startsWith("/twilio/")) return handleTwilio(req.method ?? "GET", url, req.headers, form, res);
   if (path.startsWith("/chainbot/")) return handleChainbot(req.method ?? "GET", path, req.headers, body, res);
   if (path.startsWith("/discord/")) return handleDiscord(req.method ?? "GET", path, req.headers, body, res);
+  if (path.startsWith("/memgraph/")) return handleMemgraph(path, body, res);
   if (req.method === "GET" && /^\/openai\/.*\/models$/.test(path)) {
     return sendJson(res, 200, {
       object: "list",

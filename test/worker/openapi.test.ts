@@ -73,6 +73,23 @@ describe("GET /openapi.json", () => {
     for (const scope of Object.keys(SCOPES)) expect(doc.info.description).toContain(`\`${scope}\``);
   });
 
+  it("should document the JimBot knowledge graph and analytics routes with their bodies", async ({ expect }) => {
+    const doc = await json<Doc>(await call("/openapi.json"));
+    expect(doc.components.schemas).toHaveProperty("GraphQLRequest");
+    expect(doc.components.schemas).toHaveProperty("AnalyticsQuery");
+    expect(doc.paths["/graphql"]?.post?.requestBody?.content).toHaveProperty("application/json");
+    expect(Object.keys(doc.paths["/graphql"]?.post?.responses ?? {}).sort()).toEqual(
+      ["200", "400", "401", "403", "415", "429", "504"].sort(),
+    );
+    expect(Object.keys(doc.paths["/graphql"]?.get?.responses ?? {})).toContain("405");
+    expect(Object.keys(doc.paths["/api/v1/query"]?.post?.requestBody?.content ?? {})).toEqual([
+      "application/json",
+      "text/plain",
+    ]);
+    expect(doc.paths["/ws/knowledge"]?.get?.responses).toHaveProperty("101");
+    expect(doc.paths["/ws/metrics"]?.get?.responses).toHaveProperty("101");
+  });
+
   it("should mark every operation but the public ones as secured and document 401/403", async ({ expect }) => {
     const doc = await json<Doc>(await call("/openapi.json"));
     const open = PUBLIC_PATHS;

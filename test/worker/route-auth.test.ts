@@ -19,6 +19,8 @@ interface RouteCase {
   /** The answer to admin, called second, when it differs (e.g. a second register is an update). */
   throughAdmin?: Answer;
   bad?: { path?: string; body?: unknown; query?: string; field: string; code?: string };
+  /** A non-JSON content type the route refuses with 415 (default text/plain; a route may take text/plain SQL). */
+  nonJsonType?: string;
 }
 
 const BOT = "00000000-0000-5000-8000-000000000000";
@@ -168,6 +170,44 @@ const ROUTES: RouteCase[] = [
     through: 200,
     scope: "events:read",
     bad: { query: "?since=-1", field: "query.since" },
+  },
+  {
+    method: "POST",
+    path: "/graphql",
+    through: 200,
+    scope: "knowledge:read",
+    body: { query: "{ entities(first: 1) { name } }" },
+    bad: { body: { query: "" }, field: "body.query" },
+  },
+  {
+    method: "GET",
+    path: "/graphql?query=%7B%20entities(first%3A%201)%20%7B%20name%20%7D%20%7D",
+    through: 200,
+    scope: "knowledge:read",
+    bad: { path: "/graphql", query: "?query=", field: "query.query" },
+  },
+  {
+    method: "GET",
+    path: "/ws/knowledge",
+    through: 200,
+    scope: "knowledge:read",
+    bad: { query: "?since=-1", field: "query.since" },
+  },
+  {
+    method: "GET",
+    path: "/ws/metrics",
+    through: 200,
+    scope: "metrics:read",
+    bad: { query: "?since=-1", field: "query.since" },
+  },
+  {
+    method: "POST",
+    path: "/api/v1/query",
+    through: 200,
+    scope: "metrics:read",
+    body: { sql: "SELECT count(*) AS n FROM analytics_events" },
+    bad: { body: { sql: "" }, field: "body.sql" },
+    nonJsonType: "application/xml",
   },
   {
     method: "POST",
@@ -874,7 +914,7 @@ describe("protected routes", () => {
             method: route.method,
             body: "a=b",
             token: auth,
-            headers: { "content-type": "text/plain" },
+            headers: { "content-type": route.nonJsonType ?? "text/plain" },
           });
           expect(wrongType.status).toBe(415);
           expect((await json<{ error: { code: string } }>(wrongType)).error.code).toBe("unsupported_media_type");
@@ -899,6 +939,7 @@ describe("protected routes", () => {
             .replace(`/v1/admin/api-keys/${ITEM}`, "/v1/admin/api-keys/{id}")
             .replace(`/api/v1/resources/requests/${ITEM}`, "/api/v1/resources/requests/{request_id}")
             .replace(`/api/v1/events/${ITEM}`, "/api/v1/events/{event_id}")
+            .replace(/^\/graphql\?.*$/, "/graphql")
             .replace(`/api/v1/dead-letters/${ITEM}/replay`, "/api/v1/dead-letters/{id}/replay")
             .replace(`/inferences/${ITEM}`, "/inferences/{inference_id}")
             .replace(`/episodes/${ITEM}`, "/episodes/{episode_id}")

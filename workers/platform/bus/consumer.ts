@@ -14,7 +14,7 @@ import { busEventSchema, type BusEvent } from "./envelope";
 import { announceFailures } from "./failure-events";
 import type { ErrorEventInput } from "./error-event";
 import { backoffSeconds, BUS_QUEUE, runHandlers, type RunOutcome } from "./handler-run";
-import type { HandlerTable } from "./handlers";
+import { handlersFor, type HandlerTable } from "./handlers";
 import { appliedPairs, clearFailure, lastFailure } from "./ledger";
 import { Settlements } from "./settlement";
 
@@ -90,7 +90,7 @@ async function consumeBus(batch: MessageBatch<unknown>, env: Env, ctx: Execution
   // Events sharing a correlation_id run their handlers in message order; different ones in parallel.
   const chains = new Map<string, Promise<void>>();
   for (const item of valid) {
-    const handlers = hooks.handlers[item.event.type] ?? [];
+    const handlers = handlersFor(hooks.handlers, item.event.type);
     const previous = chains.get(item.event.correlation_id) ?? Promise.resolve();
     const input = { ...item, handlers, applied, resolve: hooks.resolve };
     chains.set(

@@ -7,6 +7,7 @@ import type { Env } from "../env";
 import type { Logger } from "../logger";
 import type { BusEvent } from "./envelope";
 import { applyOnce } from "./ledger";
+import { subjectMatches } from "./subjects";
 
 export interface HandlerContext {
   /** `<event_id>:<handler>`: pass it to a Durable Object, which records it in the same transaction as the effect. */
@@ -21,7 +22,24 @@ export interface BusHandler {
   run: (event: BusEvent, env: Env, log: Logger, ctx: HandlerContext) => Promise<void>;
 }
 
+/** Keyed by subject, or by a NATS pattern (`metrics.*`, `metrics.>`) for a handler of a whole subject space. */
 export type HandlerTable = Readonly<Record<string, readonly BusHandler[]>>;
+
+/** Joins handler tables; handlers of one subject key from several tables all run (a spread would keep the last). */
+export function mergeHandlerTables(...tables: HandlerTable[]): HandlerTable {
+  const out: Record<string, BusHandler[]> = {};
+  for (const table of tables) for (const [key, handlers] of Object.entries(table)) (out[key] ??= []).push(...handlers);
+  return out;
+}
+
+/** The handlers for one subject: those keyed by it exactly, then those whose pattern matches it. */
+export function handlersFor(table: HandlerTable, subject: string): readonly BusHandler[] {
+  const exact = table[subject] ?? [];
+  const matched = Object.entries(table)
+    .filter(([key]) => key !== subject && /(^|\.)[*>](\.|$)/.test(key) && subjectMatches(key, subject))
+    .flatMap(([, handlers]) => handlers);
+  return matched.length ? [...exact, ...matched] : exact;
+}
 
 /** Thrown by a handler when retrying cannot help (e.g. a payload that fails validation). */
 export class PermanentError extends Error {

@@ -639,3 +639,42 @@ export const modelMetrics = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.modelId, t.name] })],
 );
+
+/**
+ * The knowledge graph's nodes (seed 002 "Knowledge Graph Interface", Memgraph's place): one row per
+ * (type, name), its id `type/name` so a relation can name both ends without a lookup.
+ */
+export const kgEntities = sqliteTable(
+  "kg_entities",
+  {
+    id: text("id").primaryKey(),
+    type: text("type").notNull(),
+    name: text("name").notNull(),
+    properties: text("properties", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("kg_entities_type_name").on(t.type, t.name)],
+);
+
+/** The knowledge graph's edges: one per (source, type, target); a synergy is type `SYNERGY`. */
+export const kgRelations = sqliteTable(
+  "kg_relations",
+  {
+    id: text("id").primaryKey(),
+    sourceId: text("source_id").notNull(),
+    targetId: text("target_id").notNull(),
+    type: text("type").notNull(),
+    strength: real("strength"),
+    conditions: text("conditions", { mode: "json" }).$type<string[]>().notNull(),
+    properties: text("properties", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("kg_relations_source").on(t.sourceId, t.type), index("kg_relations_target").on(t.targetId, t.type)],
+);
+
+/** Every KnowledgeUpdate applied, by its update_id: a repeat (mutation or bus) gets the first UpdateResponse back. */
+export const kgUpdates = sqliteTable("kg_updates", {
+  updateId: text("update_id").primaryKey(),
+  response: text("response", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  appliedAt: integer("applied_at").notNull(),
+});

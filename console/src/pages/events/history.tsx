@@ -2,6 +2,7 @@
  * Event history by time, subject/type and source with cursor paging; one event's whole body; a throughput
  * plot of the page shown (events per minute).
  */
+import { useLocation } from "preact-iso";
 import { useState } from "preact/hooks";
 import { api, must } from "../../api/client";
 import { ErrorNote, Json, Pager, Section } from "../../ui/parts";
@@ -12,6 +13,9 @@ import { href } from "../page";
 import { Tabs } from "./tabs";
 
 export function History() {
+  // ?correlation_id= comes from an event's page: the events that share its correlation.
+  const { query } = useLocation();
+  const correlation = query.correlation_id ?? "";
   const [subject, setSubject] = useState("");
   const [source, setSource] = useState("");
   const [from, setFrom] = useState("");
@@ -24,6 +28,7 @@ export function History() {
             query: {
               subject: subject ? [subject] : undefined,
               source: source || undefined,
+              correlation_id: correlation || undefined,
               from: from ? new Date(from).toISOString() : undefined,
               cursor: cursor ?? undefined,
               limit: 100,
@@ -32,7 +37,7 @@ export function History() {
           },
         }),
       ),
-    [subject, source, from, cursor],
+    [subject, source, from, correlation, cursor],
   );
   const perMinute = new Map<number, number>();
   for (const e of page.data?.events ?? []) {
@@ -44,7 +49,7 @@ export function History() {
     <>
       <h1>Events</h1>
       <Tabs />
-      <Section title="History" id="history">
+      <Section title={correlation ? `History of correlation ${correlation}` : "History"} id="history">
         <form class="filters" onSubmit={(e) => e.preventDefault()}>
           <label>
             Subject or type
@@ -106,7 +111,7 @@ export function OneEvent(props: { id?: string }) {
         <Section title={event.data.type}>
           <p>
             Correlation:{" "}
-            <a href={href(`events/history`)} title="filter history by this correlation id">
+            <a href={`${href("events/history")}?correlation_id=${encodeURIComponent(event.data.correlation_id ?? "")}`}>
               <code>{event.data.correlation_id}</code>
             </a>
           </p>

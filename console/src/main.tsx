@@ -43,14 +43,21 @@ function Nav() {
   );
 }
 
+/** The system's scheme until the operator picks one; the pick is remembered (it is not a secret). */
 function Theme() {
-  const [dark, setDark] = useState(() => localStorage.getItem("botplane.theme") === "dark");
+  const [dark, setDark] = useState(() => {
+    const stored = localStorage.getItem("botplane.theme");
+    return stored ? stored === "dark" : matchMedia("(prefers-color-scheme: dark)").matches;
+  });
   useEffect(() => {
     document.documentElement.dataset.theme = dark ? "dark" : "light";
-    localStorage.setItem("botplane.theme", dark ? "dark" : "light");
   }, [dark]);
+  function toggle() {
+    localStorage.setItem("botplane.theme", dark ? "light" : "dark");
+    setDark(!dark);
+  }
   return (
-    <button type="button" class="ghost" aria-pressed={dark} onClick={() => setDark(!dark)}>
+    <button type="button" class="ghost" aria-pressed={dark} onClick={toggle}>
       {dark ? "Light" : "Dark"}
     </button>
   );

@@ -18,7 +18,10 @@ const FLAGS = [
 export interface ConsoleBrowser {
   browser: Browser;
   /** A new tab in its own context (own sessionStorage), with its errors collected into `errors`. */
-  open(viewport?: { width: number; height: number }): Promise<{ page: Page; context: BrowserContext }>;
+  open(options?: {
+    viewport?: { width: number; height: number };
+    colorScheme?: "light" | "dark";
+  }): Promise<{ page: Page; context: BrowserContext }>;
   errors: string[];
   close(): Promise<void>;
 }
@@ -33,8 +36,8 @@ export async function launchBrowser(): Promise<ConsoleBrowser> {
   return {
     browser,
     errors,
-    async open(viewport = { width: 1280, height: 900 }) {
-      const context = await browser.newContext({ viewport });
+    async open({ viewport = { width: 1280, height: 900 }, colorScheme = "light" } = {}) {
+      const context = await browser.newContext({ viewport, colorScheme });
       const page = await context.newPage();
       page.on("console", (m) => {
         if (m.type() === "error") errors.push(`${page.url()}: ${m.text()}`);

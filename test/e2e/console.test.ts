@@ -133,6 +133,33 @@ describe("operator console", () => {
     await shot(page, "devices");
   });
 
+  it("should show a workflow's validation issue at the step it names", async () => {
+    await page.goto(`${server.origin}/console/workflows`);
+    const editor = page.getByRole("form", { name: "workflow editor" });
+    await editor.getByLabel("Definition (JSON)").fill(
+      JSON.stringify({
+        name: "bad",
+        steps: [
+          { id: "ok", type: "transform", output: { a: "1" } },
+          { id: "check", type: "condition", expression: "${input.x} > 1", true_steps: ["nope"] },
+        ],
+      }),
+    );
+    await editor.getByRole("button", { name: "Create workflow" }).click();
+    const flagged = editor.locator("li.step-error");
+    await flagged.first().waitFor();
+    expect(await flagged.count()).toBe(1);
+    expect(await flagged.getAttribute("data-step")).toBe("1");
+    expect(await flagged.textContent()).toContain("unknown step 'nope'");
+    // Chromium logs every non-2xx fetch as a console error: this 400 is the one the test asked for, so it is
+    // taken off the list (exactly one) and every other page must still log none.
+    const asked = (e: string) => /\/console\/workflows: .*status of 400/.test(e);
+    await expect.poll(() => browser.errors.filter(asked).length).toBe(1);
+    const expected = browser.errors.filter(asked);
+    browser.errors.splice(browser.errors.indexOf(expected[0] ?? ""), 1);
+    await shot(page, "workflows");
+  });
+
   it("should show an event published through the API in the live tail within a second", async () => {
     await page.goto(`${server.origin}/console/events`);
     await page.getByText("● live").waitFor();
@@ -211,11 +238,13 @@ describe("operator console", () => {
     await refused.body?.cancel();
   });
 
-  it("should hide admin actions from a read-only principal while the API still refuses them", async () => {
+  it("should hide admin actions from a read-only principal (on a dark phone) while the API still refuses them", async () => {
     const reader = await mintToken("ops-reader", ["botz:read", "workitems:read", "events:read"]);
-    const { page: p, context } = await browser.open({ width: 390, height: 844 });
+    const { page: p, context } = await browser.open({ viewport: { width: 390, height: 844 }, colorScheme: "dark" });
     try {
       await signIn(p, reader);
+      // A phone in dark mode: the console follows the system's scheme.
+      expect(await p.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
       const nav = p.getByRole("navigation", { name: "pages" });
       expect(await nav.getByRole("link").allTextContents()).toEqual(["Overview", "Fleet", "Events"]);
       await p.goto(`${server.origin}/console/admin`);

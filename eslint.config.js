@@ -34,6 +34,8 @@ export default defineConfig(
       "worker-configuration.d.ts",
       "test/bench/results/",
       "edge-agent/dist/",
+      "console/dist/",
+      "console/src/api/openapi.d.ts",
     ],
   },
   js.configs.recommended,

@@ -3,6 +3,7 @@
  * onError and a notFound that knows 405 from 404.
  */
 import { apiKeyRoutes } from "./admin/api-key-routes";
+import { consoleRoutes } from "./console/routes";
 import { gatewayModel } from "./gateway-model";
 import { chatConfigHealthCheck } from "./chat/config";
 import { chatLimitsHealthCheck } from "./chat/limits/config";
@@ -47,6 +48,7 @@ import { openAiRoutes } from "./models/api/openai-routes";
 import { modelConfigRoutes } from "./models/config/routes";
 import { providerGauges } from "./models/router";
 import { SCOPES } from "./platform/auth/scopes";
+import { whoamiRoutes } from "./platform/auth/whoami-routes";
 import { configHealthCheck } from "./platform/config";
 import { breakerGauges } from "./platform/breaker/gauges";
 import { handleError } from "./platform/errors";
@@ -87,6 +89,8 @@ export function createApp() {
     "/",
     metricsRoutes([botzGauges, resourceGauges, breakerGauges, providerGauges(configuredProviders), edgeDeviceGauges]),
   );
+  app.route("/", whoamiRoutes);
+  app.route("/", consoleRoutes);
   services.mount(app, "botz", instanceRoutes);
   services.mount(app, "botz", workItemRoutes);
   services.mount(app, "botz", statsRoutes);

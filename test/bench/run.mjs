@@ -67,6 +67,7 @@ import {
   setUpEdge,
 } from "./edge-bench.mjs";
 import { decisionBackends, decisionFigures, decisionPlan, decisionRows, decisionSummary } from "./decision-bench.mjs";
+import { CONSOLE_SCENARIO, consoleBench, printConsoleTable } from "./console-bench.mjs";
 import { startFakeUpstream } from "./fake-upstream.mjs";
 import { CHAT_GATEWAY_TOML, chatFigures, chatRows, chatSessionPlan, chatSummary, runChatLoad } from "./chat-bench.mjs";
 import { CHAINBOT_SCENARIOS, chainbotFailures, chainbotSummary, runChainbot } from "./chainbot-bench.mjs";
@@ -1201,8 +1202,19 @@ async function main() {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
+// The console's first load runs after the rest (or alone: BENCH_ONLY=console-first-load); its own servers.
+const only = process.env.BENCH_ONLY ? new Set(process.env.BENCH_ONLY.split(",").map((x) => x.trim())) : null;
+const wantsRest = !only || [...only].some((s) => s !== CONSOLE_SCENARIO);
+const wantsConsole = !only || only.has(CONSOLE_SCENARIO);
+async function runConsole() {
+  const figures = await consoleBench();
+  printConsoleTable(figures);
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  writeFileSync(join(RESULTS_DIR, "console.json"), JSON.stringify(figures, null, 2) + "\n");
+  return 0;
+}
+(wantsRest ? main() : Promise.resolve(0)).then(
+  async (code) => process.exit(wantsConsole ? Math.max(code, await runConsole()) : code),
   (err) => {
     process.stderr.write(`[bench] fatal: ${err?.stack ?? err}\n`);
     process.exit(1);

@@ -817,6 +817,8 @@ const ROUTES: RouteCase[] = [
 
 /** Not Bearer-authenticated: /discord/interactions is verified by Discord's Ed25519 signature instead. */
 const PUBLIC = ["GET /healthz", "GET /health", "GET /openapi.json", "POST /discord/interactions"];
+/** Any valid credential, whatever its scopes (the caller describing itself): whoami.test.ts covers its 401s. */
+const ANY_PRINCIPAL = ["GET /api/v1/whoami"];
 /** Twilio webhooks: authenticated by X-Twilio-Signature, not a Bearer token (403 unsigned, tested below). */
 const SIGNED_WEBHOOKS = [
   "POST /sms/inbound",
@@ -930,6 +932,7 @@ describe("protected routes", () => {
     );
     const tested = new Set([
       ...PUBLIC,
+      ...ANY_PRINCIPAL,
       ...SIGNED_WEBHOOKS,
       ...ROUTES.map(
         (r) =>

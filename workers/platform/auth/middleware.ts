@@ -42,19 +42,34 @@ function carriedCredential(c: Context<AppEnv>, carriers: readonly TokenCarrier[]
   return null;
 }
 
+async function principalOf(c: Context<AppEnv>, carriers: readonly TokenCarrier[]): Promise<Principal> {
+  const credential =
+    credentialOf(c.req.header("authorization"), c.req.header("x-api-key")) ?? carriedCredential(c, carriers);
+  if (!credential) {
+    throw new AppError(401, "unauthorized", "missing credentials: send a Bearer token or x-api-key", undefined, {
+      "WWW-Authenticate": "Bearer",
+    });
+  }
+  return isApiKey(credential)
+    ? await principalFromApiKey(c.env, credential, (work) => c.executionCtx.waitUntil(work))
+    : await principalFromJwt(credential, c.env);
+}
+
+/**
+ * Any valid credential, whatever its scopes: only for routes about the caller itself (`GET /api/v1/whoami`),
+ * which every principal may ask so a client can learn what it is allowed to do.
+ */
+export function requireAuthentication(): MiddlewareHandler<AppEnv> {
+  return async function requireAuthenticationMiddleware(c, next) {
+    c.set("principal", await principalOf(c, []));
+    await next();
+  };
+}
+
 export function requireScope(scope: Scope, options: RequireScopeOptions = {}): MiddlewareHandler<AppEnv> {
   const carriers = options.tokenCarriers ?? [];
   return async function requireScopeMiddleware(c, next) {
-    const credential =
-      credentialOf(c.req.header("authorization"), c.req.header("x-api-key")) ?? carriedCredential(c, carriers);
-    if (!credential) {
-      throw new AppError(401, "unauthorized", "missing credentials: send a Bearer token or x-api-key", undefined, {
-        "WWW-Authenticate": "Bearer",
-      });
-    }
-    const principal: Principal = isApiKey(credential)
-      ? await principalFromApiKey(c.env, credential, (work) => c.executionCtx.waitUntil(work))
-      : await principalFromJwt(credential, c.env);
+    const principal = await principalOf(c, carriers);
     if (!grants(principal.scopes, scope)) {
       throw new AppError(403, "forbidden", `missing scope '${scope}'`, { required: scope });
     }

@@ -143,30 +143,6 @@ export interface ExecutionRuntime {
 
 export const executionRuntime = providedSlot<ExecutionRuntime>("the ChainBot execution runtime");
 
-/** An agent_task as a spawned agent would take it. */
-export interface AgentTaskRequest {
-  agentId?: string | undefined;
-  agentType?: string | undefined;
-  task: string;
-  input: Record<string, unknown>;
-  config: Record<string, unknown>;
-  executionId: string;
-  stepKey: string;
-  attempt: number;
-  signal: AbortSignal;
-}
-
-/**
- * The seam for "run on a spawned agent": the agents registry provides it (`spawnedAgents`); until then, or
- * when it answers `handled: false` (no agent of that type is spawned), the task runs on an ephemeral agent:
- * straight to the model gateway with the agent type's config. A step naming an `agent_id` needs it.
- */
-export interface SpawnedAgentRunner {
-  runTask(env: Env, request: AgentTaskRequest): Promise<{ handled: false } | { handled: true; output: unknown }>;
-}
-
-export const spawnedAgents = providedSlot<SpawnedAgentRunner>("the ChainBot spawned-agent runner");
-
 /** A step transition as live sockets and the bus see it. */
 export interface StepTransition {
   execution_id: string;

@@ -8,20 +8,10 @@ import { agentRegistry } from "../../../durable-objects/agent-registry-client";
 import type { AnswerTask } from "../../../durable-objects/entanglement-contract";
 import type { GatewayModel } from "../../platform/model-port";
 import { maskString } from "../audit/mask";
+import { agentSystemPrompt } from "../agents/prompts";
 import { AssistantConfigSchema } from "../agents/schemas";
 
 const MAX_ERROR_CHARS = 500;
-
-function systemPrompt(config: ReturnType<typeof AssistantConfigSchema.parse>): string {
-  const lines = [
-    `You are "${config.name}", a ChainBot assistant agent working with other agents in an entanglement.`,
-    `Personality: ${config.personality}`,
-    `Response style: ${config.response_style}`,
-  ];
-  if (config.knowledge_base.length > 0) lines.push("Knowledge base:", ...config.knowledge_base.map((k) => `- ${k}`));
-  lines.push("Answer the task you are given.");
-  return lines.join("\n");
-}
 
 function failure(reason: string): { ok: false; error: string } {
   return { ok: false, error: maskString(reason).slice(0, MAX_ERROR_CHARS) };
@@ -37,7 +27,7 @@ export function assistantAnswerer(model: GatewayModel): AnswerTask {
       if (!config.success) return failure(`agent ${task.agent_id} has no usable assistant config`);
       const reply = await model.complete(env, deferrer, {
         functionName: config.data.function_name,
-        system: systemPrompt(config.data),
+        system: `${agentSystemPrompt(begun.agent)}\nAnswer the task you are given, working with the other agents of your entanglement.`,
         messages: [{ role: "user", content: [{ type: "text", text: task.content }] }],
         maxTokens: config.data.max_tokens,
         workspace: "chainbot",

@@ -9,7 +9,7 @@
  * with its credentials and the step's idempotency key, and the JSON it answers is the output.
  */
 import { agentRegistry } from "../../../durable-objects/agent-registry-client";
-import type { Agent, AgentType } from "../../../durable-objects/agent-registry-model";
+import type { Agent } from "../../../durable-objects/agent-registry-model";
 import type { Env } from "../../platform/env";
 import type { GatewayModel } from "../../platform/model-port";
 import { maskString } from "../audit/mask";
@@ -59,7 +59,7 @@ async function takeAgent(env: Env, step: Extract<Step, { type: "agent_task" }>):
     if (!begun.ok) throw new ExecError("agent_unavailable", `agent '${step.agent_id}': ${begun.message}`, false);
     return begun.agent;
   }
-  return registry.claimIdle((step.agent_type ?? "assistant") as AgentType);
+  return registry.claimIdle(step.agent_type ?? "assistant");
 }
 
 async function askModel(env: Env, model: GatewayModel, at: LeafCall, fn: string, system: string, t: Task) {

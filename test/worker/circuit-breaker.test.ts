@@ -146,13 +146,15 @@ describe("circuit breaker policies", () => {
   });
 
   it("should open claude_advisor after 3 failures for 60 s and memgraph after 10 for 15 s", ({ expect }) => {
-    const claude = policyFor(env, "claude_advisor");
+    // The seed's policies, without the test pool's own overrides (the Memgraph mirror test lowers memgraph's).
+    const seed = { ...env, CIRCUIT_BREAKER_OVERRIDES: "" };
+    const claude = policyFor(seed, "claude_advisor");
     const advisor = failTimes(initialState(), claude, 3, 0);
     expect(advisor.state).toBe("open");
     expect(admit(advisor, claude, 59_999).admission.allowed).toBe(false);
     expect(admit(advisor, claude, 60_000).admission.allowed).toBe(true);
 
-    const graph = policyFor(env, "memgraph");
+    const graph = policyFor(seed, "memgraph");
     expect(failTimes(initialState(), graph, 9, 0).state).toBe("closed");
     const opened = failTimes(initialState(), graph, 10, 0);
     expect(opened.state).toBe("open");

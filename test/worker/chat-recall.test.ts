@@ -6,7 +6,8 @@
  */
 import { env } from "cloudflare:workers";
 import { describe, it, vi } from "vitest";
-import { cosine, recallSection } from "../../workers/chat/recall/recall";
+import { recallSection } from "../../workers/chat/recall/recall";
+import { cosineSimilarity as cosine } from "../../workers/platform/vectors";
 import { ADMIN, call, json, uniqueId } from "./helpers";
 import { founderToken } from "./chat-support";
 

@@ -10,6 +10,7 @@ import {
   type Parsed,
   parseDurationMs,
   parsePositiveInt,
+  readVar,
 } from "../platform/var-parsers";
 
 export interface ChatVars {
@@ -42,11 +43,7 @@ function read<T>(
   shown: string,
   parse: (t: string) => Parsed<T>,
 ): T {
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const parsed = parse(raw);
-  if (parsed.ok) return parsed.value;
-  problems.push({ name, value: raw, message: parsed.message, fallback: shown });
-  return fallback;
+  return readVar(problems, name, raw, fallback, parse, shown);
 }
 
 export function chatConfig(vars: ChatVars): ChatConfig {

@@ -7,7 +7,14 @@
  */
 import { breakerConfigProblem } from "./breaker/policy";
 import { createLogger, type LogLevel } from "./logger";
-import { type ConfigProblem, logProblemsOnce, type Parsed, parseDurationMs, parsePositiveInt } from "./var-parsers";
+import {
+  type ConfigProblem,
+  logProblemsOnce,
+  type Parsed,
+  parseDurationMs,
+  parsePositiveInt,
+  readVar,
+} from "./var-parsers";
 
 export type { ConfigProblem };
 
@@ -109,12 +116,7 @@ class Reader {
   constructor(private readonly vars: ConfigVars) {}
 
   read<T>(name: VarName, fallback: T, parse: (text: string) => Parsed<T>, shown: string = String(fallback)): T {
-    const raw = this.vars[name];
-    if (raw === undefined || raw.trim() === "") return fallback;
-    const parsed = parse(raw);
-    if (parsed.ok) return parsed.value;
-    this.problems.push({ name, value: raw, message: parsed.message, fallback: shown });
-    return fallback;
+    return readVar(this.problems, name, this.vars[name], fallback, parse, shown);
   }
 
   int(name: VarName, fallback: number, max?: number): number {

@@ -40,6 +40,25 @@ export interface ConfigProblem {
   fallback: string;
 }
 
+/**
+ * The one way a var is read: unset or blank → the default; set and parsed → its value; set but unusable → the
+ * default, with a problem (name, value, why, the default shown as documented) for the log and /health.
+ */
+export function readVar<T>(
+  problems: ConfigProblem[],
+  name: string,
+  raw: string | undefined,
+  fallback: T,
+  parse: (text: string) => Parsed<T>,
+  shown: string = String(fallback),
+): T {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const parsed = parse(raw);
+  if (parsed.ok) return parsed.value;
+  problems.push({ name, value: raw, message: parsed.message, fallback: shown });
+  return fallback;
+}
+
 const logged = new Set<string>();
 
 /** Logs each distinct problem once per isolate, however often the config is read. */

@@ -7,7 +7,13 @@ import type { BucketLimits } from "../../platform/rate-limit/limits";
 import { MAX_BURST, MAX_CAPACITY, refillPerHour } from "../../platform/rate-limit/schemas";
 import { describeProblems } from "../../platform/config";
 import { createLogger } from "../../platform/logger";
-import { type ConfigProblem, logProblemsOnce, type Parsed, parsePositiveInt } from "../../platform/var-parsers";
+import {
+  type ConfigProblem,
+  logProblemsOnce,
+  type Parsed,
+  parsePositiveInt,
+  readVar,
+} from "../../platform/var-parsers";
 import { SURFACES, type Surface } from "../surfaces";
 
 export interface LimitVars {
@@ -89,14 +95,8 @@ export function limitsConfig(vars: LimitVars): LimitsConfig {
   const hit = cache.get(vars);
   if (hit) return hit;
   const problems: ConfigProblem[] = [];
-  function read<T>(name: keyof LimitVars, fallback: T, shown: string, parse: (t: string) => Parsed<T>): T {
-    const raw = vars[name];
-    if (raw === undefined || raw.trim() === "") return fallback;
-    const parsed = parse(raw);
-    if (parsed.ok) return parsed.value;
-    problems.push({ name, value: raw, message: parsed.message, fallback: shown });
-    return fallback;
-  }
+  const read = <T>(name: keyof LimitVars, fallback: T, shown: string, parse: (t: string) => Parsed<T>): T =>
+    readVar(problems, name, vars[name], fallback, parse, shown);
   const config: LimitsConfig = {
     rateLimits: read("CHAT_RATE_LIMITS", DEFAULT_RATE_LIMITS, DEFAULT_RATE_LIMITS_TEXT, (t) =>
       parseRateLimits(t, DEFAULT_RATE_LIMITS),

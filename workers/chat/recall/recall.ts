@@ -13,6 +13,7 @@ import type { Env } from "../../platform/env";
 import type { Logger } from "../../platform/logger";
 import type { Deferrer, GatewayModel } from "../../platform/model-port";
 import { limitsConfig } from "../limits/config";
+import { cosineSimilarity } from "../../platform/vectors";
 
 /** Characters of a turn kept and embedded: a recalled turn is context, not a transcript. */
 export const RECALL_TEXT_MAX = 1_000;
@@ -41,21 +42,6 @@ type RecallEnv = Env & { CHAT_RECALL_INDEX?: Vectorize | undefined };
 
 const indexOf = (env: Env) => (env as RecallEnv).CHAT_RECALL_INDEX;
 const scopeKey = (s: RecallScope) => `${s.namespace}:${s.workspaceId}`;
-
-export function cosine(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length || a.length === 0) return 0;
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i += 1) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
-}
 
 async function embed(deps: RecallDeps, text: string, what: string): Promise<number[] | null> {
   if (!deps.model.embed) return null;
@@ -103,7 +89,7 @@ export async function recall(deps: RecallDeps, scope: RecallScope, message: stri
       .orderBy(desc(chatRecallVectors.createdAt))
       .limit(RECALL_SCAN_LIMIT);
     return rows
-      .map((r) => ({ text: r.text, score: cosine(vector, r.embedding) }))
+      .map((r) => ({ text: r.text, score: cosineSimilarity(vector, r.embedding) }))
       .filter((r) => r.score >= threshold)
       .sort((a, b) => b.score - a.score)
       .slice(0, topK);

@@ -5,7 +5,7 @@
  */
 import type { Env } from "../../platform/env";
 import { createLogger } from "../../platform/logger";
-import { type ConfigProblem, logProblemsOnce, parseDurationMs } from "../../platform/var-parsers";
+import { type ConfigProblem, logProblemsOnce, type Parsed, parseDurationMs, readVar } from "../../platform/var-parsers";
 import { MAX_STRATEGY_TIMEOUT_MS } from "./schemas";
 
 export interface AdvisorSettings {
@@ -19,16 +19,11 @@ export const ADVISOR_COMPONENT = "claude_advisor";
 const DEFAULT_CACHE_TTL_MS = 3_600_000;
 
 function duration(name: string, raw: string | undefined, fallback: number, max: number, problems: ConfigProblem[]) {
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const parsed = parseDurationMs(raw);
-  if (parsed.ok && parsed.value <= max) return parsed.value;
-  problems.push({
-    name,
-    value: raw,
-    message: parsed.ok ? `must be at most ${max} ms` : parsed.message,
-    fallback: `${fallback} ms`,
-  });
-  return fallback;
+  const parse = (text: string): Parsed<number> => {
+    const parsed = parseDurationMs(text);
+    return parsed.ok && parsed.value > max ? { ok: false, message: `must be at most ${max} ms` } : parsed;
+  };
+  return readVar(problems, name, raw, fallback, parse, `${fallback} ms`);
 }
 
 export function readAdvisorSettings(env: Env): AdvisorSettings {

@@ -8,7 +8,13 @@
 import { z } from "zod";
 import type { Env } from "../../platform/env";
 import { createLogger } from "../../platform/logger";
-import { type ConfigProblem, logProblemsOnce, parseDurationMs, parsePositiveInt } from "../../platform/var-parsers";
+import {
+  type ConfigProblem,
+  logProblemsOnce,
+  parseDurationMs,
+  parsePositiveInt,
+  readVar,
+} from "../../platform/var-parsers";
 
 export interface DecisionSettings {
   backends: ReadonlyMap<string, string>;
@@ -53,25 +59,21 @@ export function readDecisionSettings(env: Env): DecisionSettings {
     .join("\u0000");
   if (cached?.key === key) return cached.settings;
   const problems: ConfigProblem[] = [];
-  let deadlineMs = DEFAULT_DEADLINE_MS;
-  if (env.DECISION_DEADLINE.trim() !== "") {
-    const d = parseDurationMs(env.DECISION_DEADLINE);
-    if (d.ok) deadlineMs = d.value;
-    else
-      problems.push({ name: "DECISION_DEADLINE", value: env.DECISION_DEADLINE, message: d.message, fallback: "80ms" });
-  }
-  let maxConcurrent = DEFAULT_MAX_CONCURRENT;
-  if (env.MAX_CONCURRENT_DECISIONS.trim() !== "") {
-    const n = parsePositiveInt(env.MAX_CONCURRENT_DECISIONS, 1_000_000);
-    if (n.ok) maxConcurrent = n.value;
-    else
-      problems.push({
-        name: "MAX_CONCURRENT_DECISIONS",
-        value: env.MAX_CONCURRENT_DECISIONS,
-        message: n.message,
-        fallback: "1000",
-      });
-  }
+  const deadlineMs = readVar(
+    problems,
+    "DECISION_DEADLINE",
+    env.DECISION_DEADLINE,
+    DEFAULT_DEADLINE_MS,
+    (t) => parseDurationMs(t),
+    "80ms",
+  );
+  const maxConcurrent = readVar(
+    problems,
+    "MAX_CONCURRENT_DECISIONS",
+    env.MAX_CONCURRENT_DECISIONS,
+    DEFAULT_MAX_CONCURRENT,
+    (t) => parsePositiveInt(t, 1_000_000),
+  );
   const settings: DecisionSettings = {
     backends: parseBackends(env.DECISION_BACKENDS, problems),
     deadlineMs,

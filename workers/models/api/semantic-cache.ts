@@ -16,6 +16,7 @@ import { executeEmbed } from "../router";
 import type { ChatMessage, ChatParams } from "../types";
 import { planFor, toExecutionAttempts } from "./attempts";
 import { cacheKey, type CachedAnswer } from "./cache";
+import { cosineSimilarity } from "../../platform/vectors";
 
 /** The embedding function the seed defines (`[functions.embed]`); the config schema has no key to rename it. */
 export const EMBEDDING_FUNCTION = "embed";
@@ -68,21 +69,6 @@ export function singleTurnText(messages: readonly ChatMessage[], hasTools: boole
   }
   const text = texts.join("\n");
   return text.trim() === "" ? undefined : text;
-}
-
-export function cosineSimilarity(a: readonly number[], b: readonly number[]): number {
-  if (a.length !== b.length || a.length === 0) return 0;
-  let dot = 0;
-  let na = 0;
-  let nb = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    dot += x * y;
-    na += x * x;
-    nb += y * y;
-  }
-  return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
 
 function messageOf(err: unknown): string {

@@ -4,7 +4,8 @@
  * ephemeral agent_task calls) at the fake OpenAI upstream.
  */
 import { env } from "cloudflare:workers";
-import { ADMIN, call, json, token } from "./helpers";
+import { call, json, token } from "./helpers";
+import { useChatModel } from "./chat-support";
 
 export const CB_ADMIN = () => token(["chainbot:admin"], { sub: "cb-exec-admin" });
 
@@ -99,25 +100,6 @@ export function tag(prefix: string): string {
 }
 
 /** The gateway's `chat` function answers from the fake OpenAI upstream (an echo of the user turn). */
-export async function useAgentModel(): Promise<void> {
-  const toml = `
-[providers.fake_openai]
-type = "openai"
-url = "${env.TEST_FAKE_UPSTREAMS_URL}/openai/v1"
-api_key = "sk-test"
-
-[functions.chat]
-type = "chat"
-
-[functions.chat.variants.only]
-provider = "fake_openai"
-model = "fake-echo~chainbot"
-`;
-  const res = await call("/api/v1/models/config", {
-    method: "PUT",
-    token: await ADMIN(),
-    body: toml,
-    headers: { "content-type": "text/plain" },
-  });
-  if (res.status !== 200) throw new Error(`config: ${res.status} ${await res.text()}`);
+export function useAgentModel(): Promise<void> {
+  return useChatModel("fake-echo~chainbot");
 }

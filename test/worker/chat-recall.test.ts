@@ -8,40 +8,24 @@ import { env } from "cloudflare:workers";
 import { describe, it, vi } from "vitest";
 import { recallSection } from "../../workers/chat/recall/recall";
 import { cosineSimilarity as cosine } from "../../workers/platform/vectors";
-import { ADMIN, call, json, uniqueId } from "./helpers";
-import { founderToken } from "./chat-support";
+import { call, json, uniqueId } from "./helpers";
+import { founderToken, useChatModel } from "./chat-support";
 
 const TAG = uniqueId("recall");
 const CHAT_MODEL = `echo~chat-${TAG}`;
 
-async function configure(embedModel: string): Promise<void> {
-  const toml = `
-[providers.fake_openai]
-type = "openai"
-url = "${env.TEST_FAKE_UPSTREAMS_URL}/openai/v1"
-api_key = "sk-test"
-
-[functions.chat]
-type = "chat"
-
-[functions.chat.variants.only]
-provider = "fake_openai"
-model = "${CHAT_MODEL}"
-
+function configure(embedModel: string): Promise<void> {
+  return useChatModel(
+    CHAT_MODEL,
+    `
 [functions.embed]
 type = "embedding"
 
 [functions.embed.variants.only]
 provider = "fake_openai"
 model = "${embedModel}"
-`;
-  const res = await call("/api/v1/models/config", {
-    method: "PUT",
-    token: await ADMIN(),
-    body: toml,
-    headers: { "content-type": "text/plain" },
-  });
-  if (res.status !== 200) throw new Error(`config: ${res.status} ${await res.text()}`);
+`,
+  );
 }
 
 async function chat(auth: string, message: string): Promise<{ reply: string; session_id: string }> {

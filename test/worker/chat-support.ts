@@ -27,8 +27,8 @@ export async function founderToken(claims: FounderClaims = {}): Promise<string> 
     .sign(new TextEncoder().encode(SECRET));
 }
 
-/** Points the gateway's `chat` function at one fake OpenAI model. */
-export async function useChatModel(model: string): Promise<void> {
+/** Puts the gateway on the fake OpenAI upstream: `chat` answered by `model`, plus any extra TOML (functions). */
+export async function useChatModel(model: string, extraToml = ""): Promise<void> {
   const toml = `
 [providers.fake_openai]
 type = "openai"
@@ -41,7 +41,7 @@ type = "chat"
 [functions.chat.variants.only]
 provider = "fake_openai"
 model = "${model}"
-`;
+${extraToml}`;
   const res = await call("/api/v1/models/config", {
     method: "PUT",
     token: await ADMIN(),

@@ -5,6 +5,7 @@
  * over the memory store. Then every memory tool through the registry against D1, with progress, argument
  * validation and the mode-3 namespace.
  */
+import { refusalNote } from "../../workers/chat/chat-turn";
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
 import { MemoryStore } from "../../workers/chat/memory-store";
@@ -207,5 +208,26 @@ describe("memory tools", () => {
       error: "not_found",
       message: "workspace not found",
     });
+  });
+});
+
+describe("refusalNote", () => {
+  const registry = { minTrustOf: (name: string) => (name === "update_goal" ? 2 : 1) };
+
+  it("should say which trust mode each refused tool needs when the reply does not", ({ expect }) => {
+    const toolCalls = [
+      { name: "update_goal", status: "not_allowed" as const },
+      { name: "update_goal", status: "not_allowed" as const },
+      { name: "list_goals", status: "ok" as const },
+    ];
+    expect(refusalNote({ reply: "Done!", toolCalls }, registry, 1)).toBe(
+      "\n\n(update_goal needs trust mode 2; this session is at trust mode 1.)",
+    );
+  });
+
+  it("should add nothing when no tool was refused or the reply already names the trust mode", ({ expect }) => {
+    const refused = [{ name: "update_goal", status: "not_allowed" as const }];
+    expect(refusalNote({ reply: "Done!", toolCalls: [{ name: "list_goals", status: "ok" }] }, registry, 1)).toBe("");
+    expect(refusalNote({ reply: "That needs Trust Mode 2.", toolCalls: refused }, registry, 1)).toBe("");
   });
 });

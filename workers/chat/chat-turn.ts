@@ -155,6 +155,21 @@ async function converse(deps: TurnDeps, conv: Conversation): Promise<Conversed> 
   }
 }
 
+/**
+ * The seed's promise for a tool above the ceiling: the reply says what would need a higher mode. The model is
+ * asked to; when its words do not mention the trust mode, this line says it for every refused tool.
+ */
+export function refusalNote(
+  done: Pick<Conversed, "reply" | "toolCalls">,
+  registry: Pick<ToolRegistry, "minTrustOf">,
+  ceiling: TrustMode,
+): string {
+  const refused = [...new Set(done.toolCalls.filter((t) => t.status === "not_allowed").map((t) => t.name))];
+  if (refused.length === 0 || /trust mode/i.test(done.reply)) return "";
+  const needs = refused.map((name) => `${name} needs trust mode ${registry.minTrustOf(name) ?? "?"}`).join("; ");
+  return `${done.reply ? "\n\n" : ""}(${needs}; this session is at trust mode ${ceiling}.)`;
+}
+
 export interface OpenedTurn {
   stub: SessionRpc;
   session: SessionState;
@@ -237,7 +252,10 @@ export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDe
       }),
   });
   await recordTurnCost(env, session.workspaceId, done.usage, done.cost, deps.log);
-  const reply = formatReply(budget.note ? `${budget.note}\n\n${done.reply}` : done.reply, surface);
+  const refusal = refusalNote(done, registry, ceiling);
+  if (refusal) deps.onToken?.(refusal);
+  const answered = `${done.reply}${refusal}`;
+  const reply = formatReply(budget.note ? `${budget.note}\n\n${answered}` : answered, surface);
   const after = unwrap(
     await stub.appendTurns({
       founderId: caller.founderId,

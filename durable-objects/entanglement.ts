@@ -4,7 +4,8 @@
  * WebSockets (hibernation API), each tagged with the member whose view it shows. A private `task` to an
  * assistant member is queued in the same transaction as the message and answered off the request path by
  * the object's alarm (DueWork) through the provided answerer: the reply, or an `error` message, goes back to
- * the sender, so a task is never met with silence.
+ * the sender, so a task is never met with silence. Workflow executions may wait on a message
+ * (entanglement-waiters.ts): a matching message notifies them through their event-delivery RPC.
  */
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
@@ -35,11 +36,24 @@ import {
   SCHEMA,
   visibleTo,
 } from "./entanglement-store";
+import {
+  addWaiter,
+  matchWaiters,
+  type Notice,
+  noticeDelivered,
+  pendingNotices,
+  SubscribeSchema,
+  WAITER_SCHEMA,
+} from "./entanglement-waiters";
+import { stubOf } from "../workers/platform/rpc";
 
 /** A task's answer may take this long before the alarm tries it again (the call was lost with the object). */
 const TASK_LEASE_MS = 120_000;
 const MAX_TASK_ATTEMPTS = 3;
 const TASKS_PER_TICK = 8;
+const NOTICES_PER_TICK = 16;
+/** A notice whose execution could not be reached is tried again after this long. */
+const NOTICE_RETRY_MS = 2_000;
 const ALL_TAG = "all";
 const MEMBER_TAG = "member:";
 
@@ -62,14 +76,22 @@ export class Entanglement extends DurableObject<Env> {
   clock: () => number = () => Date.now();
   private readonly sql: SqlStorage;
   private readonly due;
+  private noticeRetryAt = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    for (const statement of SCHEMA) this.sql.exec(statement);
+    for (const statement of [...SCHEMA, ...WAITER_SCHEMA]) this.sql.exec(statement);
     this.due = new DueWork(ctx, {
       clock: () => this.clock(),
-      work: { tasks: { nextDueAt: () => nextPendingAt(this.sql), run: (now: number) => this.runTasks(now) } },
+      work: {
+        tasks: { nextDueAt: () => nextPendingAt(this.sql), run: (now: number) => this.runTasks(now) },
+        notices: {
+          nextDueAt: (now: number) =>
+            pendingNotices(this.sql, 1).length > 0 ? Math.max(now, this.noticeRetryAt) : null,
+          run: () => this.notifyWaiters(),
+        },
+      },
     });
   }
 
@@ -126,6 +148,15 @@ export class Entanglement extends DurableObject<Env> {
     return { ok: true, agent_id: agentId };
   }
 
+  /** A workflow step waits for the next message matching its filters (idempotent per execution and step). */
+  subscribe(raw: unknown): Result<{ subscribed: true }> {
+    const input = SubscribeSchema.parse(raw);
+    if (!readInfo(this.sql)) return missing();
+    if (input.member !== null && !readMember(this.sql, input.member)) return notMember(input.member, "member");
+    addWaiter(this.sql, input, this.clock());
+    return { ok: true, subscribed: true };
+  }
+
   /** Appends a private or broadcast message, pushes it to the sockets allowed to see it, queues a task. */
   async send(raw: unknown): Promise<Result<{ message: Message }>> {
     const input = SendSchema.parse(raw);
@@ -155,6 +186,7 @@ export class Entanglement extends DurableObject<Env> {
         );
         this.due.dueBy(now);
       }
+      if (matchWaiters(this.sql, appended, now) > 0) this.due.dueBy(now);
       return appended;
     });
     this.deliver(message);
@@ -266,7 +298,7 @@ export class Entanglement extends DurableObject<Env> {
     const reply = this.ctx.storage.transactionSync(() => {
       this.sql.exec("DELETE FROM pending_tasks WHERE message_id = ?", task.message_id);
       // The sender may have left meanwhile: the reply still goes in the log, addressed to it.
-      return appendMessage(this.sql, {
+      const appended = appendMessage(this.sql, {
         id: crypto.randomUUID(),
         sender_id: task.agent_id,
         receiver_id: task.sender_id,
@@ -275,8 +307,36 @@ export class Entanglement extends DurableObject<Env> {
         in_reply_to: task.message_id,
         created_at: this.clock(),
       });
+      if (matchWaiters(this.sql, appended, this.clock()) > 0) this.due.dueBy(this.clock());
+      return appended;
     });
     this.deliver(reply);
+  }
+
+  /** Hands each queued notice to its execution; one the execution refuses for good (gone, ended) is dropped. */
+  private async notifyWaiters(): Promise<number> {
+    const notices = pendingNotices(this.sql, NOTICES_PER_TICK);
+    const info = readInfo(this.sql);
+    const results = await Promise.all(notices.map((n) => this.notify(n, info?.id ?? "")));
+    const failed = results.filter((landed) => !landed).length;
+    this.noticeRetryAt = failed > 0 ? this.clock() + NOTICE_RETRY_MS : 0;
+    return notices.length - failed;
+  }
+
+  private async notify(n: Notice, entanglementId: string): Promise<boolean> {
+    try {
+      const res = await stubOf(this.env.WORKFLOW_EXECUTION, n.execution_id).signal({
+        kind: "event",
+        name: n.signal,
+        payload: { entanglement_id: entanglementId, message: n.message },
+        by: `entanglement:${entanglementId}`,
+      });
+      if (!res.ok && res.status !== 404 && res.status !== 409) return false;
+      noticeDelivered(this.sql, n);
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 

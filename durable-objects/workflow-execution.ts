@@ -8,11 +8,12 @@
  * and go to live WebSockets (hibernation API) as they happen.
  *
  * RPC: create, begin (from WorkflowAdmission), get, cancel, pause, resume, signal. Timed work: the runner
- * (steps, waits, retries, the workflow deadline), deliveries (the status report to the admission object
- * and a child's result to its parent), the outbox.
+ * (steps, waits, retries, the workflow deadline), deliveries (the status report to the admission object and
+ * the D1 execution index, and a child's result to its parent), the outbox.
  */
 import { DurableObject } from "cloudflare:workers";
 import { Outbox } from "../workers/platform/bus/outbox";
+import { indexStatus } from "./workflow-execution-index";
 import { createEvent } from "../workers/platform/bus/envelope";
 import { publish } from "../workers/platform/bus/publish";
 import { DueWork } from "../workers/platform/durable/due-work";
@@ -326,6 +327,8 @@ export class WorkflowExecution extends DurableObject<Env> {
       if (m.reportPending !== null) {
         const status = m.reportPending;
         await stubOf(this.env.WORKFLOW_ADMISSION, m.workflowId).report({ executionId: m.id, status });
+        // The index takes the current state (never older than the report), retried with it until it lands.
+        await indexStatus(this.env.DB, m, this.clock());
         this.store.reported(status);
       }
       if (m.parentPending && m.parent) {

@@ -19,6 +19,9 @@ import { smsRoutes } from "./chat/twilio/sms-routes";
 import { voiceRoutes } from "./chat/twilio/voice-routes";
 import { workflowRoutes } from "./chainbot/workflows/routes";
 import { executionRoutes } from "./chainbot/executions/routes";
+import { executionIndexRoutes } from "./chainbot/executions/index-routes";
+import { chainbotGauges } from "./chainbot/metrics/gauges";
+import { chainbotMetricsRoutes } from "./chainbot/metrics/routes";
 import { instanceRoutes } from "./botz/instance-routes";
 import { agentRoutes } from "./chainbot/agents/routes";
 import { auditRoutes } from "./chainbot/audit/routes";
@@ -87,7 +90,14 @@ export function createApp() {
   );
   app.route(
     "/",
-    metricsRoutes([botzGauges, resourceGauges, breakerGauges, providerGauges(configuredProviders), edgeDeviceGauges]),
+    metricsRoutes([
+      botzGauges,
+      resourceGauges,
+      breakerGauges,
+      providerGauges(configuredProviders),
+      edgeDeviceGauges,
+      chainbotGauges,
+    ]),
   );
   app.route("/", whoamiRoutes);
   app.route("/", consoleRoutes);
@@ -122,6 +132,8 @@ export function createApp() {
   services.mount(app, "chat", syncRoutes(gatewayModel));
   services.mount(app, "chainbot", workflowRoutes);
   services.mount(app, "chainbot", executionRoutes);
+  services.mount(app, "chainbot", executionIndexRoutes);
+  services.mount(app, "chainbot", chainbotMetricsRoutes);
   services.mount(app, "chainbot", chainbotConfigRoutes);
   services.mount(app, "chainbot", auditRoutes);
   services.mount(app, "chainbot", chainbotLifecycleRoutes);

@@ -665,6 +665,14 @@ const ROUTES: RouteCase[] = [
   },
   { method: "GET", path: "/api/chainbot/info", through: 200, scope: "chainbot:read" },
   { method: "GET", path: "/api/chainbot/health", through: 200, scope: "chainbot:read" },
+  { method: "GET", path: "/api/chainbot/metrics", through: 200, scope: "chainbot:read" },
+  {
+    method: "GET",
+    path: "/api/chainbot/executions",
+    through: 200,
+    scope: "chainbot:read",
+    bad: { query: "?workflow_id=" + "w".repeat(101), field: "query.workflow_id" },
+  },
   // JimBot services (seed 002). The advisor's body fails validation after auth: a valid one would ask the bundled
   // gateway, which has no provider here (503), and the advisor itself is tested in jimbot-advisor*.test.ts.
   {

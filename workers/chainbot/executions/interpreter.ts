@@ -14,10 +14,16 @@ import type {
 } from "../../../durable-objects/workflow-execution-contract";
 import { evaluateExpression } from "../expressions/engine";
 import type { Json } from "../expressions/cel-values";
-import { WorkflowDefinitionSchema, type Step, type WorkflowDefinition } from "../workflows/definition-schema";
+import {
+  ENTANGLEMENT_MESSAGE,
+  WorkflowDefinitionSchema,
+  type Step,
+  type WorkflowDefinition,
+} from "../workflows/definition-schema";
 import { Failed, Stopped, Suspend, type LeafCall, type LeafSteps, type Scope } from "./control";
 import { ExecError, retryDelayMs, toStepError, withTimeout } from "./step-errors";
 import { runSubWorkflow, runWait } from "./waits";
+import { runEntanglementWait } from "./entanglement-wait";
 
 const earliest = (a: number | null, b: number | null): number | null =>
   a === null ? b : b === null ? a : Math.min(a, b);
@@ -315,8 +321,10 @@ class Run {
     scope.vars[step.id] = output;
   }
 
-  private wait(step: Extract<Step, { type: "wait" }>, key: string, scope: Scope): void {
+  private wait(step: Extract<Step, { type: "wait" }>, key: string, scope: Scope): Promise<void> {
+    if (step.until === ENTANGLEMENT_MESSAGE) return runEntanglementWait(this.env, this.j, step, key, scope);
     runWait(this.j, step, key, scope);
+    return Promise.resolve();
   }
 
   private subWorkflow(step: Extract<Step, { type: "sub_workflow" }>, key: string, scope: Scope): Promise<void> {

@@ -5,6 +5,7 @@
  * once or queues it FIFO behind `max_concurrent_executions`.
  */
 import { workflowAdmission, workflowExecution } from "../../../durable-objects/workflow-execution-client";
+import { indexQueued } from "../../../durable-objects/workflow-execution-index";
 import type { ExecutionStatus } from "../../../durable-objects/workflow-execution-contract";
 import type { Env } from "../../platform/env";
 import { fail, type Result } from "../../platform/errors";
@@ -58,6 +59,8 @@ export async function startExecution(env: Env, req: StartRequest): Promise<Resul
     ...(req.parent ? { parent: req.parent } : {}),
   });
   if (!created.ok) return created;
+  // Before admission, so the object's own index writes (from begin on) land after this one.
+  await indexQueued(env.DB, created.execution, Date.now());
   const admitted = await workflowAdmission(env, snapshot.id).enqueue({
     executionId: id,
     limit: settings.max_concurrent_executions,

@@ -1,7 +1,8 @@
 /**
  * ChainBot's module routes: `GET /api/chainbot/info` (chainbot:read) in the seed's shape, `POST
  * /api/chainbot/stop` and `/start` (chainbot:admin, audited; stopping refuses new executions, running ones
- * go on) and `GET /api/chainbot/health` (chainbot:read; 503 when a component is unhealthy). A lifecycle
+ * go on) and `GET /api/chainbot/health` (chainbot:read; 503 when a component is unhealthy; the checks are
+ * in health.ts and checks.ts). A lifecycle
  * state that cannot be read makes the module's status `error`, never a 500.
  */
 import { createRoute, z } from "@hono/zod-openapi";
@@ -22,6 +23,7 @@ const ComponentSchema = z.object({
   score: z.number().min(0).max(1).nullable(),
   latency_ms: z.number().optional(),
   detail: z.string().optional(),
+  facts: z.record(z.string(), z.number()).optional().openapi({ description: "The measured figures behind the score" }),
 });
 
 const HealthSchema = z
@@ -30,6 +32,10 @@ const HealthSchema = z
     health_score: z.number().min(0).max(1),
     module_status: z.enum(["running", "stopped", "error"]),
     components: z.object(Object.fromEntries(COMPONENTS.map((n) => [n, ComponentSchema]))),
+    edge_devices: z
+      .object({ online: z.number().int(), offline: z.number().int(), over_temperature: z.number().int() })
+      .nullable()
+      .openapi({ description: "The edge devices (Raspberry Pi monitoring); null when none is known" }),
   })
   .openapi("ChainbotHealth");
 

@@ -7,7 +7,7 @@
  */
 import { compileExpression } from "../expressions/engine";
 import { scanReferences, type Reference } from "../expressions/references";
-import { RESERVED_ROOTS, type Step, type WorkflowDefinition } from "./definition-schema";
+import { ENTANGLEMENT_MESSAGE, RESERVED_ROOTS, type Step, type WorkflowDefinition } from "./definition-schema";
 
 export interface DefinitionIssue {
   field: string;
@@ -137,8 +137,9 @@ export function checkDefinition(def: WorkflowDefinition): DefinitionIssue[] {
     }
     if (step.type === "api_call" && scanReferences(step.url).ok && !step.url.includes("${") && !isHttpUrl(step.url))
       at(i, ["url"], "not an http(s) URL");
-    if (step.type === "wait" && step.until !== undefined && !step.until.includes("${") && isNaN(Date.parse(step.until)))
-      at(i, ["until"], "not an ISO-8601 time");
+    const until = step.type === "wait" ? step.until : undefined;
+    if (until !== undefined && until !== ENTANGLEMENT_MESSAGE && !until.includes("${") && isNaN(Date.parse(until)))
+      at(i, ["until"], "not an ISO-8601 time (or 'entanglement_message')");
   });
   return issues;
 }

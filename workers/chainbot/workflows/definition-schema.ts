@@ -7,6 +7,7 @@
  */
 import { z } from "@hono/zod-openapi";
 import { boundedJson } from "../../platform/json-depth";
+import { MESSAGE_TYPES } from "../../../durable-objects/entanglement-contract";
 import type { Json } from "../expressions/cel-values";
 
 export const STEP_TYPES = [
@@ -120,12 +121,28 @@ export const ParallelStepSchema = z.strictObject({
   join: z.enum(["all", "any"]).default("all"),
 });
 
+/** The `until` of a wait that resumes on a message posted to an entanglement. */
+export const ENTANGLEMENT_MESSAGE = "entanglement_message";
+
 export const WaitStepSchema = z
   .strictObject({
     ...stepCommon,
     type: z.literal("wait"),
     duration: seconds.optional().openapi({ description: "Seconds to wait" }),
-    until: z.string().min(1).max(200).optional().openapi({ description: "ISO-8601 time, or a template giving one" }),
+    until: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: "ISO-8601 time, or a template giving one; or `entanglement_message`" }),
+    entanglement_id: z
+      .string()
+      .min(1)
+      .max(200)
+      .optional()
+      .openapi({ description: "With until `entanglement_message`: the entanglement to wait on (a template)" }),
+    member: z.string().min(1).max(128).optional().openapi({ description: "Only a message this member sends" }),
+    message_type: z.enum(MESSAGE_TYPES).optional().openapi({ description: "Only a message of this type" }),
     event: z.string().min(1).max(200).optional().openapi({ description: "Name of an event sent to the execution" }),
     approval: z
       .strictObject({ message: z.string().max(2_000).optional(), approvers: z.array(z.string().max(200)).optional() })
@@ -134,6 +151,14 @@ export const WaitStepSchema = z
   .refine((s) => [s.duration, s.until, s.event, s.approval].filter((v) => v !== undefined).length === 1, {
     path: ["duration"],
     message: "a wait needs exactly one of duration, until, event and approval",
+  })
+  .refine((s) => (s.until === ENTANGLEMENT_MESSAGE) === (s.entanglement_id !== undefined), {
+    path: ["entanglement_id"],
+    message: "entanglement_id goes with until 'entanglement_message', and that needs an entanglement_id",
+  })
+  .refine((s) => s.until === ENTANGLEMENT_MESSAGE || (s.member === undefined && s.message_type === undefined), {
+    path: ["member"],
+    message: "member and message_type only filter a wait with until 'entanglement_message'",
   });
 
 export const SubWorkflowStepSchema = z.strictObject({

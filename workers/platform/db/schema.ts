@@ -429,6 +429,34 @@ export const chainbotAudit = sqliteTable(
   ],
 );
 
+/**
+ * Every ChainBot execution across workflows: an index the execution list, `/api/chainbot/metrics` and the
+ * orchestrator's health check read. The starter writes the `queued` row; the execution object upserts its
+ * status with each report it owes its admission object. The execution object stays the source of truth.
+ */
+export const chainbotExecutions = sqliteTable(
+  "chainbot_executions",
+  {
+    id: text("id").primaryKey(),
+    workflowId: text("workflow_id").notNull(),
+    workflowVersion: integer("workflow_version").notNull(),
+    status: text("status").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+    startedAt: integer("started_at"),
+    finishedAt: integer("finished_at"),
+    /** When a running execution must have ended; running past it means the object's alarm is overdue. */
+    deadlineAt: integer("deadline_at"),
+  },
+  (t) => [
+    index("chainbot_executions_created").on(t.createdAt, t.id),
+    index("chainbot_executions_status").on(t.status, t.createdAt),
+    index("chainbot_executions_workflow").on(t.workflowId, t.createdAt),
+    index("chainbot_executions_finished").on(t.finishedAt),
+  ],
+);
+
 /** ChainBot's lifecycle (one row, id `chainbot`): running or stopped, and since when. */
 export const chainbotModuleState = sqliteTable("chainbot_module_state", {
   id: text("id").primaryKey(),

@@ -156,6 +156,24 @@ export const decisionOutcomes: MetricFamily = {
   help: "Decisions by model and outcome (backend, or fallback_<why>: deadline, breaker_open, backend_error, no_backend)",
 };
 
+export const chainbotWorkflowsGauge: MetricFamily = {
+  name: "chainbot_workflows",
+  type: "gauge",
+  help: "ChainBot workflow definitions (not deleted)",
+};
+
+export const chainbotExecutionsGauge: MetricFamily = {
+  name: "chainbot_executions",
+  type: "gauge",
+  help: "ChainBot executions by status, from the execution index",
+};
+
+export const chainbotAgentsGauge: MetricFamily = {
+  name: "chainbot_agents",
+  type: "gauge",
+  help: "ChainBot agents by status (idle, working, terminated), from the agent registry",
+};
+
 export const FAMILIES: readonly MetricFamily[] = [
   requestDuration,
   busMessages,
@@ -180,4 +198,7 @@ export const FAMILIES: readonly MetricFamily[] = [
   edgeLastSeen,
   strategyAnswers,
   decisionOutcomes,
+  chainbotWorkflowsGauge,
+  chainbotExecutionsGauge,
+  chainbotAgentsGauge,
 ];

@@ -81,7 +81,7 @@ describe("context fold cost", () => {
       JSON.stringify(r.body).includes("You keep a rolling summary of a conversation"),
     );
     expect(folds).toHaveLength(1);
-    const fold = usageOf(folds[0]?.body as SentBody);
+    const fold = usageOf(folds[0]?.body as unknown as SentBody);
     expect(fold.input).toBeGreaterThan(0);
 
     const input = first.usage.input_tokens + second.usage.input_tokens + fold.input;

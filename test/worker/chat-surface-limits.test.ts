@@ -105,7 +105,8 @@ describe("POST /voice/inbound/answer rate limit", () => {
     const phone = uniquePhone();
     await bindPhone(phone, founder);
     await limitKey(chatRateKey(founder, "sms"), 1);
-    const [CALL_1, CALL_2] = [1, 2].map(() => `CA${crypto.randomUUID().replaceAll("-", "")}`);
+    const callSid = () => `CA${crypto.randomUUID().replaceAll("-", "")}`;
+    const [CALL_1, CALL_2] = [callSid(), callSid()];
     const form = (callSid: string, speech: string) => ({
       CallSid: callSid,
       AccountSid: TWILIO_ACCOUNT_SID,

@@ -9,6 +9,7 @@ import { chatConfigHealthCheck } from "./chat/config";
 import { chatLimitsHealthCheck } from "./chat/limits/config";
 import { discordBindingRoutes } from "./chat/discord/binding-routes";
 import { discordInteractionRoutes } from "./chat/discord/interaction-routes";
+import { chatAdminRoutes } from "./chat/admin/routes";
 import { budgetRoutes } from "./chat/budget/routes";
 import { chatRoutes } from "./chat/routes";
 import { schedulerRoutes } from "./chat/scheduler/routes";
@@ -129,6 +130,7 @@ export function createApp() {
   services.mount(app, "chat", voiceRoutes);
   services.mount(app, "chat", schedulerRoutes);
   services.mount(app, "chat", budgetRoutes);
+  services.mount(app, "chat", chatAdminRoutes);
   services.mount(app, "chat", syncRoutes(gatewayModel));
   services.mount(app, "chainbot", workflowRoutes);
   services.mount(app, "chainbot", executionRoutes);

@@ -440,6 +440,27 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: "/api/v1/chat/phone-bindings", through: 200, scope: "admin" },
   {
     method: "GET",
+    path: "/api/v1/chat/sessions",
+    through: 200,
+    scope: "admin",
+    bad: { query: "?limit=0", field: "query.limit" },
+  },
+  {
+    method: "GET",
+    path: `/api/v1/chat/sessions/${ITEM}/transcript`,
+    through: [404, "session_not_found"],
+    scope: "admin",
+    bad: { query: "?limit=201", field: "query.limit" },
+  },
+  {
+    method: "GET",
+    path: `/api/v1/chat/workspaces/${ITEM}/scheduled-jobs`,
+    through: 200,
+    scope: "admin",
+    bad: { path: `/api/v1/chat/workspaces/${"x".repeat(300)}/scheduled-jobs`, field: "param.id" },
+  },
+  {
+    method: "GET",
     path: `/api/v1/chat/workspaces/${ITEM}/costs`,
     through: [404, "workspace_not_found"],
     throughAdmin: 200,
@@ -959,6 +980,7 @@ describe("protected routes", () => {
             .replace(`/discord-bindings/${DISCORD_USER}`, "/discord-bindings/{discord_user_id}")
             .replace(/\/api\/v1\/chat\/phone-bindings\/\+\d+/, "/api/v1/chat/phone-bindings/{phone}")
             .replace(`/api/v1/chat/workspaces/${ITEM}/`, "/api/v1/chat/workspaces/{id}/")
+            .replace(`/api/v1/chat/sessions/${ITEM}/`, "/api/v1/chat/sessions/{id}/")
             .replace(`/workspace/${ITEM}/sync`, "/workspace/{id}/sync")
             .replace("/api/v1/edge/tester/connect", "/api/v1/edge/{device_id}/connect")
             .replace("/api/v1/edge/tester/poll?wait=0", "/api/v1/edge/{device_id}/poll")

@@ -275,10 +275,12 @@ export async function runTurn(req: TurnRequest, opened: OpenedTurn, deps: TurnDe
     call: base,
     budget: config.contextTokenBudget,
   });
-  await store.recordTurn(session.id, surface, [
-    ...messages.slice(session.context.length),
-    { role: "assistant", content: [{ type: "text", text: reply }] },
-  ]);
+  await store.recordTurn(
+    session.id,
+    surface,
+    [...messages.slice(session.context.length), { role: "assistant", content: [{ type: "text", text: reply }] }],
+    ceiling,
+  );
   deps.ctx.waitUntil(remember(recallDeps, recallScope, req.message, reply));
   return {
     session_id: session.id,

@@ -2,13 +2,15 @@
  * Keeps a session's context within its token budget: when the turns in context exceed the budget, the
  * oldest are folded into the rolling summary through the model gateway, keeping the newest half of the
  * budget (and at least the last exchange) verbatim. A failed summary folds nothing: the turns stay in
- * context, over budget, rather than being dropped silently.
+ * context, over budget, rather than being dropped silently. The summary's model usage is the workspace's
+ * cost like a reply's (recordTurnCost, counted as no turn), whether or not the fold then lands.
  */
 import type { SessionRpc } from "../../durable-objects/session-client";
 import type { SessionState, Turn } from "../../durable-objects/session-contract";
 import type { Logger } from "../platform/logger";
 import type { GatewayModel, Deferrer, ModelCall } from "../platform/model-port";
 import type { Env } from "../platform/env";
+import { recordTurnCost } from "./budget/budget-gate";
 
 const KEEP_AT_LEAST = 2;
 
@@ -65,6 +67,7 @@ export async function foldIfOverBudget(state: SessionState, deps: FoldDeps): Pro
       ],
       maxTokens: Math.max(64, Math.floor(deps.budget / 8)),
     });
+    await recordTurnCost(deps.env, state.workspaceId, reply.usage, reply.costUsd ?? null, deps.log, 0);
     summary = reply.content.flatMap((b) => (b.type === "text" ? [b.text] : [])).join("");
   } catch (err) {
     deps.log.warn("context over budget but the summary failed; turns kept", {

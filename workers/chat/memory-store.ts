@@ -196,7 +196,7 @@ export class MemoryStore {
       .limit(20);
   }
 
-  async recordTurn(sessionId: string, surface: string, messages: unknown[]): Promise<void> {
+  async recordTurn(sessionId: string, surface: string, messages: unknown[], trustMode: number): Promise<void> {
     await this.db.insert(transcripts).values({
       id: crypto.randomUUID(),
       namespace: this.scope.namespace,
@@ -205,6 +205,8 @@ export class MemoryStore {
       surface,
       messages,
       createdAt: this.clock(),
+      founderId: this.scope.founderId,
+      trustMode,
     });
   }
 }

@@ -3,16 +3,21 @@
  * must carry Discord's Ed25519 signature, and any verification failure is 401 with nothing stored (Discord
  * probes this when the URL is saved). PING → `{type: 1}`; `/ask` from a bound Discord user → `{type: 5}`
  * (deferred, "thinking…") at once, the answer produced from the bus (`chat.discord.ask.v1`, ask-handler.ts)
- * so it survives a crash; an unbound user gets an ephemeral "not linked" reply and nothing else.
+ * so it survives a crash; an unbound user gets an ephemeral "not linked" reply and nothing else, and a bound
+ * founder over their `discord` rate bucket (`wb:rate:{founder}:discord`) an ephemeral "slow down" with the
+ * wait — no event, no stored token: Discord has no 429 a user would see.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import { publish } from "../../platform/bus/publish";
 import { createEvent } from "../../platform/bus/envelope";
 import { AppError } from "../../platform/errors";
 import { logFor } from "../../platform/logger";
+import { rateLimited } from "../../platform/metrics/catalog";
+import { increment } from "../../platform/metrics/recorder";
 import { errorResponses, jsonContent } from "../../platform/openapi";
 import { formatTraceparent } from "../../platform/trace";
 import { createRouter } from "../../platform/validation";
+import { retryAfterSeconds, takeChatToken } from "../limits/chat-rate";
 import { askEventId, DISCORD_ASK_SUBJECT, type DiscordAskPayload } from "./ask-event";
 import { discordCeiling, resolveBinding } from "./bindings";
 import { saveInteractionToken } from "./interaction-tokens";
@@ -22,6 +27,10 @@ import { verifyDiscordRequest } from "./verify";
 
 export const NOT_LINKED =
   "Your Discord account is not linked to a botplane founder yet. Ask your operator to link it, then try again.";
+/** The ephemeral reply to an `/ask` over the founder's `discord` limit. */
+export function slowDown(seconds: number): string {
+  return `Slow down — you are asking faster than your limit allows. Try again in ${seconds} s.`;
+}
 export const NOT_ACCEPTED = "I could not take your question just now. Please try again in a moment.";
 
 const InteractionResponseSchema = z
@@ -67,6 +76,11 @@ export const discordInteractionRoutes = createRouter().openapi(interactions, asy
   if (parsed.kind !== "ask") return c.json(interactionResponse(parsed), 200);
   const binding = parsed.user ? await resolveBinding(c.env, parsed.user.id, parsed.guildId) : null;
   if (!parsed.user || !binding) return c.json(ephemeral(NOT_LINKED), 200);
+  const rate = await takeChatToken(c.env, binding.userId, "discord", logFor(c));
+  if (rate && !rate.allowed) {
+    increment(rateLimited, { limit: "chat" });
+    return c.json(ephemeral(slowDown(retryAfterSeconds(rate))), 200);
+  }
   const payload: DiscordAskPayload = {
     interaction_id: parsed.interactionId,
     application_id: parsed.applicationId,

@@ -4,7 +4,8 @@
  * model through the bus (voice-turns.ts) and keeps the caller on a `<Pause>`/`<Redirect>` loop to
  * `POST /voice/inbound/wait?turn=…` until the answer is stored, then `<Say>`s it inside the next `<Gather>`.
  * Silence or "goodbye" ends the call with a clean `<Hangup>`; an unbound number hears one sentence and is hung
- * up on. Twilio-signed requests only (403 otherwise, nothing stored); all text is XML-escaped by twiml.ts.
+ * up on. A caller over the founder's `sms` rate bucket (voice turns are surface `sms`) hears one polite
+ * sentence and a `<Hangup>` and nothing is queued. Twilio-signed requests only (403 otherwise, nothing stored); all text is XML-escaped by twiml.ts.
  */
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
@@ -12,10 +13,14 @@ import type { AppEnv } from "../../platform/app-env";
 import { PublishError } from "../../platform/bus/publish";
 import { AppError } from "../../platform/errors";
 import { errorResponses, ErrorSchema, jsonContent } from "../../platform/openapi";
+import { logFor } from "../../platform/logger";
+import { rateLimited } from "../../platform/metrics/catalog";
+import { increment } from "../../platform/metrics/recorder";
 import { formatTraceparent } from "../../platform/trace";
 import { createRouter } from "../../platform/validation";
+import { takeChatToken } from "../limits/chat-rate";
 import { parseInboundCall, type InboundCall } from "./inbound";
-import { findBinding } from "./phone-bindings";
+import { findBinding, type PhoneBindingRow } from "./phone-bindings";
 import { readTwilioSettings } from "./settings";
 import { publicWebhookUrl } from "./signature";
 import { gather, hangup, pause, redirect, say, twiml, twimlResponse } from "./twiml";
@@ -25,6 +30,8 @@ import { parsedOrThrow, verifiedForm } from "./webhook-auth";
 export const VOICE_GREETING = "Hi, this is Wirebot. What can I do for you?";
 export const VOICE_UNKNOWN = "Sorry, this number is not linked to a Wirebot assistant. Goodbye.";
 export const VOICE_GOODBYE = "Goodbye.";
+export const VOICE_RATE_LIMITED =
+  "You are asking faster than your assistant can keep up. Please call again in a little while. Goodbye.";
 export const VOICE_TOO_SLOW = "Sorry, that is taking too long. Please try again later. Goodbye.";
 const ANSWER_PATH = "/voice/inbound/answer";
 const WAIT_PATH = "/voice/inbound/wait";
@@ -80,9 +87,9 @@ const wait = createRoute({
   responses,
 });
 
-async function boundCall(c: Context<AppEnv>): Promise<{ call: InboundCall; bound: boolean }> {
+async function boundCall(c: Context<AppEnv>): Promise<{ call: InboundCall; binding: PhoneBindingRow | null }> {
   const call = parsedOrThrow(parseInboundCall(await verifiedForm(c)));
-  return { call, bound: (await findBinding(c.env, call.from)) !== null };
+  return { call, binding: await findBinding(c.env, call.from) };
 }
 
 const waitFor = (c: Context<AppEnv>, turn: string) => [
@@ -92,15 +99,20 @@ const waitFor = (c: Context<AppEnv>, turn: string) => [
 
 export const voiceRoutes = createRouter()
   .openapi(inbound, async (c) => {
-    const { bound } = await boundCall(c);
-    if (!bound) return twimlResponse(twiml(say(VOICE_UNKNOWN), hangup()));
+    const { binding } = await boundCall(c);
+    if (!binding) return twimlResponse(twiml(say(VOICE_UNKNOWN), hangup()));
     return twimlResponse(twiml(listen(c, say(VOICE_GREETING)), ...farewell()));
   })
   .openapi(answer, async (c) => {
-    const { call, bound } = await boundCall(c);
-    if (!bound) return twimlResponse(twiml(say(VOICE_UNKNOWN), hangup()));
+    const { call, binding } = await boundCall(c);
+    if (!binding) return twimlResponse(twiml(say(VOICE_UNKNOWN), hangup()));
     const speech = call.speechResult;
     if (speech === null || FAREWELL.test(speech)) return twimlResponse(twiml(...farewell()));
+    const rate = await takeChatToken(c.env, binding.userId, "sms", logFor(c));
+    if (rate && !rate.allowed) {
+      increment(rateLimited, { limit: "chat" });
+      return twimlResponse(twiml(say(VOICE_RATE_LIMITED), hangup()));
+    }
     let turn: string;
     try {
       turn = await startVoiceTurn(

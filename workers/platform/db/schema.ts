@@ -280,10 +280,14 @@ export const transcripts = sqliteTable(
     surface: text("surface"),
     messages: text("messages", { mode: "json" }).$type<unknown[]>().notNull(),
     createdAt: integer("created_at").notNull(),
+    /** Who spoke and at what trust mode, for the operators' session list; null on rows from before 0018. */
+    founderId: text("founder_id"),
+    trustMode: integer("trust_mode"),
   },
   (t) => [
     index("transcripts_session").on(t.sessionId, t.createdAt),
     index("transcripts_workspace").on(t.workspaceId, t.namespace, t.createdAt),
+    index("transcripts_founder").on(t.founderId, t.createdAt),
   ],
 );
 

@@ -275,7 +275,7 @@ describe("operator console", () => {
       const seen: string[] = [];
       (window as unknown as { timeline: string[] }).timeline = seen;
       new MutationObserver(() => {
-        for (const li of document.querySelectorAll("li[data-step]")) {
+        for (const li of Array.from(document.querySelectorAll("li[data-step]"))) {
           const entry = `${li.getAttribute("data-step") ?? ""}:${li.getAttribute("data-status") ?? ""}`;
           if (!seen.includes(entry)) seen.push(entry);
         }
@@ -311,8 +311,6 @@ describe("operator console", () => {
     expect(done.status).toBe("completed");
     expect(done.steps.find((s) => s.step_id === "ok")?.output).toMatchObject({ decision: "approved", approved: true });
     expect(done.output.ship).toEqual({ shipped: 15 });
-    await page.locator("details", { hasText: "output" }).last().locator("summary").click();
-    await shot(page, "execution");
 
     await page.goto(`${server.origin}/console/workflows/${chainbot.shipWorkflowId}`);
     const executions = page.getByRole("region", { name: "executions", exact: true });
@@ -400,11 +398,12 @@ describe("operator console", () => {
     });
     await live.getByText("Run finished").waitFor({ timeout: 5_000 });
     expect(await rows(page, "message history", 2)).toBeGreaterThanOrEqual(2);
+    await live.scrollIntoViewIfNeeded();
+    await shot(page, "entanglement");
     // The ETL's own view: the broadcasts and its private message, live as well.
     await page.getByLabel("View as").selectOption({ label: "ETL" });
     expect(await rows(page, "message history", 3)).toBe(3);
     await page.getByText("● live").waitFor();
-    await shot(page, "entanglement");
   });
 
   it("should show a chainbot:read principal the execution but none of its actions", async () => {

@@ -397,6 +397,7 @@ describe("operator console", () => {
       body: { sender_id: chainbot.agentIds[1], content: "Run finished", message_type: "status" },
     });
     await live.getByText("Run finished").waitFor({ timeout: 5_000 });
+    expect(await live.locator("tr[data-row]").first().textContent()).toContain("private");
     expect(await rows(page, "message history", 2)).toBeGreaterThanOrEqual(2);
     await live.scrollIntoViewIfNeeded();
     await shot(page, "entanglement");

@@ -17,6 +17,19 @@ import { SendForm } from "./send-form";
 type Message = components["schemas"]["ChainbotMessage"];
 type Member = components["schemas"]["ChainbotEntanglement"]["members"][number];
 
+/**
+ * A socket frame's message as the history shows it: the socket sends the stored record (no `kind`,
+ * `created_at` in epoch ms) where the REST history sends the presented one.
+ */
+function asMessage(raw: Record<string, unknown>): Message {
+  const m = raw as Message & { created_at: string | number };
+  return {
+    ...m,
+    kind: m.receiver_id === null ? "broadcast" : "private",
+    created_at: typeof m.created_at === "number" ? new Date(m.created_at).toISOString() : m.created_at,
+  };
+}
+
 function Messages(props: { label: string; rows: readonly Message[] | undefined; members: readonly Member[] }) {
   const nameOf = (id: string | null) =>
     id === null ? "everyone" : (props.members.find((m) => m.agent_id === id)?.name ?? id);
@@ -148,7 +161,9 @@ export function EntanglementPage(props: { id?: string }) {
     ? `/api/chainbot/entanglements/${encodeURIComponent(id)}/ws${member ? `?member=${encodeURIComponent(member)}` : ""}`
     : null;
   const open = useLiveSocket(socketPath, (frame) => {
-    if (frame.type === "message" && frame.message) setLive((l) => [...l, frame.message as Message].slice(-200));
+    const raw = frame.message;
+    if (frame.type === "message" && raw !== null && typeof raw === "object")
+      setLive((l) => [...l, asMessage(raw as Record<string, unknown>)].slice(-200));
   });
   const t = team.data;
   const members = t?.members ?? [];

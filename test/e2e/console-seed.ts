@@ -165,3 +165,52 @@ function botzIdFor(instanceId: string): string {
   const hex = hash.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+export interface ChainbotSeed {
+  /** Waits 3 s, then for an approval: the execution page watches it advance live and approves it. */
+  shipWorkflowId: string;
+  /** Waits for the event `go`: pause / resume / cancel and a sent event. */
+  awaitWorkflowId: string;
+  agentIds: string[];
+  teamId: string;
+}
+
+/** ChainBot's pages: two more workflows, two agents, and a team of them with one broadcast. */
+export async function seedChainbot(api: Api): Promise<ChainbotSeed> {
+  const ship = (await api("/api/chainbot/workflows", {
+    body: {
+      name: "Ship order",
+      description: "Price, hold, a human's approval, ship",
+      steps: [
+        { id: "price", type: "transform", output: { total: "${input.qty} * 5" } },
+        { id: "hold", type: "wait", duration: 3 },
+        { id: "ok", type: "wait", approval: { message: "Ship it?" }, timeout: 3600 },
+        { id: "gate", type: "condition", expression: "${ok.approved}", true_steps: ["ship"], false_steps: [] },
+        { id: "ship", type: "transform", output: { shipped: "${price.total}" } },
+      ],
+    },
+  })) as { id: string };
+  const wait = (await api("/api/chainbot/workflows", {
+    body: {
+      name: "Await go",
+      steps: [
+        { id: "w", type: "wait", event: "go", timeout: 3600 },
+        { id: "t", type: "transform", output: { went: "${w.payload.n}" } },
+      ],
+    },
+  })) as { id: string };
+  const agentIds: string[] = [];
+  for (const body of [
+    { agent_type: "data_processor", config: { name: "ETL", processing_type: "validation", algorithms: ["required"] } },
+    { agent_type: "workflow", config: { name: "Orchestrator" } },
+  ]) {
+    agentIds.push(((await api("/api/chainbot/agents", { body })) as { id: string }).id);
+  }
+  const team = (await api("/api/chainbot/entanglements", {
+    body: { name: "Data Analysis Team", description: "ETL and its orchestrator", agent_ids: agentIds },
+  })) as { id: string };
+  await api(`/api/chainbot/entanglements/${team.id}/messages`, {
+    body: { sender_id: agentIds[1], content: "Nightly run starts at 02:00", message_type: "notification" },
+  });
+  return { shipWorkflowId: ship.id, awaitWorkflowId: wait.id, agentIds, teamId: team.id };
+}

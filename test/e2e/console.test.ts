@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeOllama, startFakeOllama } from "../fakes/fake-ollama.ts";
 import { type BotplaneServer, mintToken, startBotplane } from "./botplane-server.ts";
 import { type ConsoleBrowser, launchBrowser } from "./console-browser.ts";
-import { type Api, apiOf, LATE_INSTANCE, seed } from "./console-seed.ts";
+import { type Api, apiOf, type ChainbotSeed, LATE_INSTANCE, seed, seedChainbot } from "./console-seed.ts";
 
 const root = join(import.meta.dirname, "../..");
 const shots = join(root, "docs", "console");
@@ -25,6 +25,7 @@ let api: Api;
 let admin: string;
 let dir: string;
 let late: { lateEventId: string; lateBotId: string };
+let chainbot: ChainbotSeed;
 let page: Page;
 
 async function signIn(p: Page, credential: string): Promise<void> {
@@ -64,6 +65,7 @@ beforeAll(async () => {
   admin = await mintToken("ops-admin", ["admin"]);
   api = apiOf(server.origin, admin);
   late = await seed(api, ollama.url);
+  chainbot = await seedChainbot(api);
   browser = await launchBrowser();
   page = (await browser.open()).page;
 });
@@ -112,7 +114,7 @@ describe("operator console", () => {
     expect(await rows(page, "feedback")).toBe(1);
 
     await page.goto(`${server.origin}/console/workflows`);
-    expect(await rows(page, "workflows")).toBe(1);
+    expect(await rows(page, "workflows", 3)).toBe(3);
     await page.getByRole("link", { name: "Smart Data Processing" }).click();
     expect(await rows(page, "steps", 3)).toBe(3);
 
@@ -259,6 +261,173 @@ describe("operator console", () => {
       const res = await fetch(`${server.origin}/v1/admin/api-keys`, { headers: { authorization: `Bearer ${reader}` } });
       expect(res.status).toBe(403);
       await res.body?.cancel();
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("should execute a workflow from the UI, watch its steps appear live, and approve it from the UI", async () => {
+    await page.goto(`${server.origin}/console/workflows/${chainbot.shipWorkflowId}`);
+    await page.getByRole("heading", { name: "Ship order" }).waitFor();
+    // Every (step, status) the timeline shows, in order, recorded by the page itself from DOM mutations: the
+    // execution page takes no polls, so a step that changes in place got there over the /live socket.
+    await page.evaluate(() => {
+      const seen: string[] = [];
+      (window as unknown as { timeline: string[] }).timeline = seen;
+      new MutationObserver(() => {
+        for (const li of Array.from(document.querySelectorAll("li[data-step]"))) {
+          const entry = `${li.getAttribute("data-step") ?? ""}:${li.getAttribute("data-status") ?? ""}`;
+          if (!seen.includes(entry)) seen.push(entry);
+        }
+      }).observe(document.body, { childList: true, subtree: true, attributes: true });
+    });
+    const form = page.getByRole("form", { name: "execute workflow" });
+    await form.getByLabel("Input (JSON object)").fill('{"qty": 3}');
+    await form.getByRole("button", { name: "Execute" }).click();
+    await page.waitForURL(/\/console\/workflows\/executions\//);
+    const run = decodeURIComponent(page.url().split("/").pop() ?? "");
+    await page.getByText("● live").waitFor();
+    const timeline = page.getByRole("list", { name: "step timeline" });
+    await timeline.locator('li[data-step="ok"][data-status="waiting"]').waitFor({ timeout: 15_000 });
+    const seen = () => page.evaluate(() => (window as unknown as { timeline: string[] }).timeline);
+    const before = await seen();
+    expect(before).toContain("hold:completed");
+    // The 3-second hold was on screen before it completed: it advanced live on this page.
+    expect(before.findIndex((e) => e.startsWith("hold:") && e !== "hold:completed")).toBeLessThan(
+      before.indexOf("hold:completed"),
+    );
+    expect(before.some((e) => e.startsWith("ship:"))).toBe(false);
+    await shot(page, "execution-waiting");
+
+    await page.getByRole("button", { name: "Approve" }).click();
+    await timeline.locator('li[data-step="ship"][data-status="completed"]').waitFor();
+    await page.getByTestId("execution-status").getByText("completed").waitFor();
+    expect(await page.getByRole("button", { name: "Cancel" }).count()).toBe(0);
+    const done = (await api(`/api/chainbot/executions/${run}`)) as {
+      status: string;
+      output: Record<string, unknown>;
+      steps: { step_id: string; output: unknown }[];
+    };
+    expect(done.status).toBe("completed");
+    expect(done.steps.find((s) => s.step_id === "ok")?.output).toMatchObject({ decision: "approved", approved: true });
+    expect(done.output.ship).toEqual({ shipped: 15 });
+
+    await page.goto(`${server.origin}/console/workflows/${chainbot.shipWorkflowId}`);
+    const executions = page.getByRole("region", { name: "executions", exact: true });
+    await executions.getByRole("link", { name: run }).waitFor();
+    await page.getByLabel("Status").selectOption("running");
+    await executions.getByText("No executions yet.").waitFor();
+  });
+
+  it("should pause, resume and cancel an execution and send it an event from the UI", async () => {
+    const start = async () =>
+      (
+        (await api(`/api/chainbot/workflows/${chainbot.awaitWorkflowId}/execute`, { body: { input_data: {} } })) as {
+          execution_id: string;
+        }
+      ).execution_id;
+    const status = page.getByTestId("execution-status");
+    const first = await start();
+    await page.goto(`${server.origin}/console/workflows/executions/${first}`);
+    await page.getByText("● live").waitFor();
+    await page.getByRole("button", { name: "Pause" }).click();
+    await status.getByText("paused").waitFor();
+    expect(await page.getByRole("button", { name: "Pause" }).count()).toBe(0);
+    await page.getByRole("button", { name: "Resume" }).click();
+    await status.getByText("running").waitFor();
+    await page.getByRole("button", { name: "Cancel" }).click();
+    await status.getByText("cancelled").waitFor();
+    expect(((await api(`/api/chainbot/executions/${first}`)) as { status: string }).status).toBe("cancelled");
+
+    const second = await start();
+    await page.goto(`${server.origin}/console/workflows/executions/${second}`);
+    await page
+      .getByRole("list", { name: "step timeline" })
+      .locator('li[data-step="w"][data-status="waiting"]')
+      .waitFor();
+    const send = page.getByRole("form", { name: "send event" });
+    await send.getByLabel("Event name").fill("go");
+    await send.getByLabel("Payload (JSON)").fill('{"n": 7}');
+    await send.getByRole("button", { name: "Send event" }).click();
+    await status.getByText("completed").waitFor();
+    expect(((await api(`/api/chainbot/executions/${second}`)) as { output: unknown }).output).toEqual({
+      w: { event: "go", payload: { n: 7 }, by: "ops-admin", at: expect.any(String) as unknown },
+      t: { went: 7 },
+    });
+  });
+
+  it("should list, spawn and terminate agents from the UI", async () => {
+    await page.goto(`${server.origin}/console/agents`);
+    expect(await rows(page, "agents", 2)).toBe(2);
+    const form = page.getByRole("form", { name: "spawn agent" });
+    await form.getByLabel("Agent type").selectOption("api");
+    await form.getByLabel("Agent name").fill("Billing");
+    await form.getByLabel("Base URL").fill("https://api.example.com/v1");
+    await form.getByLabel("Bearer token (optional)").fill("s3cr3t-token");
+    await form.getByRole("button", { name: "Spawn" }).click();
+    await form.getByRole("status").getByText("Spawned Billing").waitFor();
+    expect(await rows(page, "agents", 3)).toBe(3);
+    const agents = page.getByRole("region", { name: "agents", exact: true });
+    expect(await agents.textContent()).not.toContain("s3cr3t-token");
+    await shot(page, "agents");
+    await page.getByRole("button", { name: "Terminate Billing" }).click();
+    await agents.getByText("terminated").waitFor();
+    const list = (await api("/api/chainbot/agents?status=terminated")) as { agents: { name: string }[] };
+    expect(list.agents.map((a) => a.name)).toEqual(["Billing"]);
+  });
+
+  it("should show an entanglement's members and history, and a message sent from the UI live", async () => {
+    await page.goto(`${server.origin}/console/entanglements`);
+    expect(await rows(page, "entanglements")).toBe(1);
+    await page.getByRole("link", { name: "Data Analysis Team" }).click();
+    expect(await rows(page, "members", 2)).toBe(2);
+    expect(await rows(page, "message history")).toBe(1);
+    await page.getByText("● live").waitFor();
+    const content = `Segment ${Date.now()} is ready`;
+    const send = page.getByRole("form", { name: "send message" });
+    await send.getByLabel("From", { exact: true }).selectOption({ label: "ETL" });
+    await send.getByLabel("To", { exact: true }).selectOption({ label: "Orchestrator (private)" });
+    await send.getByLabel("Message type", { exact: true }).selectOption("data");
+    await send.getByLabel("Content").fill(content);
+    await send.getByRole("button", { name: "Send" }).click();
+    const live = page.getByRole("region", { name: "live messages", exact: true });
+    await live.getByText(content).waitFor({ timeout: 5_000 });
+    // One sent through the API arrives the same way.
+    await api(`/api/chainbot/entanglements/${chainbot.teamId}/messages`, {
+      body: { sender_id: chainbot.agentIds[1], content: "Run finished", message_type: "status" },
+    });
+    await live.getByText("Run finished").waitFor({ timeout: 5_000 });
+    expect(await live.locator("tr[data-row]").first().textContent()).toContain("private");
+    expect(await rows(page, "message history", 2)).toBeGreaterThanOrEqual(2);
+    await live.scrollIntoViewIfNeeded();
+    await shot(page, "entanglement");
+    // The ETL's own view: the broadcasts and its private message, live as well.
+    await page.getByLabel("View as").selectOption({ label: "ETL" });
+    expect(await rows(page, "message history", 3)).toBe(3);
+    await page.getByText("● live").waitFor();
+  });
+
+  it("should show a chainbot:read principal the execution but none of its actions", async () => {
+    const reader = await mintToken("ops-chainbot-reader", ["chainbot:read"]);
+    const { page: p, context } = await browser.open();
+    try {
+      await signIn(p, reader);
+      const list = (await api(`/api/chainbot/workflows/${chainbot.shipWorkflowId}/executions`)) as {
+        executions: { execution_id: string }[];
+      };
+      const run = list.executions[0]?.execution_id ?? "";
+      await p.goto(`${server.origin}/console/workflows/executions/${run}`);
+      await p.getByRole("list", { name: "step timeline" }).waitFor();
+      await p.getByText("● live").waitFor();
+      expect(await p.getByRole("region", { name: "Actions" }).count()).toBe(0);
+      expect(await p.getByRole("button", { name: /Approve|Pause|Resume|Cancel/ }).count()).toBe(0);
+      await p.goto(`${server.origin}/console/workflows/${chainbot.awaitWorkflowId}`);
+      await p.getByRole("region", { name: "executions", exact: true }).waitFor();
+      expect(await p.getByRole("form", { name: "execute workflow" }).count()).toBe(0);
+      await p.goto(`${server.origin}/console/agents`);
+      await rows(p, "agents", 3);
+      expect(await p.getByRole("button", { name: /Terminate/ }).count()).toBe(0);
+      expect(await p.getByRole("form", { name: "spawn agent" }).count()).toBe(0);
     } finally {
       await context.close();
     }

@@ -239,6 +239,35 @@ describe("POST /api/chainbot/entanglements/{id}/messages", () => {
     expect((await json<ErrorBody>(self)).error.message).toContain("body.receiver_id");
   });
 
+  it("should open the live socket with a browser's bearer.<token> subprotocol and echo botplane.chainbot", async ({
+    expect,
+  }) => {
+    const a = await agent("data_processor");
+    const { id } = await team([a]);
+    const res = await call(`/api/chainbot/entanglements/${id}/ws?member=${a}`, {
+      headers: {
+        upgrade: "websocket",
+        "sec-websocket-protocol": `botplane.chainbot, bearer.${await token(["chainbot:read"])}`,
+      },
+    });
+    expect(res.status).toBe(101);
+    expect(res.headers.get("sec-websocket-protocol")).toBe("botplane.chainbot");
+    const ws = res.webSocket;
+    if (!ws) throw new Error("no socket");
+    const frames: { type: string }[] = [];
+    ws.addEventListener("message", (e) => frames.push(JSON.parse(String(e.data)) as { type: string }));
+    ws.accept();
+    try {
+      await expect.poll(() => frames[0]).toEqual({ type: "hello", entanglement_id: id, member: a });
+    } finally {
+      ws.close(1000, "done");
+    }
+    const refused = await call(`/api/chainbot/entanglements/${id}/ws?member=${a}`, {
+      headers: { upgrade: "websocket", "sec-websocket-protocol": "botplane.chainbot" },
+    });
+    expect(refused.status).toBe(401);
+  });
+
   it("should deliver live over WebSockets what each member may see", async ({ expect }) => {
     const [a, b, c] = [await agent("data_processor"), await agent("data_processor"), await agent("workflow")];
     const { id } = await team([a, b, c]);

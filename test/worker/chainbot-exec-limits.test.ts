@@ -218,6 +218,41 @@ describe("GET /api/chainbot/executions/{id}/live", () => {
     const steps = frames.filter((f) => f.type === "step").map((f) => `${String(f.step_id)}:${String(f.status)}`);
     expect(steps).toEqual(["w:completed", "t:running", "t:completed"]);
   });
+
+  it("should take a browser's token from the bearer.<token> subprotocol and answer botplane.chainbot only", async ({
+    expect,
+  }) => {
+    const wf = await createWorkflow({
+      name: "live-browser",
+      steps: [{ id: "w", type: "wait", event: "go", timeout: 3600 }],
+    });
+    const id = await execute(wf);
+    const reader = await token(["chainbot:read"]);
+    const res = await call(`/api/chainbot/executions/${id}/live`, {
+      headers: { upgrade: "websocket", "sec-websocket-protocol": `botplane.chainbot, bearer.${reader}` },
+    });
+    expect(res.status).toBe(101);
+    expect(res.headers.get("sec-websocket-protocol")).toBe("botplane.chainbot");
+    const ws = res.webSocket;
+    if (!ws) throw new Error("no socket");
+    const frames: { type?: string }[] = [];
+    ws.addEventListener("message", (m) => frames.push(JSON.parse(String(m.data)) as { type?: string }));
+    ws.accept();
+    try {
+      await expect.poll(() => frames[0]?.type).toBe("snapshot");
+    } finally {
+      ws.close(1000, "bye");
+    }
+    const noToken = await call(`/api/chainbot/executions/${id}/live`, {
+      headers: { upgrade: "websocket", "sec-websocket-protocol": "botplane.chainbot" },
+    });
+    expect(noToken.status).toBe(401);
+    // The query string is not a carrier here: a token there would end up in logs.
+    const inQuery = await call(`/api/chainbot/executions/${id}/live?access_token=${reader}`, {
+      headers: { upgrade: "websocket" },
+    });
+    expect(inQuery.status).toBe(401);
+  });
 });
 
 /** Resets the object as a crash would: its in-flight alarm dies with it, and workerd runs the alarm again. */

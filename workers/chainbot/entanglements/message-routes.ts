@@ -14,6 +14,7 @@ import { AppError, unwrap } from "../../platform/errors";
 import { bearerSecurity, ErrorSchema, errorResponses, jsonContent } from "../../platform/openapi";
 import { createRouter } from "../../platform/validation";
 import { auditDetail, auditTrail } from "../audit/record";
+import { LIVE_SUBPROTOCOL, LIVE_TOKEN_CARRIERS, withLiveProtocol } from "../live-socket";
 import { requireLive } from "./members";
 import { presentMessage } from "./present";
 import {
@@ -69,11 +70,12 @@ const socket = createRoute({
   summary: "Live messages over a WebSocket: what `member` may see (all without member)",
   description:
     'Frames: `{"type":"hello","entanglement_id","member"}` once, then `{"type":"message","message":{…}}` per ' +
-    'message the member may see. `{"type":"ping"}` is answered `{"type":"pong"}`.',
+    'message the member may see. `{"type":"ping"}` is answered `{"type":"pong"}`. Browsers offer the ' +
+    `subprotocols \`${LIVE_SUBPROTOCOL}, bearer.<token>\` (answered \`${LIVE_SUBPROTOCOL}\`).`,
   security: bearerSecurity,
   middleware: [
     auditTrail("entanglement.watch", { failuresOnly: true, resource }),
-    requireScope("chainbot:read"),
+    requireScope("chainbot:read", LIVE_TOKEN_CARRIERS),
   ] as const,
   request: { params: EntanglementIdParamSchema, query: SocketQuerySchema },
   responses: {
@@ -128,5 +130,5 @@ export const entanglementMessageRoutes = createRouter()
       throw new AppError(426, "upgrade_required", "connect with a WebSocket upgrade", undefined, {
         upgrade: "websocket",
       });
-    return entanglement(c.env, id).fetch(socketRequest(c.req.valid("query").member ?? null));
+    return withLiveProtocol(c, await entanglement(c.env, id).fetch(socketRequest(c.req.valid("query").member ?? null)));
   });

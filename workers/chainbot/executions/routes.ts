@@ -14,6 +14,7 @@ import { AppError, unwrap } from "../../platform/errors";
 import { bearerSecurity, ErrorSchema, errorResponses, jsonContent } from "../../platform/openapi";
 import { createRouter } from "../../platform/validation";
 import { auditDetail, auditTrail } from "../audit/record";
+import { LIVE_SUBPROTOCOL, LIVE_TOKEN_CARRIERS, withLiveProtocol } from "../live-socket";
 import { WorkflowIdParamSchema } from "../workflows/api-schemas";
 import {
   ApproveBodySchema,
@@ -136,11 +137,12 @@ const live = createRoute({
   summary: "Watch an execution (WebSocket): a snapshot, then every step and status transition",
   description:
     'Send `Upgrade: websocket`. Frames are JSON: `{"type":"snapshot","execution":…}` first, then ' +
-    '`{"type":"step",step_key,step_id,status,attempt,…}` and `{"type":"execution",status}` as they happen.',
+    '`{"type":"step",step_key,step_id,status,attempt,…}` and `{"type":"execution",status}` as they happen. ' +
+    `Browsers offer the subprotocols \`${LIVE_SUBPROTOCOL}, bearer.<token>\` (answered \`${LIVE_SUBPROTOCOL}\`).`,
   security: bearerSecurity,
   middleware: [
     auditTrail("execution.live", { resource: execResource, failuresOnly: true }),
-    requireScope(READ),
+    requireScope(READ, LIVE_TOKEN_CARRIERS),
   ] as const,
   request: { params: ExecutionIdParamSchema },
   responses: {
@@ -246,7 +248,7 @@ const router = createRouter()
       });
     const stub = workflowExecution(c.env, id);
     unwrap(await stub.get());
-    return stub.fetch(liveRequest());
+    return withLiveProtocol(c, await stub.fetch(liveRequest()));
   });
 
 for (const { action, route } of controlRoutes)

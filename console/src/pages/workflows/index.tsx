@@ -1,7 +1,8 @@
 /**
  * Workflows (ChainBot definitions): list with cursor paging, one definition by version with its steps, and an
  * editor that creates or updates a definition, showing each validation issue at the step it names
- * (`steps[2] (check).true_steps[0]: …`). Executions are not built in the API yet, so not here either.
+ * (`steps[2] (check).true_steps[0]: …`); each definition's executions and an execute form, and one execution
+ * with its live step timeline and actions (executions.tsx, execution.tsx).
  */
 import { useState } from "preact/hooks";
 import { api, must } from "../../api/client";
@@ -11,6 +12,8 @@ import { Ago, ErrorNote, Json, Pager, Section } from "../../ui/parts";
 import { Table } from "../../ui/table";
 import { useAsync } from "../../ui/use-async";
 import { href, type PageDef, type PageRoute } from "../page";
+import { ExecutionPage } from "./execution";
+import { ExecuteForm, Executions } from "./executions";
 
 type Definition = components["schemas"]["WorkflowDefinition"];
 interface Issue {
@@ -182,6 +185,8 @@ function WorkflowPage(props: { id?: string }) {
           />
         </Section>
       )}
+      {w && can("chainbot:workflow:execute") && <ExecuteForm workflowId={w.id} />}
+      {w && <Executions workflowId={w.id} />}
       {w && <Json value={w} />}
     </>
   );
@@ -194,6 +199,7 @@ export const page: PageDef = {
   scopes: ["chainbot:read"],
   routes: [
     { path: "", component: WorkflowsPage },
+    { path: "executions/:id", component: ExecutionPage as PageRoute["component"] },
     { path: ":id", component: WorkflowPage as PageRoute["component"] },
   ],
 };

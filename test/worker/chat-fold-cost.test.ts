@@ -5,7 +5,6 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
-import { words } from "./fake-upstreams/behaviour";
 import { recorded } from "./provider-fixtures";
 import { founderToken } from "./chat-support";
 import { ADMIN, call, json, uniqueId } from "./helpers";
@@ -57,6 +56,11 @@ interface SentBody {
   messages: { role: string; content: string }[];
   max_tokens?: number;
   max_completion_tokens?: number;
+}
+
+/** Counts words as the fake upstream does (fake-upstreams/behaviour.ts runs in Node, outside this project). */
+function words(text: string): string[] {
+  return text.split(/\s+/).filter((w) => w !== "");
 }
 
 /** The fake's deterministic usage for a request: words of every message in, echo of the last one out (capped). */

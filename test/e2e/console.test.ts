@@ -108,6 +108,8 @@ describe("operator console", () => {
     await page.goto(`${server.origin}/console/models`);
     expect(await rows(page, "providers")).toBe(1);
     expect(await rows(page, "inferences", 3)).toBe(3);
+    expect(await rows(page, "cost per provider")).toBe(1);
+    expect(await rows(page, "cost per workspace")).toBeGreaterThanOrEqual(1);
     await shot(page, "models");
     await page.getByRole("region", { name: "inferences", exact: true }).locator("tr[data-row] a").first().click();
     await page.getByRole("list", { name: "attempts" }).waitFor();

@@ -65,8 +65,8 @@ export function Inferences() {
   );
   const rows = list(field(page.data, "inferences")).slice();
   const byTime = rows.slice().sort((a, b) => Date.parse(str(a.timestamp)) - Date.parse(str(b.timestamp)));
-  const costs = new Map<string, number>();
-  for (const r of rows) costs.set(str(r.provider), (costs.get(str(r.provider)) ?? 0) + (num(r.cost_usd) ?? 0));
+  const costs = sumBy(rows, (r) => str(r.provider));
+  const workspaceCosts = sumBy(rows, (r) => str(r.workspace) || "(none)");
   const x = byTime.map((r) => Date.parse(str(r.timestamp)) / 1000);
   return (
     <Section title="Inferences" id="inferences">
@@ -120,8 +120,24 @@ export function Inferences() {
           { head: "USD", cell: ([, c]) => c.toFixed(6) },
         ]}
       />
+      <h3>Cost per workspace (this page)</h3>
+      <Table
+        label="cost per workspace"
+        rows={[...workspaceCosts.entries()]}
+        columns={[
+          { head: "workspace", cell: ([w]) => w },
+          { head: "USD", cell: ([, c]) => c.toFixed(6) },
+        ]}
+      />
     </Section>
   );
+}
+
+/** The rows' cost summed per key (provider, workspace). */
+function sumBy(rows: Row[], key: (r: Row) => string): Map<string, number> {
+  const sums = new Map<string, number>();
+  for (const r of rows) sums.set(key(r), (sums.get(key(r)) ?? 0) + (num(r.cost_usd) ?? 0));
+  return sums;
 }
 
 /** The fallback chain: one bar per attempt, as wide as its latency, failed and skipped ones marked. */

@@ -90,6 +90,8 @@ export interface SocketTurnDone {
 }
 
 export interface SocketTurnRequest {
+  /** A founder's message spends a token of their surface's rate limit; a scheduled prompt does not. */
+  origin: "socket" | "scheduled";
   caller: SocketCaller;
   surface: (typeof SESSION_SURFACES)[number];
   trustMode: 0 | 1 | 2 | 3;

@@ -136,7 +136,7 @@ export class SessionSockets {
     }
     if (this.queued >= MAX_QUEUED)
       return send(ws, errorFrame("busy", `${MAX_QUEUED} messages already wait for a reply: send again later`));
-    this.ctx.waitUntil(this.enqueue(socket, frame.text, frame.client_id ?? null));
+    this.ctx.waitUntil(this.enqueue(socket, frame.text, frame.client_id ?? null, "socket"));
   }
 
   /**
@@ -150,15 +150,20 @@ export class SessionSockets {
       tokenExpiresAt: null,
       connectedAt: this.clock(),
     };
-    return this.enqueue(socket, text, clientId);
+    return this.enqueue(socket, text, clientId, "scheduled");
   }
 
-  private enqueue(socket: SocketAttachment, text: string, clientId: string | null): Promise<ReplyOutcome> {
+  private enqueue(
+    socket: SocketAttachment,
+    text: string,
+    clientId: string | null,
+    origin: SocketTurnRequest["origin"],
+  ): Promise<ReplyOutcome> {
     this.queued += 1;
     // reply() answers its own failures in an error frame; what escapes it (storage gone) must not stop the
     // queue, or every later message would wait behind a rejected promise forever.
     const run = this.tail
-      .then(() => this.reply(socket, text, clientId))
+      .then(() => this.reply(socket, text, clientId, origin))
       .catch((err: unknown): ReplyOutcome => {
         createLogger("chat-ws", this.env.LOG_LEVEL).error("socket reply failed", { error: String(err) });
         return { ok: false, status: 500, error: { code: "internal_error", message: "internal error" } };
@@ -194,7 +199,12 @@ export class SessionSockets {
     for (const frame of frames) send(ws, frame);
   }
 
-  private async reply(socket: SocketAttachment, text: string, clientId: string | null): Promise<ReplyOutcome> {
+  private async reply(
+    socket: SocketAttachment,
+    text: string,
+    clientId: string | null,
+    origin: SocketTurnRequest["origin"],
+  ): Promise<ReplyOutcome> {
     const replyId = crypto.randomUUID();
     let seq = 0;
     const emit = (body: ResponseBody) => {
@@ -219,6 +229,7 @@ export class SessionSockets {
       );
       const done = await socketTurns.get()(
         {
+          origin,
           caller: socket.caller,
           surface: socket.surface,
           trustMode: socket.trustMode as TrustLevel,

@@ -9,7 +9,8 @@
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, describe, it, vi } from "vitest";
-import { call, json, uniqueId } from "./helpers";
+import { chatRateKey } from "../../workers/chat/limits/chat-rate";
+import { ADMIN, call, json, uniqueId } from "./helpers";
 import { auditRows, founderToken, useChatModel } from "./chat-support";
 import { recorded } from "./provider-fixtures";
 import { openChatSocket, tokenText, upgrade, type ChatSocket } from "./support/chat-socket";
@@ -208,6 +209,30 @@ describe("GET /ws sessions", () => {
       ["extension", true],
       ["web", false],
     ]);
+  });
+
+  it("should end a message over the founder's rate limit in a rate_limited error frame", async ({ expect }) => {
+    const founder = uniqueId("f-rl");
+    const key = chatRateKey(founder, "web");
+    const limit = await call("/api/v1/config/rate_limits", {
+      method: "PUT",
+      token: await ADMIN(),
+      body: { limits: [{ key, capacity: 1, refill_rate: "1/day", burst_capacity: 1 }] },
+    });
+    expect(limit.status).toBe(200);
+    try {
+      const s = await socket("", { token: await founderToken({ user_id: founder }) });
+      s.send({ type: "message", text: "first" });
+      const first = await s.finished();
+      expect(first.at(-1)?.event).toBe("done");
+      s.send({ type: "message", text: "second" });
+      await s.until("the second reply's end", () => s.responses().filter((f) => f.event === "start").length === 2);
+      const second = await s.finished(s.responses().filter((f) => f.event === "start")[1]?.reply_id);
+      const end = second.at(-1);
+      expect(end?.event === "error" ? end.error.code : end?.event).toBe("rate_limited");
+    } finally {
+      await env.DB.prepare("DELETE FROM rate_limits WHERE key = ?").bind(key).run();
+    }
   });
 
   it("should keep the context when the session's object is evicted between messages", async ({ expect }) => {

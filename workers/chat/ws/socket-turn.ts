@@ -9,6 +9,7 @@ import { createLogger } from "../../platform/logger";
 import type { GatewayModel } from "../../platform/model-port";
 import { chatSession } from "../../../durable-objects/session-client";
 import { runTurn, type TurnRequest } from "../chat-turn";
+import { enforceChatRate } from "../limits/chat-rate";
 import { ceilingFor, type TrustMode } from "../surfaces";
 
 export function socketTurnRunner(model: GatewayModel): SocketTurnRunner {
@@ -25,11 +26,14 @@ export function socketTurnRunner(model: GatewayModel): SocketTurnRunner {
       trustMode: request.trustMode,
     };
     const opened = { stub: chatSession(deps.env, request.session.id), session: request.session };
+    const log = createLogger("chat-ws", deps.env.LOG_LEVEL);
+    // A founder's message spends a token as a /chat turn does (429 rate_limited ends the reply in an error frame).
+    if (request.origin === "socket") await enforceChatRate(deps.env, request.caller.founderId, request.surface, log);
     return runTurn(turn, opened, {
       env: deps.env,
       ctx: deps.ctx,
       model,
-      log: createLogger("chat-ws", deps.env.LOG_LEVEL),
+      log,
       traceparent: deps.traceparent,
       onToken: deps.onToken,
     });

@@ -117,6 +117,8 @@ const nullableNumber = z.number().finite().nullable();
 export const telemetryDataSchema = z.object({
   cpu_temp_c: z.number().min(-60).max(200).nullable(),
   load: z.object({ one: z.number().min(0), five: z.number().min(0), fifteen: z.number().min(0) }).nullable(),
+  /** Cores the kernel counts (`/proc/stat`'s cpuN lines): what the load averages are shared by. Absent from older agents. */
+  cpu_count: z.number().int().min(1).max(1024).nullable().optional(),
   memory: z.object({ total_bytes: z.number().min(0), available_bytes: z.number().min(0) }).nullable(),
   disk: z.object({ total_bytes: z.number().min(0), free_bytes: z.number().min(0) }).nullable(),
   uptime_s: nullableNumber,

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { describe, it } from "vitest";
 import {
+  parseCpuCount,
   parseLoadavg,
   parseMeminfo,
   parseThermalZone,
@@ -22,6 +23,7 @@ describe("edge-agent readSystemTelemetry", () => {
     expect(telemetry).toEqual({
       cpuTemperatureC: 54.2,
       load: { one: 0.52, five: 0.58, fifteen: 0.59 },
+      cpuCount: 4,
       memory: { totalBytes: 3_884_448 * 1024, availableBytes: 2_879_532 * 1024 },
       disk: { totalBytes: 4096 * 7_634_432, freeBytes: 4096 * 5_242_880 },
       uptimeSeconds: 12_345.67,
@@ -49,13 +51,14 @@ describe("edge-agent readSystemTelemetry", () => {
     expect(telemetry).toEqual({
       cpuTemperatureC: null,
       load: null,
+      cpuCount: null,
       memory: null,
       disk: { totalBytes: 4096 * 7_634_432, freeBytes: 4096 * 5_242_880 },
       uptimeSeconds: null,
       throttled: null,
     });
     // No vcgencmd (off a Pi) is not a failure; the missing files are.
-    expect(failures.sort()).toEqual(["cpu temperature", "load", "memory", "uptime"]);
+    expect(failures.sort()).toEqual(["cpu count", "cpu temperature", "load", "memory", "uptime"]);
   });
 
   it("should read real disk space with fs.statfs by default", async ({ expect }) => {
@@ -66,6 +69,11 @@ describe("edge-agent readSystemTelemetry", () => {
 });
 
 describe("edge-agent telemetry parsers", () => {
+  it("should count the cores in /proc/stat and refuse a file without cpuN lines", ({ expect }) => {
+    expect(parseCpuCount("cpu  1 2 3 4\ncpu0 1 2 3 4\ncpu1 1 2 3 4\nintr 5\n")).toBe(2);
+    expect(() => parseCpuCount("cpu  1 2 3 4\nintr 5\n")).toThrow(/no cpuN lines/);
+  });
+
   it("should reject malformed kernel text", ({ expect }) => {
     expect(parseThermalZone("-5000\n")).toBe(-5);
     expect(() => parseThermalZone("hot")).toThrow(/thermal_zone0/);

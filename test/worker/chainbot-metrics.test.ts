@@ -112,8 +112,17 @@ describe("GET /api/chainbot/metrics", () => {
       memory_usage: 65,
       disk_usage: 25,
       devices: 2,
-      reason: "cpu_usage: edge telemetry carries load averages, not a CPU percentage",
+      reason: "cpu_usage: no online device reports it",
     });
+  });
+
+  it("should take CPU use as the 1-minute load per core from devices that send their core count", async ({
+    expect,
+  }) => {
+    await device(true, { load: { one: 1, five: 1, fifteen: 1 }, cpu_count: 4, memory: null, disk: null });
+    await device(true, { load: { one: 6, five: 5, fifteen: 4 }, cpu_count: 4, memory: null, disk: null });
+    await device(true, { load: { one: 2, five: 2, fifteen: 2 }, memory: null, disk: null });
+    expect((await metrics()).system).toMatchObject({ cpu_usage: 62.5, devices: 3 });
   });
 
   it("should expose the same numbers as chainbot_* gauges on /metrics", async ({ expect }) => {

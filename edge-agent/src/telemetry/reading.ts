@@ -29,6 +29,7 @@ export type TelemetrySample = {
 const NO_SYSTEM: SystemTelemetry = {
   cpuTemperatureC: null,
   load: null,
+  cpuCount: null,
   memory: null,
   disk: null,
   uptimeSeconds: null,
@@ -73,6 +74,7 @@ function toProtocol(s: SystemTelemetry, ollama: TelemetryData["ollama"]): Teleme
   return {
     cpu_temp_c: s.cpuTemperatureC,
     load: s.load,
+    cpu_count: s.cpuCount,
     memory: s.memory && { total_bytes: s.memory.totalBytes, available_bytes: s.memory.availableBytes },
     disk: s.disk && { total_bytes: s.disk.totalBytes, free_bytes: s.disk.freeBytes },
     uptime_s: s.uptimeSeconds,

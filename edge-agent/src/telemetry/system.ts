@@ -24,6 +24,7 @@ export interface ThrottledFlags {
 export interface SystemTelemetry {
   cpuTemperatureC: number | null;
   load: { one: number; five: number; fifteen: number } | null;
+  cpuCount: number | null;
   memory: { totalBytes: number; availableBytes: number } | null;
   disk: { totalBytes: number; freeBytes: number } | null;
   uptimeSeconds: number | null;
@@ -58,6 +59,13 @@ export function parseLoadavg(text: string): { one: number; five: number; fifteen
     throw new Error(`unrecognised /proc/loadavg: ${JSON.stringify(text)}`);
   }
   return { one, five, fifteen };
+}
+
+/** `/proc/stat`'s per-core lines ("cpu0 …", "cpu1 …"): the number of cores. */
+export function parseCpuCount(text: string): number {
+  const cores = text.split("\n").filter((line) => /^cpu\d+\s/.test(line)).length;
+  if (cores === 0) throw new Error("/proc/stat has no cpuN lines");
+  return cores;
 }
 
 /** `/proc/meminfo`'s MemTotal and MemAvailable (kB in the file, bytes out). */
@@ -111,9 +119,10 @@ export async function readSystemTelemetry(
     }
   };
   const fsStat = options.statfs ?? statfs;
-  const [cpuTemperatureC, load, memory, disk, uptimeSeconds, throttled] = await Promise.all([
+  const [cpuTemperatureC, load, cpuCount, memory, disk, uptimeSeconds, throttled] = await Promise.all([
     attempt("cpu temperature", async () => parseThermalZone(await file("sys/class/thermal/thermal_zone0/temp"))),
     attempt("load", async () => parseLoadavg(await file("proc/loadavg"))),
+    attempt("cpu count", async () => parseCpuCount(await file("proc/stat"))),
     attempt("memory", async () => parseMeminfo(await file("proc/meminfo"))),
     attempt("disk", async () => {
       const stats = await fsStat(options.diskPath ?? "/");
@@ -130,7 +139,7 @@ export async function readSystemTelemetry(
       }
     }),
   ]);
-  return { cpuTemperatureC, load, memory, disk, uptimeSeconds, throttled };
+  return { cpuTemperatureC, load, cpuCount, memory, disk, uptimeSeconds, throttled };
 }
 
 function isMissingProgram(err: unknown): boolean {

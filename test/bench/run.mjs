@@ -286,6 +286,10 @@ async function startRuntime({ derived, botplaneScript, secret, upstreamBaseUrl, 
         ...workerOptions.bindings,
         AUTH_JWT_SECRET: secret,
         DECISION_BACKENDS: decisionBackends(upstreamBaseUrl.replace(/\/v1$/, "")),
+        // The chat scenarios measure a turn's cost, not the founder's rate limit (120 an hour by default), which
+        // would turn all but the first turns of a run into 429s; the limiter still takes a token per turn.
+        CHAT_RATE_LIMITS:
+          "web=1000000/hour:100000,extension=1000000/hour:100000,sms=1000000/hour:100000,discord=1000000/hour:100000",
       },
       unsafeDirectSockets: directSocket,
       unsafeRegisterWorker: false,

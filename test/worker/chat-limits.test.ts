@@ -10,31 +10,16 @@ import { limitsConfig, parseRateLimits } from "../../workers/chat/limits/config"
 import { chatRateKey } from "../../workers/chat/limits/chat-rate";
 import { SMS_RATE_LIMITED_REPLY } from "../../workers/chat/limits/sms-notice";
 import { escapeXmlText } from "../../workers/chat/twilio/twiml";
-import { ADMIN, call, json, uniqueId } from "./helpers";
-import { founderToken, useChatModel } from "./chat-support";
+import { call, json, uniqueId } from "./helpers";
+import { clearLimitKeys, founderToken, limitKey, useChatModel } from "./chat-support";
 import { bindPhone, postSigned, smsForm, uniquePhone } from "./twilio-support";
 
 const EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response/>';
-const stored: string[] = [];
-
-/** Gives one key `capacity` tokens, refilled `capacity` a day, bursts of `capacity`: no refill within a test. */
-async function limitKey(key: string, capacity: number): Promise<void> {
-  const res = await call("/api/v1/config/rate_limits", {
-    method: "PUT",
-    token: await ADMIN(),
-    body: { limits: [{ key, capacity, refill_rate: `${capacity}/day`, burst_capacity: capacity }] },
-  });
-  if (res.status !== 200) throw new Error(`rate_limits: ${res.status} ${await res.text()}`);
-  stored.push(key);
-}
-
 beforeAll(async () => {
   await useChatModel(`echo~${uniqueId("limits")}`);
 });
 
-afterAll(async () => {
-  for (const key of stored) await env.DB.prepare("DELETE FROM rate_limits WHERE key = ?").bind(key).run();
-});
+afterAll(clearLimitKeys);
 
 describe("POST /chat rate limit", () => {
   it("should answer exactly one of N+1 concurrent turns with 429 rate_limited and Retry-After", async ({ expect }) => {

@@ -69,3 +69,22 @@ export async function auditRows(founderId: string): Promise<AuditRow[]> {
     .all<AuditRow>();
   return results;
 }
+
+const limitedKeys: string[] = [];
+
+/** Gives one rate-limit key `capacity` tokens refilled `capacity` a day (bursts of `capacity`): no refill within a test. */
+export async function limitKey(key: string, capacity: number): Promise<void> {
+  const res = await call("/api/v1/config/rate_limits", {
+    method: "PUT",
+    token: await ADMIN(),
+    body: { limits: [{ key, capacity, refill_rate: `${capacity}/day`, burst_capacity: capacity }] },
+  });
+  if (res.status !== 200) throw new Error(`rate_limits: ${res.status} ${await res.text()}`);
+  limitedKeys.push(key);
+}
+
+/** Removes the rows `limitKey` stored (call from afterAll). */
+export async function clearLimitKeys(): Promise<void> {
+  for (const key of limitedKeys.splice(0))
+    await env.DB.prepare("DELETE FROM rate_limits WHERE key = ?").bind(key).run();
+}

@@ -9,33 +9,18 @@ import { askEventId } from "../../workers/chat/discord/ask-event";
 import { slowDown } from "../../workers/chat/discord/interaction-routes";
 import { chatRateKey } from "../../workers/chat/limits/chat-rate";
 import { VOICE_RATE_LIMITED } from "../../workers/chat/twilio/voice-routes";
-import { useChatModel } from "./chat-support";
+import { clearLimitKeys, limitKey, useChatModel } from "./chat-support";
 import { ADMIN, call, uniqueId } from "./helpers";
 import { postInteraction } from "./support/discord-signer";
 import { child, parseXml, textOf } from "./support/xml";
 import { bindPhone, postSigned, TWILIO_ACCOUNT_SID, TWILIO_FROM, uniquePhone } from "./twilio-support";
 
 const APP = "1200000000000000001";
-const stored: string[] = [];
-
-/** Gives one key `capacity` tokens refilled `capacity` a day: nothing refills within a test. */
-async function limitKey(key: string, capacity: number): Promise<void> {
-  const res = await call("/api/v1/config/rate_limits", {
-    method: "PUT",
-    token: await ADMIN(),
-    body: { limits: [{ key, capacity, refill_rate: `${capacity}/day`, burst_capacity: capacity }] },
-  });
-  if (res.status !== 200) throw new Error(`rate_limits: ${res.status} ${await res.text()}`);
-  stored.push(key);
-}
-
 beforeAll(async () => {
   await useChatModel(`echo~${uniqueId("surface-limits")}`);
 });
 
-afterAll(async () => {
-  for (const key of stored) await env.DB.prepare("DELETE FROM rate_limits WHERE key = ?").bind(key).run();
-});
+afterAll(clearLimitKeys);
 
 let seq = 0;
 function snowflake(): string {

@@ -10,8 +10,8 @@ import { env } from "cloudflare:workers";
 import { evictDurableObject, runDurableObjectAlarm } from "cloudflare:test";
 import { afterEach, beforeAll, describe, it, vi } from "vitest";
 import { chatRateKey } from "../../workers/chat/limits/chat-rate";
-import { ADMIN, call, json, uniqueId } from "./helpers";
-import { auditRows, founderToken, useChatModel } from "./chat-support";
+import { call, json, uniqueId } from "./helpers";
+import { auditRows, clearLimitKeys, founderToken, limitKey, useChatModel } from "./chat-support";
 import { recorded } from "./provider-fixtures";
 import { openChatSocket, tokenText, upgrade, type ChatSocket } from "./support/chat-socket";
 import { setClockLead } from "./support/clock";
@@ -214,12 +214,7 @@ describe("GET /ws sessions", () => {
   it("should end a message over the founder's rate limit in a rate_limited error frame", async ({ expect }) => {
     const founder = uniqueId("f-rl");
     const key = chatRateKey(founder, "web");
-    const limit = await call("/api/v1/config/rate_limits", {
-      method: "PUT",
-      token: await ADMIN(),
-      body: { limits: [{ key, capacity: 1, refill_rate: "1/day", burst_capacity: 1 }] },
-    });
-    expect(limit.status).toBe(200);
+    await limitKey(key, 1);
     try {
       const s = await socket("", { token: await founderToken({ user_id: founder }) });
       s.send({ type: "message", text: "first" });
@@ -231,7 +226,7 @@ describe("GET /ws sessions", () => {
       const end = second.at(-1);
       expect(end?.event === "error" ? end.error.code : end?.event).toBe("rate_limited");
     } finally {
-      await env.DB.prepare("DELETE FROM rate_limits WHERE key = ?").bind(key).run();
+      await clearLimitKeys();
     }
   });
 

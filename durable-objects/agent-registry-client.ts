@@ -19,6 +19,10 @@ export function claimIdleAgent(env: Pick<Env, "AGENT_REGISTRY">, type: AgentType
 }
 
 /** Hands back an agent `claimIdleAgent` (or `beginWork`) took: `idle` again once it runs nothing else. */
-export function releaseAgent(env: Pick<Env, "AGENT_REGISTRY">, agentId: string): Promise<void> {
-  return agentRegistry(env).endWork(agentId);
+export function releaseAgent(
+  env: Pick<Env, "AGENT_REGISTRY">,
+  agentId: string,
+  outcome?: "ok" | "error",
+): Promise<void> {
+  return agentRegistry(env).endWork(agentId, outcome);
 }

@@ -1,6 +1,7 @@
 /**
  * The AgentRegistry's SQLite tables and row mapping: agents (with a running count of the tasks each is
- * busy with) and the directory of entanglements. No logic beyond reading and writing rows.
+ * busy with), the outcomes of their recent tasks (for health) and the directory of entanglements. No logic
+ * beyond reading and writing rows.
  */
 import type { Agent, AgentListInput, AgentStatus, AgentType, EntanglementEntry } from "./agent-registry-model";
 
@@ -27,6 +28,8 @@ export const SCHEMA = [
     created_at INTEGER NOT NULL
   )`,
   "CREATE INDEX IF NOT EXISTS entanglements_created ON entanglements (created_at, id)",
+  "CREATE TABLE IF NOT EXISTS task_outcomes (at INTEGER NOT NULL, ok INTEGER NOT NULL)",
+  "CREATE INDEX IF NOT EXISTS task_outcomes_at ON task_outcomes (at)",
 ];
 
 interface AgentRow extends Record<string, SqlStorageValue> {

@@ -7,6 +7,7 @@
  * (`beginWork` / `endWork`, or `claimIdle` for "an idle agent of type T").
  */
 import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
 import { createEvent } from "../workers/platform/bus/envelope";
 import { Outbox } from "../workers/platform/bus/outbox";
 import { publish } from "../workers/platform/bus/publish";
@@ -28,6 +29,9 @@ import {
 import { agentRow, countByStatus, listAgents, listEntanglements, liveCounts, SCHEMA } from "./agent-registry-store";
 
 const SOURCE = "chainbot";
+/** Task outcomes kept for health: a day (the health check reads the last hour). */
+const OUTCOMES_KEPT_MS = 24 * 3_600_000;
+const TaskOutcomeSchema = z.enum(["ok", "error"]);
 
 function notFound(id: string): Result<never> {
   return fail(404, "agent_not_found", `no agent '${id}'`, { agent_id: id });
@@ -143,14 +147,36 @@ export class AgentRegistry extends DurableObject<Env> {
     });
   }
 
-  /** One task of the agent is over; it is `idle` again once none is left (a terminated agent stays so). */
-  endWork(rawId: unknown): void {
+  /**
+   * One task of the agent is over; it is `idle` again once none is left (a terminated agent stays so). With
+   * an outcome, the task counts in the day of outcomes health reads (`taskOutcomes`).
+   */
+  endWork(rawId: unknown, rawOutcome?: unknown): void {
     const id = AgentIdSchema.parse(rawId);
-    this.sql.exec(
-      "UPDATE agents SET busy = MAX(busy - 1, 0), status = CASE WHEN status = 'terminated' THEN status WHEN busy - 1 > 0 THEN 'working' ELSE 'idle' END, updated_at = ? WHERE id = ?",
-      this.clock(),
-      id,
-    );
+    const outcome = TaskOutcomeSchema.optional().parse(rawOutcome);
+    const now = this.clock();
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec(
+        "UPDATE agents SET busy = MAX(busy - 1, 0), status = CASE WHEN status = 'terminated' THEN status WHEN busy - 1 > 0 THEN 'working' ELSE 'idle' END, updated_at = ? WHERE id = ?",
+        now,
+        id,
+      );
+      if (outcome === undefined) return;
+      this.sql.exec("INSERT INTO task_outcomes (at, ok) VALUES (?, ?)", now, outcome === "ok" ? 1 : 0);
+      this.sql.exec("DELETE FROM task_outcomes WHERE at < ?", now - OUTCOMES_KEPT_MS);
+    });
+  }
+
+  /** How the agents' tasks ended since `since` (epoch ms; at most a day back). */
+  taskOutcomes(rawSince: unknown): { ok: number; failed: number } {
+    const since = z.number().int().parse(rawSince);
+    const row = this.sql
+      .exec<{ ok: number; failed: number }>(
+        "SELECT COALESCE(SUM(ok), 0) AS ok, COALESCE(SUM(1 - ok), 0) AS failed FROM task_outcomes WHERE at >= ?",
+        since,
+      )
+      .one();
+    return { ok: row.ok, failed: row.failed };
   }
 
   /** Takes the longest-idle agent of a type and marks it `working`, or null when none is idle. */

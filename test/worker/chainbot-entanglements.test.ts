@@ -390,5 +390,15 @@ describe("assistant agents answering tasks", () => {
     expect(reply?.sender_id).toBe(assistant);
     expect(reply?.content).toMatch(/^the model call failed: /);
     expect(await agentStatus(assistant)).toBe("idle");
+    // The entanglement manager's health counts the failed answer beside this file's one good answer.
+    const health = await json<{ components: { entanglement_manager: { score: number; facts: unknown } } }>(
+      await call("/api/chainbot/health", { token: await ADMIN() }),
+    );
+    expect(health.components.entanglement_manager.facts).toEqual({
+      tasks_last_hour: 2,
+      failed_last_hour: 1,
+      failure_rate: 0.5,
+    });
+    expect(health.components.entanglement_manager.score).toBeLessThanOrEqual(0.75);
   });
 });

@@ -22,9 +22,13 @@ export function assistantAnswerer(model: GatewayModel): AnswerTask {
     const registry = agentRegistry(env);
     const begun = await registry.beginWork(task.agent_id);
     if (!begun.ok) return failure(`agent ${task.agent_id} cannot answer: ${begun.message}`);
+    let answered: Awaited<ReturnType<AnswerTask>> = failure("the answer was not produced");
     try {
       const config = AssistantConfigSchema.safeParse(begun.agent.config);
-      if (!config.success) return failure(`agent ${task.agent_id} has no usable assistant config`);
+      if (!config.success) {
+        answered = failure(`agent ${task.agent_id} has no usable assistant config`);
+        return answered;
+      }
       const reply = await model.complete(env, deferrer, {
         functionName: config.data.function_name,
         system: `${agentSystemPrompt(begun.agent)}\nAnswer the task you are given, working with the other agents of your entanglement.`,
@@ -37,11 +41,13 @@ export function assistantAnswerer(model: GatewayModel): AnswerTask {
         .flatMap((b) => (b.type === "text" ? [b.text] : []))
         .join("")
         .trim();
-      return text === "" ? failure("the model answered with no text") : { ok: true, content: text };
+      answered = text === "" ? failure("the model answered with no text") : { ok: true, content: text };
     } catch (err) {
-      return failure(`the model call failed: ${err instanceof Error ? err.message : String(err)}`);
+      answered = failure(`the model call failed: ${err instanceof Error ? err.message : String(err)}`);
     } finally {
-      await registry.endWork(task.agent_id);
+      // The outcome counts in the entanglement manager's health (failed answers over the last hour).
+      await registry.endWork(task.agent_id, answered.ok ? "ok" : "error");
     }
+    return answered;
   };
 }

@@ -149,10 +149,15 @@ export async function runAgentTask(
     const fn = typeof r.config.function === "string" ? r.config.function : "chat";
     return askModel(env, model, at, fn, role, t);
   }
+  let outcome: "ok" | "error" = "error";
   try {
-    if (agent.agent_type === "api") return await askApi(agent, at, t);
-    return await askModel(env, model, at, agentFunction(agent), agentSystemPrompt(agent), t);
+    const output =
+      agent.agent_type === "api"
+        ? await askApi(agent, at, t)
+        : await askModel(env, model, at, agentFunction(agent), agentSystemPrompt(agent), t);
+    outcome = "ok";
+    return output;
   } finally {
-    await agentRegistry(env).endWork(agent.id);
+    await agentRegistry(env).endWork(agent.id, outcome);
   }
 }

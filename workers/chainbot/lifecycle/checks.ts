@@ -4,7 +4,8 @@
  *   object's alarm is overdue: stuck) and the failure rate of the executions that finished in the last hour;
  * - `agent_spawner`: an agent registry round trip (reachable, latency) and the headroom left under
  *   `agents.max_total_instances`;
- * - `entanglement_manager`: a probe read of the entanglement directory (reachable, latency).
+ * - `entanglement_manager`: a probe read of the entanglement directory (reachable, latency) and the share of
+ *   agents' tasks (entanglement answers, agent_task steps) that failed in the last hour.
  * While the module is stopped each reports `stopped`, still with its measured score.
  */
 import { and, count, eq, gte, isNotNull, lt } from "drizzle-orm";
@@ -77,8 +78,18 @@ export async function agentSpawnerCheck(env: Env, module: ModuleState | null): P
 
 export async function entanglementCheck(env: Env, module: ModuleState | null): Promise<ComponentHealth> {
   const start = Date.now();
-  await agentRegistry(env).listEntanglements({ limit: 1 });
+  const registry = agentRegistry(env);
+  await registry.listEntanglements({ limit: 1 });
   const latency = Date.now() - start;
-  const score = latencyScore(latency);
-  return { status: statusOf(score, module), score, latency_ms: latency };
+  const outcomes = await registry.taskOutcomes(Date.now() - ERROR_WINDOW_MS);
+  const tasks = outcomes.ok + outcomes.failed;
+  const failureRate = tasks === 0 ? 0 : round2(outcomes.failed / tasks);
+  // Agents' tasks (entanglement answers, agent_task steps) failing costs half their failure rate.
+  const score = round2(Math.min(latencyScore(latency), 1 - failureRate / 2));
+  return {
+    status: statusOf(score, module),
+    score,
+    latency_ms: latency,
+    facts: { tasks_last_hour: tasks, failed_last_hour: outcomes.failed, failure_rate: failureRate },
+  };
 }

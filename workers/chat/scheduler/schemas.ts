@@ -8,18 +8,20 @@ import { SURFACES } from "../surfaces";
 import { cronProblem, isTimeZone } from "./cron";
 import { JOB_TYPES } from "./job-types";
 
-export const CronSchema = z
+/** A five-field cron expression croner accepts and that fires again: the routes' and the tools' check. */
+export const CronExpressionSchema = z
   .string()
   .min(1)
   .max(100)
   .superRefine((value, ctx) => {
     const problem = cronProblem(value);
     if (problem) ctx.addIssue({ code: "custom", message: `not a usable cron expression: ${problem}` });
-  })
-  .openapi({
-    description: "Five-field cron (minute hour day-of-month month day-of-week) in the founder's time zone",
-    example: "0 9 * * 1-5",
   });
+
+export const CronSchema = CronExpressionSchema.openapi({
+  description: "Five-field cron (minute hour day-of-month month day-of-week) in the founder's time zone",
+  example: "0 9 * * 1-5",
+});
 
 export const TimeZoneSchema = z
   .string()

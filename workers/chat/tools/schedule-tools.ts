@@ -5,20 +5,11 @@
  */
 import { z } from "zod";
 import type { Env } from "../../platform/env";
-import { cronProblem } from "../scheduler/cron";
+import { CronExpressionSchema } from "../scheduler/schemas";
 import { createJob, deleteJob, listJobs, readPreferences, type JobScope } from "../scheduler/job-store";
 import { JOB_TYPES } from "../scheduler/job-types";
 import { presentJob } from "../scheduler/present";
 import { defineTool, type Tool } from "./registry";
-
-const schedule = z
-  .string()
-  .min(1)
-  .max(100)
-  .superRefine((value, ctx) => {
-    const problem = cronProblem(value);
-    if (problem) ctx.addIssue({ code: "custom", message: `not a usable cron expression: ${problem}` });
-  });
 
 export function scheduleTools(env: Pick<Env, "DB">, scope: JobScope): Tool[] {
   return [
@@ -37,7 +28,7 @@ export function scheduleTools(env: Pick<Env, "DB">, scope: JobScope): Tool[] {
       description:
         "Schedule a recurring job with a five-field cron expression in the founder's time zone: standup (daily standup), eod (end-of-day reflection), weekly (planning), monthly (recalibration), summary (rolling summary), maintenance",
       minTrustMode: 2,
-      input: z.object({ type: z.enum(JOB_TYPES), schedule, enabled: z.boolean().default(true) }),
+      input: z.object({ type: z.enum(JOB_TYPES), schedule: CronExpressionSchema, enabled: z.boolean().default(true) }),
       handler: async (a) => {
         const { timeZone } = await readPreferences(env, scope.founderId);
         return { job: presentJob(await createJob(env, scope, a), timeZone) };

@@ -21,6 +21,7 @@ import { deliver, routeFor, type Delivery } from "./delivery";
 import type { JobRow } from "./job-store";
 import { readPreferences } from "./job-store";
 import { JOB_PROMPTS, type PromptJobType } from "./job-types";
+import { socketCallerOf } from "../ws/socket-turn";
 
 export interface JobDeps {
   env: Env;
@@ -92,14 +93,7 @@ async function onSockets(job: JobRow, req: TurnRequest, opened: Opened, deps: Jo
   const answer = await opened.stub.prompt({
     asker: {
       sessionId: opened.session.id,
-      caller: {
-        founderId: caller.founderId,
-        workspaceId: caller.workspaceId,
-        trustModeMax: caller.trustModeMax,
-        scopes: [...caller.scopes],
-        surfaces: caller.surfaces === null ? null : [...caller.surfaces],
-        credential: "",
-      },
+      caller: socketCallerOf(caller, ""),
       surface,
       trustMode: ceiling,
       ttlMs: chatConfig(deps.env).sessionTtlMs,

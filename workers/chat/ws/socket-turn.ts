@@ -4,13 +4,26 @@
  * audit, the stored turns and the transcript are exactly /chat's. The object has already resumed the session
  * (openTurn's part) and hands it over, which saves the turn a round trip to the object it runs in.
  */
-import type { SocketTurnRunner } from "../../../durable-objects/session-socket-contract";
+import type { SocketCaller, SocketTurnRunner } from "../../../durable-objects/session-socket-contract";
 import { createLogger } from "../../platform/logger";
 import type { GatewayModel } from "../../platform/model-port";
 import { chatSession } from "../../../durable-objects/session-client";
 import { runTurn, type TurnRequest } from "../chat-turn";
+import type { ChatCaller } from "../claims";
 import { enforceChatRate } from "../limits/chat-rate";
 import { ceilingFor, type TrustMode } from "../surfaces";
+
+/** An admitted caller as a Session object keeps it (a socket's, or a scheduled prompt's asker): `credential` is what the audit may show. */
+export function socketCallerOf(caller: ChatCaller, credential: string): SocketCaller {
+  return {
+    founderId: caller.founderId,
+    workspaceId: caller.workspaceId,
+    trustModeMax: caller.trustModeMax,
+    scopes: [...caller.scopes],
+    surfaces: caller.surfaces === null ? null : [...caller.surfaces],
+    credential,
+  };
+}
 
 export function socketTurnRunner(model: GatewayModel): SocketTurnRunner {
   return async function runSocketTurn(request, deps) {

@@ -15,6 +15,7 @@ import { createRouter } from "../../platform/validation";
 import { chatConfig } from "../config";
 import { admit, chatAuth } from "../enforcer";
 import { SURFACES, type TrustMode } from "../surfaces";
+import { socketCallerOf } from "./socket-turn";
 import { credentialHint, echoedProtocol, socketCredential } from "./ws-credentials";
 
 const WsQuerySchema = z
@@ -78,14 +79,7 @@ export const chatSocketRoutes = createRouter().openapi(ws, async (c) => {
       ttlMs: chatConfig(c.env).sessionTtlMs,
       create: q.session_id === undefined,
     },
-    caller: {
-      founderId: caller.founderId,
-      workspaceId: caller.workspaceId,
-      trustModeMax: caller.trustModeMax,
-      scopes: [...caller.scopes],
-      surfaces: caller.surfaces === null ? null : [...caller.surfaces],
-      credential: credentialHint(token),
-    },
+    caller: socketCallerOf(caller, credentialHint(token)),
     tokenExpiresAt: expiryOf(token),
     protocol: echoedProtocol(c),
     resume: q.resume_reply === undefined ? null : { replyId: q.resume_reply, afterSeq: q.after_seq ?? -1 },

@@ -15,14 +15,13 @@ import {
   createWorkflow,
   execute,
   getExecution,
+  post,
   received,
   step,
   tag,
   upstream,
   waitFor,
 } from "./chainbot-exec-support";
-
-const post = async (path: string, body?: unknown) => call(path, { body: body ?? {}, token: await CB_ADMIN() });
 
 interface Started {
   execution_id: string;

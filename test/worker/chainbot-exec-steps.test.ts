@@ -6,20 +6,18 @@
 import { describe, it } from "vitest";
 import { retryDelayMs } from "../../workers/chainbot/executions/step-errors";
 import type { Step } from "../../workers/chainbot/workflows/definition-schema";
-import { call, json } from "./helpers";
+import { json } from "./helpers";
 import {
-  CB_ADMIN,
   createWorkflow,
   execute,
   getExecution,
+  post,
   received,
   step,
   tag,
   upstream,
   waitFor,
 } from "./chainbot-exec-support";
-
-const post = async (path: string, body?: unknown) => call(path, { body: body ?? {}, token: await CB_ADMIN() });
 
 describe("loop steps", () => {
   it("should run the body once per item with ${item} and ${index}, and expose the last iteration", async ({

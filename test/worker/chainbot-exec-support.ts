@@ -9,6 +9,11 @@ import { useChatModel } from "./chat-support";
 
 export const CB_ADMIN = () => token(["chainbot:admin"], { sub: "cb-exec-admin" });
 
+/** POSTs a JSON body (default `{}`) as the ChainBot admin. */
+export async function post(path: string, body?: unknown): Promise<Response> {
+  return call(path, { body: body ?? {}, token: await CB_ADMIN() });
+}
+
 export interface StepView {
   key: string;
   step_id: string;
